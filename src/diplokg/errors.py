@@ -1,0 +1,35 @@
+"""Errors a user can cause, each turned into one clear message and a documented exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class DiplokgError(Exception):
+    """A failure the user can act on; the CLI prints the message and exits with `exit_code`."""
+
+    exit_code = 2
+
+
+class InputError(DiplokgError):
+    """A malformed or missing input file, named with the line where parsing stopped."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        self.path = Path(path)
+        self.line = line
+        where = f"{self.path}:{line}" if line is not None else str(self.path)
+        super().__init__(f"{where}: {message}")
+
+
+class EvidenceError(DiplokgError):
+    """An evidence quote that is missing, not in the source, or ambiguous; names the fact."""
+
+
+class ValidationFailed(DiplokgError):
+    """SHACL violations or an OWL RL inconsistency; the report names the resources."""
+
+    exit_code = 1
+
+
+class QueryError(DiplokgError):
+    """A bad canned-query name, parameter or SPARQL text."""

@@ -1,0 +1,61 @@
+"""The one place for namespaces, prefixes and named-graph IRIs used by diplokg."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
+
+DKG = Namespace("https://w3id.org/diplokg/ontology#")
+RES = Namespace("https://w3id.org/diplokg/resource/")
+GRAPH = Namespace("https://w3id.org/diplokg/graph/")
+SCHEMA = Namespace("https://schema.org/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+TIME = Namespace("http://www.w3.org/2006/time#")
+GN = Namespace("https://www.geonames.org/ontology#")
+VANN = Namespace("http://purl.org/vocab/vann/")
+WD = Namespace("http://www.wikidata.org/entity/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+ONTOLOGY_IRI = "https://w3id.org/diplokg/ontology"
+
+# The named graphs of the built dataset. The served default graph is their union.
+GRAPH_ONTOLOGY = GRAPH["ontology"]
+GRAPH_ASSERTED = GRAPH["asserted"]
+GRAPH_ENRICHMENT = GRAPH["enrichment"]
+GRAPH_EVIDENCE = GRAPH["evidence"]
+GRAPH_INFERRED = GRAPH["inferred"]
+NAMED_GRAPHS = {
+    "ontology": GRAPH_ONTOLOGY,
+    "asserted": GRAPH_ASSERTED,
+    "enrichment": GRAPH_ENRICHMENT,
+    "evidence": GRAPH_EVIDENCE,
+    "inferred": GRAPH_INFERRED,
+}
+
+# Prefixes in the order canned queries declare them.
+PREFIXES: dict[str, str] = {
+    "dkg": str(DKG),
+    "res": str(RES),
+    "graph": str(GRAPH),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "schema": str(SCHEMA),
+    "foaf": str(FOAF),
+    "org": str(ORG),
+    "prov": str(PROV),
+    "oa": str(OA),
+    "time": str(TIME),
+    "void": str(VOID),
+    "dcat": str(DCAT),
+    "wd": str(WD),
+}
+
+
+def sparql_prefixes() -> str:
+    """The PREFIX block every canned or generated query starts with."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
