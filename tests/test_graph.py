@@ -1,0 +1,244 @@
+"""The hand-written inputs: they parse strictly, stay in OWL 2 RL, use only declared terms,
+label everything in French and English, and carry evidence that matches the source text."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from diplokg.config import Settings
+from diplokg.dataset import load_store
+from diplokg.namespaces import DKG, OA, RES, SCHEMA, VANN, sparql_prefixes
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "data" / "graph"
+SEED = ROOT.parent / "shared" / "seed" / "000_d26c9f7f18949064.txt"
+SOURCE = ROOT / "graph" / "france-kazakhstan-2015.txt"
+SOURCE_SHA256 = "8581af22c5d3214ab0551a1c0a44be38ef08ed7edc5252c5f65193438bb6c054"
+TURTLE_FILES = sorted([*ROOT.glob("ontology/*.ttl"), *ROOT.glob("graph/*.ttl")])
+# Vocabularies the ontology aligns with: their terms may be used without a local declaration.
+ALIGNED = tuple(
+    str(ns) for ns in (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, FOAF, ORG, SCHEMA, OA, VANN)
+)
+# Constructs outside OWL 2 RL (unions/existentials as superclasses, exact or minimum cardinalities)
+# and imports of whole vocabularies whose axioms are not RL.
+NOT_RL = (
+    OWL.unionOf,
+    OWL.someValuesFrom,
+    OWL.cardinality,
+    OWL.minCardinality,
+    OWL.qualifiedCardinality,
+    OWL.minQualifiedCardinality,
+    OWL.imports,
+)
+DATE_TYPES = {XSD.date, XSD.gYearMonth, XSD.gYear}
+DATE_PROPERTIES = (DKG.date, DKG.startDate, DKG.endDate, DKG.signedOn, DKG.period, DKG.attestedOn)
+
+
+def _parse(*paths: Path) -> Graph:
+    graph = Graph()
+    for path in paths:
+        graph.parse(path, format="turtle")
+    return graph
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    return _parse(ROOT / "ontology" / "diplokg.ttl")
+
+
+@pytest.fixture(scope="module")
+def facts() -> Graph:
+    return _parse(*ROOT.glob("graph/*.ttl"))
+
+
+def rl_violations(graph: Graph) -> list[str]:
+    """Triples using a construct outside OWL 2 RL."""
+    return sorted(f"{s} {p}" for s, p, _ in graph if p in NOT_RL)
+
+
+def undeclared_terms(data: Graph, ontology: Graph) -> list[str]:
+    """Classes and properties used in `data` that neither the ontology nor an aligned vocabulary defines."""
+    declared = set(ontology.subjects(RDF.type, None))
+    used = set(data.predicates()) | set(data.objects(None, RDF.type))
+    return sorted(
+        str(term)
+        for term in used
+        if isinstance(term, URIRef) and term not in declared and not str(term).startswith(ALIGNED)
+    )
+
+
+def missing_labels(graph: Graph) -> list[str]:
+    """Resources under the resource namespace without both a French and an English rdfs:label."""
+    missing = []
+    for subject in set(graph.subjects()):
+        if not str(subject).startswith(str(RES)):
+            continue
+        languages = {
+            label.language for label in graph.objects(subject, RDFS.label) if isinstance(label, Literal)
+        }
+        if not {"fr", "en"} <= languages:
+            missing.append(str(subject))
+    return sorted(missing)
+
+
+def unlabelled_terms(ontology: Graph) -> list[str]:
+    """Ontology terms lacking an English and a French label, a comment or rdfs:isDefinedBy."""
+    missing = []
+    for term in set(ontology.subjects(RDF.type, None)):
+        if not str(term).startswith(str(DKG)):
+            continue
+        languages = {label.language for label in ontology.objects(term, RDFS.label)}
+        if not {"fr", "en"} <= languages or (term, RDFS.comment, None) not in ontology:
+            missing.append(str(term))
+        elif (term, RDFS.isDefinedBy, None) not in ontology:
+            missing.append(str(term))
+    return sorted(missing)
+
+
+@pytest.mark.parametrize("path", TURTLE_FILES, ids=[p.name for p in TURTLE_FILES])
+def test_turtle_parses_with_rdflib_and_oxigraph(path: Path) -> None:
+    graph = _parse(path)
+    store = ox.Store()
+    store.load(path=path, format=ox.RdfFormat.TURTLE)
+    assert len(graph) > 0
+    assert len(store) == len(graph)
+
+
+def test_source_is_the_seed_byte_for_byte() -> None:
+    data = SOURCE.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == SOURCE_SHA256
+    if SEED.exists():
+        assert data == SEED.read_bytes()
+
+
+def test_source_document_record(facts: Graph) -> None:
+    (doc,) = facts.subjects(RDF.type, DKG.SourceDocument)
+    assert facts.value(doc, DCTERMS.modified) == Literal("2015-06-10", datatype=XSD.date)
+    assert facts.value(doc, DCTERMS.language) == Literal("fr")
+    assert str(facts.value(doc, DKG.sha256)) == SOURCE_SHA256
+    assert (doc, DCTERMS.publisher, RES["ministry-foreign-affairs-france"]) in facts
+    assert str(facts.value(doc, DKG.capturedFrom)).startswith("http://www.diplomatie.gouv.fr/")
+
+
+def test_ontology_stays_in_owl2_rl(ontology: Graph) -> None:
+    assert rl_violations(ontology) == []
+
+
+def test_rl_check_finds_a_union_an_existential_and_a_cardinality() -> None:
+    found = rl_violations(_parse(FIXTURES / "not-owl-rl.ttl"))
+    assert len(found) == 3
+
+
+def test_every_ontology_term_is_labelled_in_both_languages_and_commented(ontology: Graph) -> None:
+    assert unlabelled_terms(ontology) == []
+
+
+def test_every_term_used_in_the_graph_is_declared(facts: Graph, ontology: Graph) -> None:
+    assert undeclared_terms(facts, ontology) == []
+
+
+def test_undeclared_terms_are_found(ontology: Graph) -> None:
+    found = undeclared_terms(_parse(FIXTURES / "undeclared-and-unlabelled.ttl"), ontology)
+    assert found == [
+        "http://example.org/vocab#whatever",
+        str(DKG.Envoy),
+        str(DKG.sentBy),
+    ]
+
+
+def test_every_resource_has_french_and_english_labels(facts: Graph, ontology: Graph) -> None:
+    assert missing_labels(facts + ontology) == []
+
+
+def test_missing_labels_are_found() -> None:
+    found = missing_labels(_parse(FIXTURES / "undeclared-and-unlabelled.ttl"))
+    assert found == [str(RES["mystery-envoy"])]
+
+
+def test_dates_keep_calendar_datatypes(facts: Graph) -> None:
+    wrong = [
+        (str(s), str(o))
+        for p in DATE_PROPERTIES
+        for s, o in facts.subject_objects(p)
+        if not (isinstance(o, Literal) and o.datatype in DATE_TYPES)
+    ]
+    assert wrong == []
+
+
+def test_a_month_stays_a_month(facts: Graph) -> None:
+    # "en septembre 1993", "en juin 2008", "en octobre 2009": months, never a made-up day.
+    assert facts.value(RES["visit-1993-09-mitterrand-kazakhstan"], DKG.date) == Literal(
+        "1993-09", datatype=XSD.gYearMonth
+    )
+    assert facts.value(RES["treaty-2008-06-strategic-partnership"], DKG.signedOn) == Literal(
+        "2008-06", datatype=XSD.gYearMonth
+    )
+    assert facts.value(RES["agreement-2009-10-military-transit"], DKG.signedOn) == Literal(
+        "2009-10", datatype=XSD.gYearMonth
+    )
+
+
+def test_spelling_variants_are_alternative_labels(facts: Graph) -> None:
+    alt = {
+        (str(s).removeprefix(str(RES)), str(o)) for s, o in facts.subject_objects(SKOS.altLabel)
+    }
+    assert {
+        ("nursultan-nazarbayev", "Nazarbaev"),
+        ("chymkent", "Shymkent"),
+        ("bolashak-programme", "Bolachak"),
+        ("ballet-preljocaj", "Ballet Prejlocaj"),
+    } <= alt
+
+
+def test_enrichment_comes_only_from_the_reference_tables() -> None:
+    enrichment = _parse(ROOT / "graph" / "france-kazakhstan-2015.enrichment.ttl")
+    holdings = set(enrichment.subjects(RDF.type, DKG.OfficeHolding))
+    matches = set(enrichment.subjects(RDF.type, DKG.ExternalMatch))
+    # 12 rows in office-holders.tsv, one of them with two terms; 19 rows in wikidata.tsv, two
+    # of which (Netherlands, Government of the French Republic) name nothing the page mentions.
+    assert len(holdings) == 13
+    assert len(matches) == 17
+    for node in holdings | matches:
+        assert (node, DCTERMS.source, None) in enrichment, node
+        assert (node, PROV.wasDerivedFrom, None) in enrichment, node
+
+
+@pytest.fixture(scope="module")
+def built() -> ox.Store:
+    return load_store(Settings())
+
+
+def test_every_quote_matches_the_source_at_its_offsets(built: ox.Store) -> None:
+    text = SOURCE.read_text(encoding="utf-8")
+    query = sparql_prefixes() + """
+        SELECT ?exact ?start ?end WHERE {
+          ?selector a oa:TextPositionSelector ;
+                    oa:start ?start ;
+                    oa:end ?end .
+          ?target oa:hasSelector ?selector , ?quote .
+          ?quote a oa:TextQuoteSelector ;
+                 oa:exact ?exact .
+        }"""
+    rows = [(s["exact"].value, int(s["start"].value), int(s["end"].value)) for s in built.query(query, use_default_graph_as_union=True)]
+    assert len(rows) >= 100
+    assert [r for r in rows if text[r[1] : r[2]] != r[0]] == []
+
+
+def test_every_fact_has_evidence(built: ox.Store) -> None:
+    # Fact nodes of the document: events, agreements, figures, office holdings, city pairs,
+    # cooperation actions and programmes, each with at least one evidence annotation.
+    query = sparql_prefixes() + """
+        SELECT ?fact WHERE {
+          VALUES ?class { dkg:Event dkg:Agreement dkg:Figure dkg:OfficeHolding dkg:CityPair
+                          dkg:CooperationAction dkg:Programme dkg:Partnership dkg:TransitRoute }
+          GRAPH graph:asserted { ?fact a ?type . }
+          ?type rdfs:subClassOf* ?class .
+          FILTER NOT EXISTS { ?fact dkg:hasEvidence ?annotation . }
+        }"""
+    assert [s["fact"].value for s in built.query(query, use_default_graph_as_union=True)] == []
