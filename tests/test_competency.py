@@ -75,7 +75,7 @@ QUESTIONS = [
     ),
     Question(
         "bodies-meeting-yearly",
-        "qui prend essentiellement la forme d’une rencontre annuelle ... qui se réunissent chaque année",
+        "une rencontre annuelle des deux chefs de l’Etat ... qui se réunissent chaque année",
         """SELECT ?body WHERE {
              ?b a dkg:BilateralBody ;
                 dkg:meetingFrequency res:frequency-annual ;
@@ -91,7 +91,7 @@ QUESTIONS = [
     Question(
         "hollande-nazarbayev-meetings",
         "a rencontré pour la 1ère fois son homologue kazakhstanais le 21 novembre 2012 à Paris, "
-        "puis une seconde fois le 24 mars 2014 en marge du Sommet sur la Sécurité Nucléaire à La Haye",
+        "puis une seconde fois le 24 mars 2014 en marge du Sommet ... à La Haye",
         """SELECT ?n ?date ?place WHERE {
              ?m a dkg:Meeting ;
                 dkg:actor res:francois-hollande ;
@@ -293,7 +293,7 @@ QUESTIONS = [
     ),
     Question(
         "trade-figures-2014",
-        "volume des échanges commerciaux de 6 Md€ en 2014, dont 666 M€ d’exportations depuis la France",
+        "échanges commerciaux de 6 Md€ en 2014, dont 666 M€ d’exportations depuis la France",
         """SELECT ?indicator ?value ?currency WHERE {
              ?f a dkg:EconomicFigure ;
                 dkg:indicator ?i ;
@@ -372,7 +372,7 @@ QUESTIONS = [
     ),
     Question(
         "military-transit-agreements",
-        "Les deux pays ont signé en octobre 2009 un accord ... complété en novembre 2012 par un protocole",
+        "signé en octobre 2009 un accord ... complété en novembre 2012 par un protocole",
         """SELECT ?protocolDate ?agreementDate WHERE {
              ?p a dkg:Protocol ;
                 dkg:signedOn ?protocolDate ;
@@ -614,7 +614,7 @@ QUESTIONS = [
     Question(
         "agreements-signed-during-visit",
         "Lors de la visite du Président de la République en décembre 2014, ... 21 accords entre "
-        "établissements d’enseignement supérieur français et kazakhstanais ont également été signés",
+        "établissements d’enseignement supérieur ... ont également été signés",
         """SELECT ?count ?date WHERE {
              ?a a dkg:InterUniversityAgreement ;
                 dkg:agreementCount ?count ;
@@ -668,8 +668,8 @@ QUESTIONS = [
     ),
     Question(
         "bolashak-levels-and-disciplines",
-        "niveau licence ..., master ou doctorat dans diverses disciplines (éco-gestion, ingénierie, "
-        "droit, communication, arts, agronomie)",
+        "niveau licence ..., master ou doctorat dans diverses disciplines (éco-gestion, "
+        "ingénierie, droit, communication, arts, agronomie)",
         """SELECT (COUNT(DISTINCT ?l) AS ?levels) (COUNT(DISTINCT ?d) AS ?disciplines) WHERE {
              res:bolashak-programme dkg:studyLevel ?l ;
                 dkg:discipline ?d .
@@ -678,7 +678,7 @@ QUESTIONS = [
     ),
     Question(
         "page-metadata",
-        "Mise à jour : 10.06.15 ... Ministère des Affaires étrangères et du Développement international",
+        "Mise à jour : 10.06.15 ... Ministère des Affaires étrangères et du Développement ...",
         """SELECT ?modified ?language ?publisher WHERE {
              ?d a dkg:SourceDocument ;
                 dcterms:modified ?modified ;
@@ -687,7 +687,13 @@ QUESTIONS = [
              ?p rdfs:label ?publisher .
              FILTER(lang(?publisher) = "fr")
            }""",
-        {("2015-06-10", "fr", "Ministère des Affaires étrangères et du Développement international")},
+        {
+            (
+                "2015-06-10",
+                "fr",
+                "Ministère des Affaires étrangères et du Développement international",
+            )
+        },
     ),
     Question(
         "people-are-schema-and-foaf-persons",

@@ -63,7 +63,7 @@ def rl_violations(graph: Graph) -> list[str]:
 
 
 def undeclared_terms(data: Graph, ontology: Graph) -> list[str]:
-    """Classes and properties used in `data` that neither the ontology nor an aligned vocabulary defines."""
+    """Classes and properties in `data` that no ontology or aligned vocabulary defines."""
     declared = set(ontology.subjects(RDF.type, None))
     used = set(data.predicates()) | set(data.objects(None, RDF.type))
     return sorted(
@@ -80,7 +80,9 @@ def missing_labels(graph: Graph) -> list[str]:
         if not str(subject).startswith(str(RES)):
             continue
         languages = {
-            label.language for label in graph.objects(subject, RDFS.label) if isinstance(label, Literal)
+            label.language
+            for label in graph.objects(subject, RDFS.label)
+            if isinstance(label, Literal)
         }
         if not {"fr", "en"} <= languages:
             missing.append(str(subject))
@@ -94,9 +96,8 @@ def unlabelled_terms(ontology: Graph) -> list[str]:
         if not str(term).startswith(str(DKG)):
             continue
         languages = {label.language for label in ontology.objects(term, RDFS.label)}
-        if not {"fr", "en"} <= languages or (term, RDFS.comment, None) not in ontology:
-            missing.append(str(term))
-        elif (term, RDFS.isDefinedBy, None) not in ontology:
+        described = all((term, p, None) in ontology for p in (RDFS.comment, RDFS.isDefinedBy))
+        if not {"fr", "en"} <= languages or not described:
             missing.append(str(term))
     return sorted(missing)
 
@@ -185,9 +186,7 @@ def test_a_month_stays_a_month(facts: Graph) -> None:
 
 
 def test_spelling_variants_are_alternative_labels(facts: Graph) -> None:
-    alt = {
-        (str(s).removeprefix(str(RES)), str(o)) for s, o in facts.subject_objects(SKOS.altLabel)
-    }
+    alt = {(str(s).removeprefix(str(RES)), str(o)) for s, o in facts.subject_objects(SKOS.altLabel)}
     assert {
         ("nursultan-nazarbayev", "Nazarbaev"),
         ("chymkent", "Shymkent"),
@@ -216,7 +215,9 @@ def built() -> ox.Store:
 
 def test_every_quote_matches_the_source_at_its_offsets(built: ox.Store) -> None:
     text = SOURCE.read_text(encoding="utf-8")
-    query = sparql_prefixes() + """
+    query = (
+        sparql_prefixes()
+        + """
         SELECT ?exact ?start ?end WHERE {
           ?selector a oa:TextPositionSelector ;
                     oa:start ?start ;
@@ -225,7 +226,11 @@ def test_every_quote_matches_the_source_at_its_offsets(built: ox.Store) -> None:
           ?quote a oa:TextQuoteSelector ;
                  oa:exact ?exact .
         }"""
-    rows = [(s["exact"].value, int(s["start"].value), int(s["end"].value)) for s in built.query(query, use_default_graph_as_union=True)]
+    )
+    rows = [
+        (s["exact"].value, int(s["start"].value), int(s["end"].value))
+        for s in built.query(query, use_default_graph_as_union=True)
+    ]
     assert len(rows) >= 100
     assert [r for r in rows if text[r[1] : r[2]] != r[0]] == []
 
@@ -233,7 +238,9 @@ def test_every_quote_matches_the_source_at_its_offsets(built: ox.Store) -> None:
 def test_every_fact_has_evidence(built: ox.Store) -> None:
     # Fact nodes of the document: events, agreements, figures, office holdings, city pairs,
     # cooperation actions and programmes, each with at least one evidence annotation.
-    query = sparql_prefixes() + """
+    query = (
+        sparql_prefixes()
+        + """
         SELECT ?fact WHERE {
           VALUES ?class { dkg:Event dkg:Agreement dkg:Figure dkg:OfficeHolding dkg:CityPair
                           dkg:CooperationAction dkg:Programme dkg:Partnership dkg:TransitRoute }
@@ -241,4 +248,5 @@ def test_every_fact_has_evidence(built: ox.Store) -> None:
           ?type rdfs:subClassOf* ?class .
           FILTER NOT EXISTS { ?fact dkg:hasEvidence ?annotation . }
         }"""
+    )
     assert [s["fact"].value for s in built.query(query, use_default_graph_as_union=True)] == []
