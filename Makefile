@@ -1,10 +1,13 @@
-# `make run` and `make test` work on a fresh machine with Python 3.11: each creates .venv first.
+# `make run` and `make test` work on a fresh Debian machine with Python 3.11: each creates .venv
+# first; `make test` also installs the Debian packages the tests drive (Chromium for the editor
+# test, Virtuoso for the publish round trip) when they are missing.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := chromium chromium-driver virtuoso-opensource
 
-.PHONY: run test lint build bench clean
+.PHONY: run test lint build bench system clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +21,25 @@ run: $(STAMP)
 build: $(STAMP)
 	$(BIN)/diplokg build
 
+# Debian packages for the browser and Virtuoso tests; needs root (CI runs as root).
+system:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
+	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy src
 
-test: lint
+test: system lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
