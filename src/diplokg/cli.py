@@ -28,6 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=None, help="query deadline in seconds")
     p.add_argument("--max-rows", type=int, default=None)
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--max-pending", type=int, default=None, help="queued queries before 503")
 
     p = sub.add_parser("query", help="run a canned query (by name) or a SPARQL file")
     p.add_argument("query", help="canned query name or path to a .rq file")
@@ -59,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--merge", action="store_true")
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--auth", choices=["basic", "digest"], default="basic")
+    p.add_argument("--data", default=None, help="publish this dataset file, not the built one")
+    p.add_argument("--batch-size", type=int, default=2000, help="triples per request")
+    p.add_argument("--queries", default=None, help="canned queries folder to compare with")
     return parser
 
 

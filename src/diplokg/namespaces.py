@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdflib import Namespace
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 DKG = Namespace("https://w3id.org/diplokg/ontology#")
@@ -59,3 +59,10 @@ PREFIXES: dict[str, str] = {
 def sparql_prefixes() -> str:
     """The PREFIX block every canned or generated query starts with."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+# The dataset as a whole (VoID/DCAT description) and where its dumps are published.
+DATASET_IRI = URIRef("https://w3id.org/diplokg/dataset")
+DUMPS = Namespace("https://w3id.org/diplokg/dumps/")
+MEDIA_TYPES = Namespace("https://www.iana.org/assignments/media-types/")
+SHAPES = Namespace("https://w3id.org/diplokg/shapes#")
