@@ -251,8 +251,8 @@ QUESTIONS = [
                ?t dkg:holdingOf res:office-prime-minister-kazakhstan ;
                   dkg:attestedAt ?r ;
                   dkg:holder ?p .
-               ?p rdfs:label ?holder .
              }
+             ?p rdfs:label ?holder .
              FILTER(lang(?holder) = "en")
            }""",
         {
@@ -271,8 +271,8 @@ QUESTIONS = [
                ?t dkg:attestedAt ?r ;
                   dkg:holdingOf res:office-prime-minister-france ;
                   dkg:holder ?p .
-               ?p rdfs:label ?holder .
              }
+             ?p rdfs:label ?holder .
              FILTER(lang(?holder) = "en")
            }""",
         {
