@@ -599,6 +599,7 @@ VISIT_HOLLANDE = (
 H_HOLLANDE_DOC = "res:holding-hollande-president-france"
 H_HOLLANDE_ENR = "res:term-francois-hollande-president-france"
 H_NAZARBAYEV_DOC = "res:holding-nazarbayev-president-kazakhstan"
+H_NAZARBAYEV_ENR = "res:term-nursultan-nazarbayev-president-kazakhstan"
 H_FABIUS = "res:term-laurent-fabius-minister-foreign-affairs-france"
 H_IDRISSOV_DOC = "res:holding-idrissov-minister-foreign-affairs-kazakhstan"
 H_IDRISSOV_ENR = "res:term-erlan-idrissov-minister-foreign-affairs-kazakhstan"
@@ -615,8 +616,12 @@ OFFICE_HOLDERS = [
     # "Créé en 1996 par le Président Nazarbaev"
     ("1996", ("res:creation-1996-bolashak", "Creation of the Bolashak programme"),
      PRESIDENT_KZ, NAZARBAYEV, DOC, H_NAZARBAYEV_DOC),
+    ("1996", ("res:creation-1996-bolashak", "Creation of the Bolashak programme"),
+     PRESIDENT_KZ, NAZARBAYEV, ENR, H_NAZARBAYEV_ENR),
     ("2008", ("res:visit-2008-nazarbayev-paris", "President Nazarbayev's visit to Paris"),
      PRESIDENT_KZ, NAZARBAYEV, DOC, H_NAZARBAYEV_DOC),
+    ("2008", ("res:visit-2008-nazarbayev-paris", "President Nazarbayev's visit to Paris"),
+     PRESIDENT_KZ, NAZARBAYEV, ENR, H_NAZARBAYEV_ENR),
     ("2012-06-11", RECEPTION_PM_2012, PM_FR, AYRAULT, ENR, H_AYRAULT),
     ("2012-06-11", RECEPTION_PM_2012, PM_KZ, MASSIMOV, ENR, "res:term-karim-massimov-prime-minister-kazakhstan-1"),  # noqa: E501
     ("2012-07-15", ("res:visit-2012-07-minister-defence-kazakhstan", "The French Minister of Defence's visit to Kazakhstan"),  # noqa: E501
@@ -625,6 +630,7 @@ OFFICE_HOLDERS = [
     ("2012-11-21", MEETING_2012, PRESIDENT_FR, HOLLANDE, DOC, H_HOLLANDE_DOC),
     ("2012-11-21", MEETING_2012, PRESIDENT_FR, HOLLANDE, ENR, H_HOLLANDE_ENR),
     ("2012-11-21", MEETING_2012, PRESIDENT_KZ, NAZARBAYEV, DOC, H_NAZARBAYEV_DOC),
+    ("2012-11-21", MEETING_2012, PRESIDENT_KZ, NAZARBAYEV, ENR, H_NAZARBAYEV_ENR),
     ("2013-03-01", CONSULTATION, MFA_FR, FABIUS, ENR, H_FABIUS),
     ("2013-03-01", CONSULTATION, MFA_KZ, IDRISSOV, DOC, H_IDRISSOV_DOC),
     ("2013-03-01", CONSULTATION, MFA_KZ, IDRISSOV, ENR, H_IDRISSOV_ENR),
@@ -633,6 +639,7 @@ OFFICE_HOLDERS = [
     ("2013-03-01", RECEPTION_AKHMETOV, PM_KZ, AKHMETOV, ENR, H_AKHMETOV_ENR),
     ("2013-03-01", RECEPTION_NAZARBAYEV, MFA_FR, FABIUS, ENR, H_FABIUS),
     ("2013-03-01", RECEPTION_NAZARBAYEV, PRESIDENT_KZ, NAZARBAYEV, DOC, H_NAZARBAYEV_DOC),
+    ("2013-03-01", RECEPTION_NAZARBAYEV, PRESIDENT_KZ, NAZARBAYEV, ENR, H_NAZARBAYEV_ENR),
     ("2013-03-01", VISIT_ASTANA, MFA_FR, FABIUS, ENR, H_FABIUS),
     ("2013-05-24", ("res:visit-2013-05-24-minister-foreign-trade-kazakhstan", "The French Minister of Foreign Trade's visit to Kazakhstan"),  # noqa: E501
      ("res:office-minister-foreign-trade-france", "Minister of Foreign Trade of France"),
@@ -646,6 +653,7 @@ OFFICE_HOLDERS = [
     ("2014-03-24", MEETING_2014, PRESIDENT_FR, HOLLANDE, ENR, H_HOLLANDE_ENR),
     # "puis une seconde fois ...": the same "homologue kazakhstanais"
     ("2014-03-24", MEETING_2014, PRESIDENT_KZ, NAZARBAYEV, DOC, H_NAZARBAYEV_DOC),
+    ("2014-03-24", MEETING_2014, PRESIDENT_KZ, NAZARBAYEV, ENR, H_NAZARBAYEV_ENR),
     ("2014-06-10", RECEPTION_IDRISSOV, MFA_FR, FABIUS, ENR, H_FABIUS),
     ("2014-06-10", RECEPTION_IDRISSOV, MFA_KZ, IDRISSOV, ENR, H_IDRISSOV_ENR),
     ("2014-10-16", ("res:visit-2014-10-secretary-of-state-foreign-trade-kazakhstan", "The French Secretary of State for Foreign Trade's visit to Kazakhstan"),  # noqa: E501
@@ -968,6 +976,10 @@ IN_KAZAKHSTAN = [
     ("2013-05-24", "day", "res:visit-2013-05-24-minister-foreign-trade-kazakhstan", "The French Minister of Foreign Trade's visit to Kazakhstan", "visit", "stated", *KAZAKHSTAN),  # noqa: E501
     ("2013-09-17", "day", "res:visit-2013-09-minister-delegate-francophonie-kazakhstan", "The French Minister Delegate for Francophonie's visit to Kazakhstan", "visit", "stated", *KAZAKHSTAN),  # noqa: E501
     ("2014-10-16", "day", "res:visit-2014-10-secretary-of-state-foreign-trade-kazakhstan", "The French Secretary of State for Foreign Trade's visit to Kazakhstan", "visit", "stated", *KAZAKHSTAN),  # noqa: E501
+    # "Lors de la visite du Président de la République en décembre 2014, qui a solennellement
+    # inauguré l'Institut Sorbonne Kazakhstan, 21 accords ... ont également été signés"
+    ("2014-12", "month", "res:inauguration-2014-12-institut-sorbonne-kazakhstan", "Inauguration of the Institut Sorbonne Kazakhstan", "inauguration", "stated", *KAZAKHSTAN),  # noqa: E501
+    ("2014-12", "month", "res:signing-2014-12-inter-university-agreements", "Signing of 21 inter-university agreements during the presidential visit", "signing", "stated", *KAZAKHSTAN),  # noqa: E501
     ("2014-12-05", "day", *VISIT_HOLLANDE, "official visit", "inferred", "res:almaty", "Almaty"),
     ("2014-12-05", "day", *VISIT_HOLLANDE, "official visit", "inferred", *ASTANA),
 ]  # fmt: skip
