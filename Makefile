@@ -44,6 +44,7 @@ test: system lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/reasoning.py
 	$(BIN)/python benchmarks/endpoint.py
+	$(BIN)/python benchmarks/api.py
 
 clean:
 	rm -rf $(VENV) dist

@@ -1,4 +1,4 @@
-"""diplokg: a knowledge graph of France–Kazakhstan diplomatic relations, each fact tied to its source."""
+"""diplokg: a knowledge graph of France–Kazakhstan relations, each fact tied to its source."""
 
 from __future__ import annotations
 

@@ -104,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `diplokg stats | head`: the reader left; say nothing more.
+        sys.stderr.close()
+        return 0
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -1,0 +1,495 @@
+"""The Python API researchers use in notebooks: the graph as pandas DataFrames, in three lines.
+
+    from diplokg import KnowledgeGraph
+    kg = KnowledgeGraph.load()          # the built dataset, embedded: no server
+    kg.query("timeline")                # a canned query, as a typed DataFrame
+
+`KnowledgeGraph.remote(url)` offers the same methods over the SPARQL 1.1 protocol against any
+endpoint (ours, Oxigraph, Virtuoso): canned queries are sent as their rendered text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pandas as pd
+
+from diplokg.config import Settings
+from diplokg.errors import InputError, QueryError
+from diplokg.frames import Answer, Term, lexical, pick_label, shorten, to_frame
+from diplokg.namespaces import DKG, NAMED_GRAPHS, sparql_prefixes
+from diplokg.queries import CannedQuery, Param, load_catalogue, parse_query_file
+
+if TYPE_CHECKING:
+    import httpx
+    import networkx as nx
+    import pyoxigraph as ox
+
+__all__ = ["KnowledgeGraph", "UnknownQueryError", "UnknownResourceError", "cli_query"]
+
+LABEL_BATCH = 200  # IRIs per label look-up, so a remote endpoint gets short queries
+ACCEPT = (
+    "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
+    "text/plain;q=0.5"
+)
+_GRAPH_NAMES = {str(iri): name for name, iri in NAMED_GRAPHS.items()}
+_RESOURCE = Param("resource", "iri", description="a resource slug, prefixed name or IRI")
+# The kinds of node `to_networkx` draws, with the class that defines each.
+ACTOR_KINDS = {"person": DKG.Person, "office": DKG.Office, "organisation": DKG.Organisation}
+
+
+class UnknownQueryError(QueryError, KeyError):
+    """A canned query name that is not in the catalogue; the message lists the available ones."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0])
+
+
+class UnknownResourceError(QueryError, LookupError):
+    """A resource the graph says nothing about (often a misspelt slug)."""
+
+
+class Backend(Protocol):
+    """Where queries run: answers in SPARQL JSON results terms, whatever the engine."""
+
+    def run(self, query: str) -> Answer: ...
+
+    def close(self) -> None: ...
+
+
+def _ox_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | Any) -> Term:
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, str] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        else:
+            out["datatype"] = term.datatype.value
+        return out
+    raise QueryError(f"unsupported term in an answer: {term}")
+
+
+def _triples_answer(triples: Iterable[Any]) -> Answer:
+    """A CONSTRUCT or DESCRIBE answer as three columns, subject, predicate, object."""
+    names = ["subject", "predicate", "object"]
+    rows = [
+        dict(
+            zip(
+                names,
+                (_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)),
+                strict=True,
+            )
+        )
+        for t in triples
+    ]
+    return Answer(names, rows)
+
+
+class EmbeddedBackend:
+    """An in-memory Oxigraph store; the default graph is the union of the named graphs."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def __repr__(self) -> str:
+        return f"embedded Oxigraph store, {len(self.store)} quads"
+
+    def close(self) -> None:
+        """Nothing to release: the store lives as long as the object."""
+
+    def run(self, query: str) -> Answer:
+        import pyoxigraph as ox
+
+        try:
+            result = self.store.query(query, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"bad SPARQL: {exc}") from None
+        except OSError as exc:  # evaluation errors (e.g. a SERVICE call, which has no network)
+            raise QueryError(f"query failed: {exc}") from None
+        if isinstance(result, ox.QueryBoolean):
+            return Answer([], boolean=bool(result))
+        if isinstance(result, ox.QueryTriples):
+            return _triples_answer(result)
+        variables = [v.value for v in result.variables]
+        rows = [
+            {
+                name: _ox_term(t)
+                for name, t in zip(variables, solution, strict=True)
+                if t is not None
+            }
+            for solution in result
+        ]
+        return Answer(variables, rows)
+
+
+class RemoteBackend:
+    """A SPARQL 1.1 endpoint over HTTP: the query is POSTed as a form, answers in JSON
+    (SELECT, ASK) or N-Triples/Turtle (CONSTRUCT, DESCRIBE)."""
+
+    def __init__(self, url: str, client: httpx.Client) -> None:
+        self.url = url
+        self.client = client
+
+    def __repr__(self) -> str:
+        return f"SPARQL endpoint {self.url}"
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self.client.close()
+
+    def run(self, query: str) -> Answer:
+        import httpx
+        import pyoxigraph as ox
+
+        try:
+            response = self.client.post(self.url, data={"query": query}, headers={"Accept": ACCEPT})
+        except httpx.HTTPError as exc:
+            raise QueryError(f"{self.url}: {exc}") from None
+        if response.status_code >= 400:
+            detail = " ".join(response.text.split())[:500]
+            raise QueryError(f"{self.url} answered {response.status_code}: {detail}")
+        media = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media in ("application/sparql-results+json", "application/json"):
+            return _json_answer(response.json())
+        formats = {
+            "application/n-triples": ox.RdfFormat.N_TRIPLES,
+            "text/plain": ox.RdfFormat.N_TRIPLES,
+            "text/turtle": ox.RdfFormat.TURTLE,
+        }
+        if media in formats:
+            return _triples_answer(ox.parse(response.content, format=formats[media]))
+        raise QueryError(f"{self.url} answered with an unexpected media type: {media!r}")
+
+
+def _json_answer(data: Mapping[str, Any]) -> Answer:
+    if "boolean" in data:
+        return Answer([], boolean=bool(data["boolean"]))
+    variables = list(data.get("head", {}).get("vars", []))
+    rows = []
+    for binding in data.get("results", {}).get("bindings", []):
+        row: dict[str, Term] = {}
+        for name, term in binding.items():
+            # Virtuoso still writes the SPARQL 1.0 "typed-literal"
+            kind = "literal" if term["type"] == "typed-literal" else term["type"]
+            row[name] = {**term, "type": kind}
+        rows.append(row)
+    return Answer(variables, rows)
+
+
+def find_canned(name: str, directory: Path) -> CannedQuery:
+    """The canned query `name` of `directory`, or UnknownQueryError listing the available ones."""
+    catalogue = load_catalogue(directory)
+    if name not in catalogue:
+        known = ", ".join(sorted(catalogue)) or "none"
+        raise UnknownQueryError(f"unknown query '{name}' (available: {known})")
+    return catalogue[name]
+
+
+def _param_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+class KnowledgeGraph:
+    """The graph, queried locally or remotely, with answers as typed pandas DataFrames."""
+
+    def __init__(self, backend: Backend, queries_dir: Path | None = None, lang: str = "en") -> None:
+        self.backend = backend
+        self.queries_dir = queries_dir or Settings().queries_dir
+        self.lang = lang
+        self._labels: dict[str, str | None] = {}
+
+    def __repr__(self) -> str:
+        return f"<KnowledgeGraph: {self.backend!r}>"
+
+    def __enter__(self) -> KnowledgeGraph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release what the graph holds open (a remote graph's HTTP connections)."""
+        self.backend.close()
+
+    @classmethod
+    def load(
+        cls,
+        data: Path | str | None = None,
+        *,
+        settings: Settings | None = None,
+        lang: str = "en",
+    ) -> KnowledgeGraph:
+        """The built dataset (rebuilt first if an input changed), or the RDF file `data`,
+        in an embedded Oxigraph store."""
+        import pyoxigraph as ox
+
+        settings = settings or Settings()
+        if data is None:
+            from diplokg.dataset import ensure_built
+
+            path = ensure_built(settings)
+        else:
+            path = Path(data)
+        if not path.is_file():
+            raise InputError(path, "file not found")
+        fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+        if fmt is None:
+            raise InputError(path, "unknown RDF file extension")
+        store = ox.Store()
+        try:
+            store.load(path=path, format=fmt)
+        except SyntaxError as exc:
+            raise InputError(path, f"cannot be parsed: {exc}") from None
+        return cls(EmbeddedBackend(store), settings.queries_dir, lang)
+
+    @classmethod
+    def remote(
+        cls,
+        url: str,
+        *,
+        timeout: float = 30.0,
+        queries_dir: Path | None = None,
+        lang: str = "en",
+        headers: Mapping[str, str] | None = None,
+    ) -> KnowledgeGraph:
+        """The same API against a SPARQL endpoint, e.g. `http://127.0.0.1:8000/sparql`."""
+        import httpx
+
+        client = httpx.Client(timeout=timeout, headers=dict(headers or {}))
+        return cls(RemoteBackend(url, client), queries_dir, lang)
+
+    # -- canned queries ------------------------------------------------------------------------
+
+    @property
+    def catalogue(self) -> dict[str, CannedQuery]:
+        """The canned queries by name, as `diplokg.queries` loads them."""
+        return load_catalogue(self.queries_dir)
+
+    @property
+    def queries(self) -> pd.DataFrame:
+        """The catalogue as a table: title, tags, parameters (name: type = default), description."""
+        rows = [
+            {
+                "name": q.name,
+                "title": q.title,
+                "tags": ", ".join(q.tags),
+                "params": ", ".join(
+                    f"{p.name}: {p.type}" + (f" = {p.default}" if p.default is not None else "")
+                    for p in q.params
+                ),
+                "description": q.description,
+            }
+            for q in sorted(self.catalogue.values(), key=lambda q: q.name)
+        ]
+        frame = pd.DataFrame(rows, columns=["name", "title", "tags", "params", "description"])
+        return frame.set_index("name")
+
+    def canned(self, name: str) -> CannedQuery:
+        """The canned query `name`, or UnknownQueryError listing the available ones."""
+        return find_canned(name, self.queries_dir)
+
+    def query(self, name: str, /, **params: object) -> pd.DataFrame:
+        """Run the canned query `name` with `params` bound (a bad one raises ValueError)."""
+        text = self.canned(name).render({k: _param_text(v) for k, v in params.items()})
+        return self.sparql(text)
+
+    def sparql(self, text: str) -> pd.DataFrame:
+        """Run any SPARQL query: SELECT gives its columns, typed; ASK a `boolean` column;
+        CONSTRUCT and DESCRIBE subject, predicate and object."""
+        return to_frame(self.backend.run(text), self.labels)
+
+    # -- resources -----------------------------------------------------------------------------
+
+    def labels(self, iris: list[str]) -> dict[str, str]:
+        """The rdfs:label of each IRI in this graph's language (else another), when it has one."""
+        missing = [iri for iri in iris if iri not in self._labels]
+        for start in range(0, len(missing), LABEL_BATCH):
+            batch = missing[start : start + LABEL_BATCH]
+            values = " ".join(f"<{iri}>" for iri in batch)
+            answer = self.backend.run(
+                f"{sparql_prefixes()}SELECT ?resource ?label WHERE {{\n"
+                f"  VALUES ?resource {{ {values} }}\n"
+                "  ?resource rdfs:label ?label .\n}"
+            )
+            found: dict[str, list[tuple[str, str]]] = {}
+            for row in answer.rows:
+                term = row["label"]
+                found.setdefault(row["resource"]["value"], []).append(
+                    (term["value"], term.get("xml:lang", ""))
+                )
+            for iri in batch:
+                self._labels[iri] = pick_label(found.get(iri, []), self.lang)
+        return {iri: label for iri in iris if (label := self._labels.get(iri)) is not None}
+
+    def describe(self, resource: str) -> pd.DataFrame:
+        """Every triple about `resource` (as subject or object), with labels and the named
+        graph that holds it (asserted, inferred, enrichment, evidence or ontology)."""
+        term = _RESOURCE.term(resource)
+        frame = self.sparql(
+            f"SELECT ?subject ?predicate ?object ?graph WHERE {{\n"
+            f"  {{ BIND({term} AS ?subject) GRAPH ?graph {{ ?subject ?predicate ?object }} }}\n"
+            f"  UNION\n"
+            f"  {{ BIND({term} AS ?object) GRAPH ?graph {{ ?subject ?predicate ?object }} }}\n"
+            f"}}\nORDER BY ?graph ?subject ?predicate ?object"
+        )
+        if frame.empty:
+            raise UnknownResourceError(f"nothing is known about {term[1:-1]}")
+        frame["graph"] = [_GRAPH_NAMES.get(g, g) for g in frame["graph"]]
+        return frame
+
+    def evidence(self, resource: str | Iterable[str]) -> pd.DataFrame:
+        """The passages of the source that state the fact(s) `resource`: quote, its character
+        offsets (`text[start:end]`), the whole sentence and the source document."""
+        resources = [resource] if isinstance(resource, str) else list(resource)
+        terms = " ".join(dict.fromkeys(_RESOURCE.term(r) for r in resources))
+        return self.sparql(
+            f"{sparql_prefixes()}"
+            "SELECT ?resource ?quote ?start ?end ?sentence ?source ?annotation WHERE {\n"
+            f"  VALUES ?resource {{ {terms} }}\n"
+            "  ?resource dkg:hasEvidence ?annotation .\n"
+            "  ?annotation oa:hasTarget ?target .\n"
+            "  ?target oa:hasSource ?source .\n"
+            "  ?target oa:hasSelector ?quoteSelector .\n"
+            "  ?quoteSelector a oa:TextQuoteSelector .\n"
+            "  ?quoteSelector oa:exact ?quote .\n"
+            "  OPTIONAL {\n"
+            "    ?target oa:hasSelector ?position .\n"
+            "    ?position a oa:TextPositionSelector .\n"
+            "    ?position oa:start ?start .\n"
+            "    ?position oa:end ?end .\n"
+            "  }\n"
+            "  OPTIONAL { ?annotation dkg:sentence ?sentence . }\n"
+            "}\nORDER BY ?resource ?start ?annotation"
+        )
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """People, offices and organisations, and the events linking them.
+
+        Nodes carry `type` (person, office, organisation, event) and `label`, events also
+        `date`; an edge goes from an event to an actor, or from a person to the office they
+        held, with `role`: the most specific diplokg property that links them (actor,
+        counterpart, performer, holdsOffice...).
+        """
+        import networkx as nx
+
+        graph = nx.MultiDiGraph()
+        kinds = " ".join(f'(<{cls}> "{name}")' for name, cls in ACTOR_KINDS.items())
+        actors = self.sparql(
+            f"{sparql_prefixes()}SELECT DISTINCT ?node ?type WHERE {{\n"
+            f"  VALUES (?class ?type) {{ {kinds} }}\n"
+            "  ?node a ?class .\n  FILTER(isIRI(?node))\n}\nORDER BY ?node"
+        )
+        for row in actors.itertuples(index=False):
+            graph.add_node(row.node, type=row.type, label=_label_or_iri(row, "node"))
+        link_query = (
+            f"{sparql_prefixes()}SELECT DISTINCT ?event ?role ?agent ?date WHERE {{\n"
+            f"  VALUES ?class {{ {' '.join(f'<{c}>' for c in ACTOR_KINDS.values())} }}\n"
+            "  ?event a dkg:Event .\n"
+            "  ?event ?role ?agent .\n"
+            "  ?agent a ?class .\n"
+            "  FILTER(STRSTARTS(STR(?role), STR(dkg:)))\n"
+            "  FILTER NOT EXISTS {\n"
+            "    ?event ?narrower ?agent .\n"
+            "    ?narrower rdfs:subPropertyOf ?role .\n"
+            "    FILTER(?narrower != ?role)\n"
+            "  }\n"
+            "  OPTIONAL { ?event dkg:date|dkg:startDate ?date . }\n"
+            "}\nORDER BY ?event ?role ?agent"
+        )
+        # dates as written, at their precision (2008, not 2008-01-01)
+        links = lexical(self.sparql(link_query))
+        for row in links.itertuples(index=False):
+            if row.event not in graph:
+                graph.add_node(
+                    row.event, type="event", label=_label_or_iri(row, "event"), date=row.date
+                )
+            role = shorten(row.role).partition(":")[2]
+            graph.add_edge(row.event, row.agent, key=role, role=role)
+        holdings = self.sparql(
+            f"{sparql_prefixes()}SELECT DISTINCT ?person ?office WHERE {{\n"
+            "  ?holding a dkg:OfficeHolding .\n"
+            "  ?holding dkg:holder ?person .\n"
+            "  ?holding dkg:holdingOf ?office .\n"
+            "}\nORDER BY ?person ?office"
+        )
+        for row in holdings.itertuples(index=False):
+            if row.person in graph and row.office in graph:
+                graph.add_edge(row.person, row.office, key="holdsOffice", role="holdsOffice")
+        return graph
+
+
+def _label_or_iri(row: Any, column: str) -> str:
+    label = getattr(row, f"{column}_label", None)
+    return str(getattr(row, column)) if label is None or pd.isna(label) else str(label)
+
+
+# -- the `diplokg query` command ---------------------------------------------------------------
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise QueryError(f"--param expects NAME=VALUE, got {pair!r}")
+        params[name.strip()] = value
+    return params
+
+
+def _query_text(spec: str, params: dict[str, str], queries_dir: Path) -> str:
+    """The SPARQL to run for `diplokg query SPEC`: a canned query's name or a .rq file, which
+    may carry a `#+ ` header declaring parameters."""
+    path = Path(spec)
+    if path.suffix == ".rq" or path.is_file():
+        if not path.is_file():
+            raise InputError(path, "file not found")
+        source = path.read_text(encoding="utf-8")
+        if source.startswith("#+"):
+            return parse_query_file(path).render(params)
+        if params:
+            raise QueryError(f"{path} has no '#+ ' header declaring parameters; drop --param")
+        return source
+    return find_canned(spec, queries_dir).render(params)
+
+
+def format_frame(frame: pd.DataFrame, fmt: str) -> str:
+    """The text `diplokg query` prints: an aligned table, CSV, TSV or JSON records."""
+    text = lexical(frame)
+    if fmt == "json":
+        records = json.loads(text.to_json(orient="records", force_ascii=False))
+        return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+    if fmt in ("csv", "tsv"):
+        return str(
+            text.to_csv(index=False, sep="," if fmt == "csv" else "\t", float_format="%.15g")
+        )
+    if text.empty:
+        return " ".join(text.columns) + "\n(no rows)\n"
+    table = text.map(shorten).astype(object).where(text.notna(), "")
+    count = f"({len(text)} row{'s' if len(text) != 1 else ''})"
+    return f"{table.to_string(index=False, max_colwidth=60)}\n{count}\n"
+
+
+def cli_query(args: argparse.Namespace) -> int:
+    """`diplokg query NAME|FILE [--param k=v] [--format table|csv|tsv|json] [--endpoint URL]`."""
+    # The query is resolved and its parameters checked before any data is loaded.
+    text = _query_text(args.query, _parse_params(args.param), Settings().queries_dir)
+    kg = KnowledgeGraph.remote(args.endpoint) if args.endpoint else KnowledgeGraph.load()
+    with kg:
+        frame = kg.sparql(text)
+    sys.stdout.write(format_frame(frame, args.format))
+    return 0

@@ -1,0 +1,206 @@
+"""SPARQL answers as typed pandas DataFrames, and back to text for the command line.
+
+Every engine's answer is first put in the terms of the SPARQL 1.1 JSON results format, so an
+embedded store and a remote endpoint go through the same typing: dates become datetimes with
+a `<col>_precision` column beside them (the start of the year or month they name, since a
+`gYear` is a period, not a day), numbers become numbers, IRIs stay strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from rdflib.namespace import XSD
+
+from diplokg.namespaces import PREFIXES
+
+# A term as the SPARQL 1.1 JSON results format writes it: type, value, datatype, xml:lang.
+Term = Mapping[str, str]
+
+PRECISION = {
+    str(XSD.date): "day",
+    str(XSD.gYearMonth): "month",
+    str(XSD.gYear): "year",
+    str(XSD.dateTime): "time",
+}
+_INTEGERS = {
+    str(XSD[name])
+    for name in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
+_DECIMALS = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
+_BOOLEAN = str(XSD.boolean)
+# year, month, day of a date-like lexical form; a time zone, if any, is dropped
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?(?:Z|[+-]\d{2}:\d{2})?$")
+LABEL_SUFFIXES = ("_label", "Label", "label")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A query's answer: the variables and, per solution, the bound ones; or an ASK boolean."""
+
+    variables: list[str]
+    rows: list[dict[str, Term]] = field(default_factory=list)
+    boolean: bool | None = None
+
+
+def kind(term: Term) -> str:
+    """iri, bnode, temporal, integer, number, boolean or text."""
+    if term["type"] == "uri":
+        return "iri"
+    if term["type"] == "bnode":
+        return "bnode"
+    datatype = term.get("datatype", "")
+    if datatype in PRECISION:
+        return "temporal"
+    if datatype in _INTEGERS:
+        return "integer"
+    if datatype in _DECIMALS:
+        return "number"
+    if datatype == _BOOLEAN:
+        return "boolean"
+    return "text"
+
+
+def _timestamp(term: Term) -> pd.Timestamp | None:
+    value = term["value"].strip()
+    if term.get("datatype") == str(XSD.dateTime):
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, OverflowError):
+            return None
+        return stamp.tz_convert(None) if stamp.tzinfo is not None else stamp
+    match = _DATE.match(value)
+    if match is None:
+        return None
+    year, month, day = match.groups()
+    try:
+        return pd.Timestamp(int(year), int(month or 1), int(day or 1))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _python(term: Term) -> Any:
+    """The value of one term in a column of mixed kinds (dates keep their lexical form)."""
+    found = kind(term)
+    if found == "bnode":
+        return f"_:{term['value']}"
+    if found == "integer":
+        return int(term["value"])
+    if found == "number":
+        return float(term["value"])
+    if found == "boolean":
+        return term["value"].strip() in ("true", "1")
+    return term["value"]
+
+
+def _column(name: str, terms: list[Term | None]) -> dict[str, Any]:
+    """The typed column(s) for one variable: itself, plus `<name>_precision` for dates."""
+    kinds = {kind(t) for t in terms if t is not None}
+    if kinds == {"integer", "number"}:
+        kinds = {"number"}
+    only = kinds.pop() if len(kinds) == 1 else None
+    if only == "temporal":
+        stamps = [None if t is None else _timestamp(t) for t in terms]
+        if all(s is not None for s, t in zip(stamps, terms, strict=True) if t is not None):
+            precision = [None if t is None else PRECISION[t["datatype"]] for t in terms]
+            return {
+                name: pd.Series(stamps, dtype="datetime64[ns]"),
+                f"{name}_precision": pd.Series(precision, dtype="object"),
+            }
+        return {name: pd.Series([None if t is None else t["value"] for t in terms], dtype=object)}
+    if only == "integer":
+        ints = [None if t is None else int(t["value"]) for t in terms]
+        return {name: pd.array(ints, dtype="Int64")}
+    if only == "number":
+        return {name: pd.Series([None if t is None else float(t["value"]) for t in terms])}
+    if only == "boolean":
+        return {name: pd.array([None if t is None else _python(t) for t in terms], "boolean")}
+    return {name: pd.Series([None if t is None else _python(t) for t in terms], dtype=object)}
+
+
+def to_frame(answer: Answer, labels: Callable[[list[str]], Mapping[str, str]]) -> pd.DataFrame:
+    """The typed DataFrame of `answer`; `labels` maps IRIs to labels for the `<col>_label`
+    columns added beside IRI columns whose labels the query did not already return."""
+    if answer.boolean is not None:
+        return pd.DataFrame({"boolean": pd.array([answer.boolean], dtype="boolean")})
+    columns: dict[str, Any] = {}
+    for name in answer.variables:
+        terms = [row.get(name) for row in answer.rows]
+        columns.update(_column(name, terms))
+        iris = sorted({t["value"] for t in terms if t is not None and t["type"] == "uri"})
+        if not iris or any(f"{name}{suffix}" in answer.variables for suffix in LABEL_SUFFIXES):
+            continue
+        found = labels(iris)
+        if found:
+            columns[f"{name}_label"] = pd.Series(
+                [
+                    found.get(t["value"]) if t is not None and t["type"] == "uri" else None
+                    for t in terms
+                ],
+                dtype=object,
+            )
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(answer.rows)))
+
+
+def pick_label(candidates: Iterable[tuple[str, str]], lang: str) -> str | None:
+    """The label in `lang`, else one without a language, else the first in sorted order."""
+    ranked = sorted(
+        candidates, key=lambda c: (c[1].lower() != lang.lower(), c[1] != "", c[1], c[0])
+    )
+    return ranked[0][0] if ranked else None
+
+
+_FORMATS = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d", "time": "%Y-%m-%dT%H:%M:%S"}
+
+
+def date_text(stamp: pd.Timestamp, precision: str) -> str:
+    """A date written at its precision: 2014, 2014-09 or 2014-12-05."""
+    return str(stamp.strftime(_FORMATS[precision]))
+
+
+def lexical(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with each date written at its precision, for text outputs where a year must
+    not read as the first of January."""
+    out = frame.copy()
+    for name in frame.columns:
+        precision = f"{name}_precision"
+        if precision not in frame.columns:
+            continue
+        out[name] = pd.Series(
+            [
+                None if pd.isna(stamp) else date_text(stamp, str(level))
+                for stamp, level in zip(frame[name], frame[precision], strict=True)
+            ],
+            index=frame.index,
+            dtype=object,
+        )
+    return out
+
+
+def shorten(value: Any) -> Any:
+    """An IRI as a prefixed name when one of the project's prefixes covers it."""
+    if not isinstance(value, str):
+        return value
+    for prefix, base in PREFIXES.items():
+        local = value[len(base) :]
+        if value.startswith(base) and local and not local.startswith("/") and " " not in local:
+            return f"{prefix}:{local}"
+    return value

@@ -1,0 +1,359 @@
+"""Every `diplokg` command, run as a user would, with its errors and exit codes:
+0 success, 1 validation failed, 2 any other error.
+
+Commands run in-process through `diplokg.cli.main` against a small project (DIPLOKG_ROOT);
+`serve` runs as a real subprocess on a free 127.0.0.1 port and is stopped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest_server import bound_socket, serve
+from mini_project import FIXTURES, make_project
+from rdflib import Graph
+
+from diplokg.cli import main
+from diplokg.config import Settings
+from diplokg.namespaces import GRAPH_ASSERTED, RES
+
+BAD = FIXTURES / "bad"
+EVENTS_2014 = ["reception-2014-06-10-fabius-idrissov", "visit-2014-12-hollande-kazakhstan"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_project(tmp_path_factory.mktemp("cli-project"))
+
+
+@pytest.fixture
+def project(built: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The built project as the current one (commands read DIPLOKG_ROOT)."""
+    monkeypatch.setenv("DIPLOKG_ROOT", str(built.root))
+    return built
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A project not built yet, as the current one."""
+    settings = make_project(tmp_path / "project", built=False)
+    monkeypatch.setenv("DIPLOKG_ROOT", str(settings.root))
+    return settings
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# -- build, validate, stats ---------------------------------------------------------------------
+
+
+def test_build_prints_a_line_per_step_then_skips_when_up_to_date(
+    fresh: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "build")
+    assert code == 0
+    steps = [line.split()[0] for line in out.splitlines()]
+    assert steps == ["parse", "evidence", "reason", "validate", "write", "built"]
+    assert (fresh.dist_dir / "dataset.nq").is_file()
+    code, out, _ = run(capsys, "build")
+    assert (code, out.split()[:2]) == (0, ["up", "to"])
+
+
+def test_build_into_another_folder_with_another_reasoner(
+    fresh: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "elsewhere"
+    code, _, _ = run(capsys, "build", "--reasoner", "owlrl", "--dist", str(target))
+    assert code == 0
+    assert json.loads((target / "build.json").read_text())["reasoner"] == "owlrl"
+    assert not fresh.dist_dir.exists()
+
+
+def test_build_names_the_file_and_line_of_bad_turtle(
+    fresh: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(BAD / "broken.ttl", fresh.graph_dir / "tour.ttl")
+    code, _, err = run(capsys, "build")
+    # broken.ttl: the statement of line 7 has no final dot, so parsing stops on line 8
+    assert code == 2
+    assert f"{fresh.graph_dir / 'tour.ttl'}:8:" in err
+    assert not fresh.dist_dir.exists()
+
+
+def _append_bad_date(settings: Settings) -> None:
+    with (settings.graph_dir / "tour.ttl").open("a", encoding="utf-8") as handle:
+        handle.write((BAD / "date-out-of-range.ttl").read_text(encoding="utf-8"))
+
+
+def test_validate_passes_on_a_valid_project(
+    fresh: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "validate")
+    assert code == 0
+    assert out.startswith("valid")
+
+
+def test_validate_and_build_exit_1_on_a_shape_violation(
+    fresh: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _append_bad_date(fresh)
+    code, out, _ = run(capsys, "validate")
+    assert code == 1
+    assert "res:visit-1985-mitterrand-kazakhstan" in out
+    assert "between 1990 and 2016" in out
+    code, _, err = run(capsys, "build")
+    assert code == 1
+    assert "res:visit-1985-mitterrand-kazakhstan" in err
+    assert not fresh.dist_dir.exists()
+
+
+def test_stats_counts_the_triples_of_each_graph(
+    project: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "stats")
+    assert code == 0
+    lines = (project.dist_dir / "dataset.nq").read_text(encoding="utf-8").splitlines()
+    asserted = sum(1 for line in lines if line.endswith(f"<{GRAPH_ASSERTED}> ."))
+    assert f"asserted {asserted:>7}".split() in [line.split() for line in out.splitlines()]
+
+
+def test_stats_and_query_report_a_build_error(
+    fresh: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # both build dist/ first when it is missing: the Turtle error is theirs to report
+    shutil.copy(BAD / "broken.ttl", fresh.graph_dir / "tour.ttl")
+    for argv in (["stats"], ["query", "events"]):
+        code, out, err = run(capsys, *argv)
+        assert (code, out) == (2, "")
+        assert f"{fresh.graph_dir / 'tour.ttl'}:8:" in err
+
+
+# -- query --------------------------------------------------------------------------------------
+
+
+def test_query_table_is_readable(project: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "query", "events")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["event", "event_label", "date", "date_precision"]
+    assert lines[-1] == "(5 rows)"
+    visit = next(line for line in lines if "res:visit-2008-nazarbayev-paris" in line)
+    # a year is printed as a year, not as the first of January
+    assert " 2008 " in visit and "2008-01-01" not in visit
+    assert "heads of state" in visit
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json"])
+def test_query_machine_formats(
+    project: Settings, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    code, out, _ = run(capsys, "query", "events", "--param", "year=2014", "--format", fmt)
+    assert code == 0
+    if fmt == "json":
+        rows = json.loads(out)
+    else:
+        rows = list(csv.DictReader(io.StringIO(out), delimiter="," if fmt == "csv" else "\t"))
+    assert [row["event"] for row in rows] == [str(RES[slug]) for slug in EVENTS_2014]
+    assert [row["date"] for row in rows] == ["2014-06-10", "2014-12-05"]
+    assert [row["date_precision"] for row in rows] == ["day", "day"]
+
+
+def test_query_of_a_file_with_and_without_a_header(
+    project: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    canned = FIXTURES / "queries" / "events.rq"
+    code, out, _ = run(capsys, "query", str(canned), "--param", "year=2014", "--format", "json")
+    assert code == 0
+    assert [row["event"] for row in json.loads(out)] == [str(RES[s]) for s in EVENTS_2014]
+    plain = tmp_path / "count.rq"
+    plain.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a ?class }\n", encoding="utf-8")
+    code, out, _ = run(capsys, "query", str(plain), "--format", "csv")
+    assert code == 0
+    assert out.splitlines()[0] == "n"
+    assert int(out.splitlines()[1]) > 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["query", "timelime"], "unknown query 'timelime' (available: events, figures, places)"),
+        (["query", "events", "--param", "year=20x4"], "parameter 'year'"),
+        (["query", "events", "--param", "colour=red"], "unknown parameter 'colour'"),
+        (["query", "events", "--param", "year"], "--param expects NAME=VALUE"),
+        (["query", "missing.rq"], "missing.rq: file not found"),
+    ],
+    ids=["unknown-name", "bad-parameter", "unknown-parameter", "malformed-param", "missing-file"],
+)
+def test_query_errors_exit_2_with_a_message(
+    project: Settings, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert out == ""
+
+
+def test_query_file_errors(
+    project: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.rq"
+    broken.write_text("SELECT ?x WHERE { ?x\n", encoding="utf-8")
+    code, _, err = run(capsys, "query", str(broken))
+    assert (code, "bad SPARQL" in err) == (2, True)
+    plain = tmp_path / "plain.rq"
+    plain.write_text("SELECT ?x WHERE { ?x ?p ?o }\n", encoding="utf-8")
+    code, _, err = run(capsys, "query", str(plain), "--param", "x=1")
+    assert (code, "no '#+ ' header" in err) == (2, True)
+
+
+@pytest.mark.server
+def test_query_against_an_endpoint_prints_what_the_embedded_graph_prints(
+    project: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["query", "events", "--param", "year=2014", "--format", "json"]
+    _, local, _ = run(capsys, *argv)
+    with serve(project, project.dist_dir / "dataset.nq") as server:
+        code, far, _ = run(capsys, *argv, "--endpoint", server.sparql)
+        code_bad, _, err = run(capsys, "query", "events", "--endpoint", server.url + "/nothing")
+    assert code == 0
+    assert json.loads(far) == json.loads(local)
+    assert code_bad == 2
+    assert "404" in err
+
+
+# -- export -------------------------------------------------------------------------------------
+
+
+def test_export_writes_a_graph(
+    project: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "asserted.ttl"
+    code, _, err = run(
+        capsys, "export", "--format", "turtle", "--graph", "asserted", "-o", str(output)
+    )
+    assert code == 0
+    assert f"to {output}" in err
+    lines = (project.dist_dir / "dataset.nq").read_text(encoding="utf-8").splitlines()
+    asserted = sum(1 for line in lines if line.endswith(f"<{GRAPH_ASSERTED}> ."))
+    assert len(Graph().parse(output)) == asserted
+
+
+def test_export_errors(
+    project: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys, "export", "--format", "trig", "--graph", "x", "-o", str(tmp_path / "x")
+    )
+    assert code == 2
+    assert "unknown graph 'x' (known: ontology, asserted, enrichment, evidence, inferred" in err
+    with pytest.raises(SystemExit) as caught:
+        main(["export", "--format", "n3", "-o", str(tmp_path / "x")])
+    assert caught.value.code == 2
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(project: Settings, tmp_path: Path) -> Iterator[str]:
+    """`diplokg serve` as a subprocess on a free 127.0.0.1 port; stopped after the test."""
+    sock = bound_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    log = tmp_path / "serve.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "diplokg.cli", "serve", "--port", str(port), "--workers", "1"],
+            env={**os.environ, "DIPLOKG_ROOT": str(project.root)},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"diplokg serve did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.mark.server
+def test_serve_answers_sparql_on_127_0_0_1(served: str) -> None:
+    health = httpx.get(f"{served}/health", timeout=10).json()
+    assert health["status"] == "ok"
+    query = f"ASK {{ <{RES['visit-2008-nazarbayev-paris']}> ?p ?o }}"
+    answer = httpx.get(
+        f"{served}/sparql",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    assert answer.json()["boolean"] is True
+
+
+def test_serve_errors(
+    project: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "serve", "--data", str(tmp_path / "missing.nq"))
+    assert code == 2
+    assert "missing.nq" in err
+    with pytest.raises(SystemExit) as caught:
+        main(["serve", "--port", "eighty"])
+    assert caught.value.code == 2
+
+
+# -- publish (its own tests cover publishing; here: arguments and --dry-run) ---------------------
+
+
+def test_publish_dry_run_sends_nothing(
+    project: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # port 9 (discard) on 127.0.0.1: nothing listens, so a request would fail the command
+    argv = ["publish", "--store", "http://127.0.0.1:9/sparql", "--graphs", "asserted", "--dry-run"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert "nothing is sent" in out
+    lines = (project.dist_dir / "dataset.nq").read_text(encoding="utf-8").splitlines()
+    asserted = sum(1 for line in lines if line.endswith(f"<{GRAPH_ASSERTED}> ."))
+    assert ["asserted", str(asserted), "1"] in [line.split() for line in out.splitlines()]
+
+
+def test_publish_argument_errors(project: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["publish", "--dry-run"])  # --store is required
+    assert caught.value.code == 2
+    argv = ["publish", "--store", "http://127.0.0.1:9/sparql", "--graphs", "nope", "--dry-run"]
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "nope" in err
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main([])
+    assert caught.value.code == 2
+    assert "usage: diplokg" in capsys.readouterr().err
