@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 validation failed, 2 any other error (bad input, bad qu
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -105,8 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # `diplokg stats | head`: the reader left; say nothing more.
-        sys.stderr.close()
+        # `diplokg stats | head`: the reader left; point stdout at /dev/null so the
+        # interpreter's final flush does not fail again, and stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     raise AssertionError(f"unhandled command {args.command}")
 
