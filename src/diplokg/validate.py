@@ -1,0 +1,151 @@
+"""Validation: SHACL shapes on the served union, OWL RL consistency on the closure.
+
+Both produce `Problem`s naming the resource at fault, so that a failed build prints a report a
+curator can act on without reading a SHACL results graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF
+from rdflib.term import Node
+
+from diplokg.errors import InputError
+from diplokg.namespaces import RES, SH, SHAPES
+from diplokg.rdfio import Triple, bind_prefixes
+
+# The only statements the consistency checks read from the closure.
+_CONSISTENCY_PREDICATES = frozenset(
+    {RDF.type, RDF.first, RDF.rest, OWL.disjointWith, OWL.members, OWL.sameAs}
+)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One violation: the resource, what was checked (a shape path or an axiom), and why."""
+
+    focus: str
+    check: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.focus}: {self.check}: {self.message}"
+
+
+def _name(graph: Graph, term: Node | None) -> str:
+    if term is None:
+        return "-"
+    if isinstance(term, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(term)
+        except ValueError:
+            return term.n3()
+    return term.n3()
+
+
+def _check_name(names: Graph, path: Node | None, shape: Node | None) -> str:
+    """The property checked, or the named shape; anonymous paths and shapes have no useful name."""
+    for term in (path, shape):
+        if isinstance(term, URIRef):
+            return _name(names, term)
+    return "shape"
+
+
+def shacl_problems(data: Graph, shapes: Graph, shapes_path: Path | str) -> list[Problem]:
+    """Every SHACL violation of `data` (warnings and infos do not count)."""
+    import pyshacl
+
+    _, results, text = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+    )
+    if not isinstance(results, Graph):
+        # pySHACL returns its exception here when the shapes themselves are unusable.
+        raise InputError(shapes_path, f"SHACL shapes cannot be used: {text.strip()}")
+    names = bind_prefixes(Graph())
+    names.bind("dkgsh", SHAPES)
+    problems = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        if results.value(result, SH.resultSeverity) != SH.Violation:
+            continue
+        path = results.value(result, SH.resultPath)
+        shape = results.value(result, SH.sourceShape)
+        message = results.value(result, SH.resultMessage)
+        value = results.value(result, SH.value)
+        text = str(message) if message is not None else "violates the shape"
+        focus = results.value(result, SH.focusNode)
+        if value is not None and value != focus:
+            text += f" (value {_name(names, value)})"
+        problems.append(
+            Problem(
+                focus=_name(names, focus),
+                check=_check_name(names, path, shape),
+                message=text,
+            )
+        )
+    return sorted(set(problems))
+
+
+def _pair(a: Node, b: Node) -> tuple[Node, Node]:
+    return (a, b) if str(a) <= str(b) else (b, a)
+
+
+def disjoint_pairs(ontology: Graph) -> set[tuple[Node, Node]]:
+    """Every pair of classes declared disjoint, by owl:disjointWith or owl:AllDisjointClasses."""
+    pairs: set[tuple[Node, Node]] = set()
+    for a, b in ontology.subject_objects(OWL.disjointWith):
+        pairs.add(_pair(a, b))
+    for axiom in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
+        head = ontology.value(axiom, OWL.members)
+        if head is None:
+            continue
+        members = list(Collection(ontology, head))
+        pairs.update(_pair(a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+    return pairs
+
+
+def consistency_problems(
+    full: Iterable[Triple], reasoner_errors: Iterable[str] = ()
+) -> list[Problem]:
+    """Resources typed with two disjoint classes or with owl:Nothing, curated resources inferred
+    the same, plus the reasoner's own inconsistency messages; `full` is the closure."""
+    closure = Graph()
+    for s, p, o in full:
+        if p in _CONSISTENCY_PREDICATES:
+            closure.add((s, p, o))
+    names = bind_prefixes(Graph())
+    problems = []
+    for a, b in disjoint_pairs(closure):
+        for thing in set(closure.subjects(RDF.type, a)) & set(closure.subjects(RDF.type, b)):
+            problems.append(
+                Problem(
+                    _name(names, thing),
+                    "owl:disjointWith",
+                    f"is both a {_name(names, a)} and a {_name(names, b)}, declared disjoint",
+                )
+            )
+    # Two curated resources inferred identical (say, through a functional property) are a
+    # modelling error here: the graph gives every thing exactly one IRI.
+    for a, b in closure.subject_objects(OWL.sameAs):
+        if str(a) < str(b) and str(a).startswith(str(RES)) and str(b).startswith(str(RES)):
+            problems.append(
+                Problem(_name(names, a), "owl:sameAs", f"is inferred the same as {_name(names, b)}")
+            )
+    for thing in closure.subjects(RDF.type, OWL.Nothing):
+        problems.append(Problem(_name(names, thing), "owl:Nothing", "cannot exist (owl:Nothing)"))
+    # owlrl words disjointness clashes too; those are already reported above, per resource.
+    problems.extend(
+        Problem("-", "owl 2 rl", message)
+        for message in reasoner_errors
+        if not message.startswith("Disjoint classes")
+    )
+    return sorted(set(problems))
+
+
+def report(problems: Iterable[Problem]) -> str:
+    """The lines a failed build prints, one problem a line."""
+    return "\n".join(f"  {problem}" for problem in problems)

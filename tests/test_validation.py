@@ -1,0 +1,88 @@
+"""Validation: the SHACL shapes and the OWL RL consistency checks, each shown able to fail."""
+
+from __future__ import annotations
+
+import pytest
+from build_fixtures import DATA, MINI_FACTS, MINI_TEXT, REPO, ontology
+from rdflib import Graph
+
+from diplokg.evidence import Source, evidence_graph, strip_quotes
+from diplokg.rdfio import parse_turtle
+from diplokg.reason import infer
+from diplokg.validate import Problem, consistency_problems, shacl_problems
+
+SHAPES = REPO / "ontology" / "shapes.ttl"
+
+
+def validate(facts: Graph, enrichment: Graph) -> list[Problem]:
+    """What `diplokg validate` reports for one curated graph (quotes in) and its enrichment."""
+    evidence = evidence_graph(
+        [Source(facts, MINI_TEXT.read_text(encoding="utf-8"), "test")], ontology()
+    )
+    strip_quotes(facts)
+    result = infer(ontology(), [facts, enrichment])
+    union = Graph()
+    for graph in (ontology(), facts, enrichment, evidence, result.inferred):
+        for triple in graph:
+            union.add(triple)
+    return consistency_problems(result.closure, result.errors) + shacl_problems(
+        union, parse_turtle(SHAPES), SHAPES
+    )
+
+
+@pytest.fixture(scope="module")
+def invalid() -> list[Problem]:
+    facts = parse_turtle(MINI_FACTS)
+    facts += parse_turtle(DATA / "invalid.ttl")
+    return validate(facts, parse_turtle(DATA / "invalid.enrichment.ttl"))
+
+
+def test_mini_document_is_valid() -> None:
+    assert validate(parse_turtle(MINI_FACTS), Graph()) == []
+
+
+@pytest.mark.parametrize(
+    ("focus", "message"),
+    [
+        pytest.param(
+            "res:visit-without-date", "needs a dkg:date, a dkg:startDate", id="event-date"
+        ),
+        pytest.param(
+            "res:creation-with-one-bound", "both dkg:earliestDate and dkg:latestDate", id="bounds"
+        ),
+        pytest.param(
+            "res:meeting-without-participant", "at least one dkg:hasParticipant", id="participant"
+        ),
+        pytest.param("res:visit-too-early", "between 1990 and 2016", id="date-range"),
+        pytest.param("res:visit-with-untyped-date", "xsd:date, xsd:gYearMonth", id="date-type"),
+        pytest.param("res:agreement-without-kind", "needs a kind", id="agreement-kind"),
+        pytest.param("res:treaty-without-party", "needs its parties", id="agreement-party"),
+        pytest.param("res:figure-without-period", "the period it refers to", id="figure-period"),
+        pytest.param("res:figure-without-period", "a currency", id="figure-unit"),
+        pytest.param("res:city-without-french-label", "label in French", id="label-fr"),
+        pytest.param(
+            "<http://example.org/lyon>", "under https://w3id.org/diplokg/resource/", id="iri"
+        ),
+        pytest.param("res:visit-unsourced", "a fact needs evidence", id="fact-evidence"),
+        pytest.param(
+            "res:paris", "is both a dkg:Person and a dkg:Place", id="disjoint-person-city"
+        ),
+        pytest.param("res:erlan-idrissov", "inferred the same as res:laurent-fabius", id="same-as"),
+        pytest.param("res:impossible", "owl:Nothing", id="nothing"),
+    ],
+)
+def test_each_violation_names_its_resource(
+    invalid: list[Problem], focus: str, message: str
+) -> None:
+    assert [p for p in invalid if p.focus == focus and message in p.message], invalid
+
+
+def test_valid_resources_of_the_bad_fixture_are_not_reported(invalid: list[Problem]) -> None:
+    reported = {p.focus for p in invalid}
+    assert "res:visit-2014-12-hollande-kazakhstan" not in reported
+    assert "res:agreement-2009" not in reported
+
+
+def test_problem_reads_as_one_line() -> None:
+    problem = Problem("res:x", "dkg:date", "a date is an xsd:date")
+    assert str(problem) == "res:x: dkg:date: a date is an xsd:date"
