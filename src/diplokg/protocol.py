@@ -1,0 +1,380 @@
+"""SPARQL 1.1 Protocol rules, applied before any query reaches the engine.
+
+Three pure jobs, kept free of I/O so they can be tested alone and run on the event loop in
+microseconds: read an HTTP request into a `SparqlRequest` (method, media type, parameters,
+UTF-8), inspect the query text without parsing it (form, nesting depth, SERVICE, updates,
+FROM), and choose a response format from `Accept`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urljoin
+
+
+class QueryRejected(Exception):
+    """A request refused before or during evaluation: client error (4xx) or overload (503)."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers: dict[str, str] = dict(headers or {})
+
+
+# --------------------------------------------------------------------------------------------
+# Media types
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Format:
+    """One response serialization: `key` names it for the worker, `media_type` for HTTP."""
+
+    key: str
+    media_type: str
+    aliases: tuple[str, ...] = ()
+
+
+# Order matters: the first entry is the default when the client accepts anything.
+RESULT_FORMATS: tuple[Format, ...] = (
+    Format("json", "application/sparql-results+json", ("application/json", "text/json")),
+    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml")),
+    Format("csv", "text/csv"),
+    Format("tsv", "text/tab-separated-values"),
+)
+GRAPH_FORMATS: tuple[Format, ...] = (
+    Format("turtle", "text/turtle", ("application/x-turtle",)),
+    Format("ntriples", "application/n-triples", ("text/plain",)),
+    Format("jsonld", "application/ld+json"),
+    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml")),
+    Format("trig", "application/trig"),
+    Format("nquads", "application/n-quads"),
+)
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+
+
+def _accept_ranges(accept: str) -> list[tuple[str, float, int]]:
+    """Media ranges of an Accept header with their q-values, in header order."""
+    ranges: list[tuple[str, float, int]] = []
+    for i, part in enumerate(accept.split(",")):
+        items = part.strip().split(";")
+        media = items[0].strip().lower()
+        if not media:
+            continue
+        q = 1.0
+        for param in items[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = 0.0
+        ranges.append((media, q, i))
+    return ranges
+
+
+def _match_quality(fmt: Format, ranges: Sequence[tuple[str, float, int]]) -> tuple[float, int]:
+    """(q, specificity) of the most specific range that matches `fmt`; q 0 when none does."""
+    best = (-1, 0.0)
+    names = (fmt.media_type, *fmt.aliases)
+    for media, q, _ in ranges:
+        if media in names:
+            spec = 3 if media == fmt.media_type else 2
+        elif media.endswith("/*") and fmt.media_type.startswith(media[:-1]):  # not aliases
+            spec = 1
+        elif media == "*/*":
+            spec = 0
+        else:
+            continue
+        if spec > best[0]:
+            best = (spec, q)
+    return (best[1], best[0]) if best[0] >= 0 else (0.0, -1)
+
+
+def negotiate(accept: str | None, formats: Sequence[Format]) -> Format:
+    """The format to answer in; the first of `formats` when Accept is absent or generic.
+
+    Raises QueryRejected(406) when the client accepts none of them.
+    """
+    if not accept or not accept.strip():
+        return formats[0]
+    ranges = _accept_ranges(accept)
+    best: Format | None = None
+    best_key = (0.0, -1, 0)
+    for rank, fmt in enumerate(formats):
+        q, spec = _match_quality(fmt, ranges)
+        key = (q, spec, -rank)
+        if q > 0 and (best is None or key > best_key):
+            best, best_key = fmt, key
+    if best is None:
+        offered = ", ".join(f.media_type for f in formats)
+        raise QueryRejected(
+            406, f"none of the accepted media types is available; offered: {offered}"
+        )
+    return best
+
+
+def formats_for(form: str) -> tuple[Format, ...]:
+    """Result formats for SELECT/ASK, graph formats for CONSTRUCT/DESCRIBE."""
+    return GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else RESULT_FORMATS
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP request -> SparqlRequest
+# --------------------------------------------------------------------------------------------
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+ALLOWED_METHODS = ("GET", "POST")
+
+
+@dataclass(frozen=True)
+class SparqlRequest:
+    """A protocol request once decoded; `query` None means "describe the service"."""
+
+    query: str | None
+    default_graph_uris: tuple[str, ...] = ()
+    named_graph_uris: tuple[str, ...] = ()
+
+
+def _split_content_type(value: str | None) -> tuple[str, dict[str, str]]:
+    if not value:
+        return "", {}
+    media, *params = value.split(";")
+    parsed = {}
+    for p in params:
+        k, _, v = p.strip().partition("=")
+        parsed[k.strip().lower()] = v.strip().strip('"').lower()
+    return media.strip().lower(), parsed
+
+
+def _decode_params(raw: bytes, where: str) -> list[tuple[str, str]]:
+    """Percent-decode `a=b&c=d` exactly once, refusing anything that is not UTF-8."""
+    try:
+        text = raw.decode("ascii") if raw.isascii() else raw.decode("utf-8")
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise QueryRejected(400, f"{where} is not valid UTF-8") from exc
+
+
+def _utf8(body: bytes, params: Mapping[str, str]) -> str:
+    charset = params.get("charset", "utf-8")
+    if charset not in ("utf-8", "utf8"):
+        raise QueryRejected(415, f"charset {charset} is not supported; send UTF-8")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryRejected(400, "request body is not valid UTF-8") from exc
+
+
+def parse_request(
+    method: str, query_string: bytes, content_type: str | None, body: bytes
+) -> SparqlRequest:
+    """Decode a /sparql request as the SPARQL 1.1 Protocol describes it.
+
+    Updates in any form are refused (403): the endpoint is read-only.
+    """
+    if method not in ALLOWED_METHODS:
+        raise QueryRejected(
+            405,
+            f"method {method} is not allowed; use GET or POST",
+            {"Allow": ", ".join(ALLOWED_METHODS)},
+        )
+    params = _decode_params(query_string, "query string")
+    direct_query: str | None = None
+    if method == "POST":
+        media, ct_params = _split_content_type(content_type)
+        if media == FORM:
+            params += _decode_params(body, "form body")
+        elif media == SPARQL_QUERY:
+            direct_query = _utf8(body, ct_params)
+        elif media == SPARQL_UPDATE:
+            raise QueryRejected(403, "SPARQL Update is not accepted: this endpoint is read-only")
+        elif not media:
+            raise QueryRejected(
+                415, f"POST needs a Content-Type: {FORM} or {SPARQL_QUERY}", {"Accept-Post": FORM}
+            )
+        else:
+            raise QueryRejected(
+                415, f"Content-Type {media} is not supported; use {FORM} or {SPARQL_QUERY}"
+            )
+    names = [k for k, _ in params]
+    if "update" in names or "using-graph-uri" in names or "using-named-graph-uri" in names:
+        raise QueryRejected(403, "SPARQL Update is not accepted: this endpoint is read-only")
+    queries = [v for k, v in params if k == "query"]
+    if direct_query is not None:
+        queries.append(direct_query)
+    if len(queries) > 1:
+        raise QueryRejected(400, "more than one query in the request")
+    query = queries[0] if queries else None
+    if query is not None and not query.strip():
+        raise QueryRejected(400, "the query is empty")
+    return SparqlRequest(
+        query=query,
+        default_graph_uris=tuple(v for k, v in params if k == "default-graph-uri"),
+        named_graph_uris=tuple(v for k, v in params if k == "named-graph-uri"),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Query inspection (a lexer, not a parser: pyoxigraph parses)
+# --------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][0-9A-Za-z_\u00B7-\uFFFF]+)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<pname>(?:[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:(?:[\w\-.:%\u00B7-\uFFFF]|\\.)*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<number>[0-9][0-9.eE]*)
+  | (?P<open>[{(\[])
+  | (?P<close>[})\]])
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass
+class QueryInfo:
+    """What the lexer learnt: the query form and what must be checked before evaluation."""
+
+    form: str | None = None
+    depth: int = 0
+    service: bool = False
+    update_keyword: str | None = None
+    from_graphs: list[str] = field(default_factory=list)
+    from_named_graphs: list[str] = field(default_factory=list)
+
+    @property
+    def has_dataset_clause(self) -> bool:
+        return bool(self.from_graphs or self.from_named_graphs)
+
+
+def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> QueryInfo:
+    """Lex the query once: form, bracket depth, SERVICE, update keywords, FROM IRIs.
+
+    Raises QueryRejected(400) as soon as the nesting is deeper than `max_depth`, so that a
+    hostile query never reaches the parser.
+    """
+    info = QueryInfo()
+    prefixes: dict[str, str] = {}
+    base = base_iri
+    tokens: list[tuple[str, str]] = [
+        (m.lastgroup or "other", m.group())
+        for m in _TOKEN.finditer(query)
+        if m.lastgroup not in ("ws", "comment")
+    ]
+    depth = 0
+    pending_from: str | None = None  # "FROM" or "FROM NAMED" awaiting its IRI
+    for i, (kind, text) in enumerate(tokens):
+        if kind == "open":
+            depth += 1
+            if depth > max_depth:
+                raise QueryRejected(400, f"the query nests brackets deeper than {max_depth} levels")
+            info.depth = max(info.depth, depth)
+            continue
+        if kind == "close":
+            depth = max(0, depth - 1)
+            continue
+        if pending_from is not None:
+            if kind == "word" and text.upper() == "NAMED" and pending_from == "FROM":
+                pending_from = "FROM NAMED"
+                continue
+            iri = _resolve(kind, text, prefixes, base)
+            if iri is not None:
+                target = (
+                    info.from_named_graphs if pending_from == "FROM NAMED" else info.from_graphs
+                )
+                target.append(iri)
+            pending_from = None
+            continue
+        if kind != "word":
+            continue
+        word = text.upper()
+        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
+            prefixes[tokens[i + 1][1].rstrip(":")] = _iri_text(tokens[i + 2][1], base)
+        elif word == "BASE" and i + 1 < len(tokens) and tokens[i + 1][0] == "iri":
+            base = _iri_text(tokens[i + 1][1], base)
+        elif word == "SERVICE":
+            info.service = True
+        elif word == "FROM":
+            pending_from = "FROM"
+        elif info.form is None and info.update_keyword is None:
+            if word in QUERY_FORMS:
+                info.form = word
+            elif word in UPDATE_KEYWORDS:
+                info.update_keyword = word
+    return info
+
+
+def _iri_text(token: str, base: str | None) -> str:
+    iri = token[1:-1]
+    return urljoin(base, iri) if base else iri
+
+
+def _resolve(kind: str, text: str, prefixes: Mapping[str, str], base: str | None) -> str | None:
+    if kind == "iri":
+        return _iri_text(text, base)
+    if kind == "pname":
+        prefix, _, local = text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+        return text
+    return None
+
+
+def check_query(
+    query: str,
+    *,
+    max_bytes: int,
+    max_depth: int,
+    dataset_graphs: Iterable[str],
+    default_graph_uris: Sequence[str] = (),
+    named_graph_uris: Sequence[str] = (),
+    base_iri: str | None = None,
+) -> QueryInfo:
+    """Every refusal that must happen before evaluation, in one place.
+
+    Size (413), nesting depth, updates and LOAD, SERVICE, and any graph named by FROM,
+    FROM NAMED or the protocol parameters that is not in the dataset (400): pyoxigraph could
+    otherwise call out over HTTP for SERVICE, and a graph outside the dataset is never
+    fetched, so naming one is a mistake worth telling the client about.
+    """
+    size = len(query.encode("utf-8"))
+    if size > max_bytes:
+        raise QueryRejected(413, f"the query is {size} bytes; the limit is {max_bytes}")
+    info = inspect_query(query, max_depth, base_iri)
+    if info.update_keyword is not None:
+        raise QueryRejected(
+            403,
+            f"{info.update_keyword}: SPARQL Update is not accepted: this endpoint is read-only",
+        )
+    if info.form is None:
+        raise QueryRejected(400, "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    if info.service:
+        raise QueryRejected(400, "SERVICE is not allowed: this endpoint makes no outbound requests")
+    known = set(dataset_graphs)
+    named = [
+        *info.from_graphs,
+        *info.from_named_graphs,
+        *default_graph_uris,
+        *named_graph_uris,
+    ]
+    for iri in named:
+        if iri not in known:
+            raise QueryRejected(400, f"<{iri}> is not a graph of this dataset")
+    return info
