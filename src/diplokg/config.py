@@ -30,8 +30,8 @@ class Settings:
     max_nesting_depth: int = 200
     max_result_rows: int = 10_000
     max_response_bytes: int = 16 * 1024 * 1024
-    workers: int = 2
-    max_pending: int = 16
+    workers: int = 4
+    max_pending: int = 64
 
     @property
     def ontology_dir(self) -> Path:
