@@ -27,7 +27,7 @@ rounds of `reasonable` until nothing new appears. `reasonable` returns plain lit
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal as Choice
 
@@ -102,12 +102,16 @@ def _reasonable_closure(graph: set[Triple]) -> set[Triple]:
     full |= _property_entailments(full)
     engine = reasonable.PyReasoner()
     added: Iterable[Triple] = full
+    # The rules run between rounds read only the schema and the chains' own properties, so
+    # they get an index of those triples, not of the whole (large) graph.
+    needed: set[Node] = set(_SCHEMA_PREDICATES)
+    needed.update(p for _, steps in property_chains(_index(full, needed)) for p in steps)
     while True:
         # Later rounds only append the rules' new triples: reasonable then reasons
         # incrementally, and the whole graph is not handed over to Rust again.
         engine.from_graph(list(added))
         full.update((s, p, _plain(o)) for s, p, o in engine.reason())
-        index = _index(full)
+        index = _index(full, needed)
         added = (_chain_entailments(index) | _schema_entailments(index)) - full
         if not added:
             return full
@@ -123,11 +127,27 @@ def _plain(term: Node) -> Node:
 Pairs = dict[Node, list[tuple[Node, Node]]]
 
 
-def _index(triples: Iterable[Triple]) -> Pairs:
-    """(subject, object) pairs by predicate: the one lookup the Python rules need."""
+# What the schema rules and the chain axioms are read from.
+_SCHEMA_PREDICATES = frozenset(
+    {
+        RDFS.subClassOf,
+        RDFS.subPropertyOf,
+        RDFS.domain,
+        RDFS.range,
+        OWL.propertyChainAxiom,
+        RDF.first,
+        RDF.rest,
+    }
+)
+
+
+def _index(triples: Iterable[Triple], only: Collection[Node] | None = None) -> Pairs:
+    """(subject, object) pairs by predicate (only those in `only`, if given): the one lookup
+    the Python rules need."""
     by_predicate: Pairs = defaultdict(list)
     for s, p, o in triples:
-        by_predicate[p].append((s, o))
+        if only is None or p in only:
+            by_predicate[p].append((s, o))
     return by_predicate
 
 
