@@ -34,6 +34,7 @@ from diplokg.namespaces import (
     NAMED_GRAPHS,
     PREFIXES,
     RES,
+    compact_iri,
 )
 from diplokg.rdfio import (
     Triple,
@@ -292,10 +293,7 @@ def dataset_stats(store: pyoxigraph.Store) -> dict[str, Any]:
 
 
 def _short(iri: str) -> str:
-    for prefix, base in PREFIXES.items():
-        if iri.startswith(base):
-            return f"{prefix}:{iri[len(base) :]}"
-    return f"<{iri}>"
+    return compact_iri(iri) or f"<{iri}>"
 
 
 def format_stats(stats: Mapping[str, Any]) -> str:

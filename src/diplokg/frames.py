@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from rdflib.namespace import XSD
 
-from diplokg.namespaces import PREFIXES
+from diplokg.namespaces import compact_iri
 
 # A term as the SPARQL 1.1 JSON results format writes it: type, value, datatype, xml:lang.
 Term = Mapping[str, str]
@@ -199,8 +199,4 @@ def shorten(value: Any) -> Any:
     """An IRI as a prefixed name when one of the project's prefixes covers it."""
     if not isinstance(value, str):
         return value
-    for prefix, base in PREFIXES.items():
-        local = value[len(base) :]
-        if value.startswith(base) and local and not local.startswith("/") and " " not in local:
-            return f"{prefix}:{local}"
-    return value
+    return compact_iri(value) or value

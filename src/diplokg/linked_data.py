@@ -26,8 +26,8 @@ from diplokg.namespaces import (
     GRAPH_INFERRED,
     GRAPH_ONTOLOGY,
     ONTOLOGY_IRI,
-    PREFIXES,
     RES,
+    compact_iri,
     sparql_prefixes,
 )
 
@@ -320,10 +320,7 @@ def local_path(iri: str) -> str | None:
 
 def compact(iri: str) -> str:
     """`prefix:local` with the project's prefixes, else the full IRI."""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns) :]}"
-    return iri
+    return compact_iri(iri) or iri
 
 
 def pick_label(labels: Sequence[Literal], lang: str | None = None) -> Literal | None:

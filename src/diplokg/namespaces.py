@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
@@ -33,6 +35,8 @@ NAMED_GRAPHS = {
     "inferred": GRAPH_INFERRED,
 }
 
+_SPACE = re.compile(r"\s")
+
 # Prefixes in the order canned queries declare them.
 PREFIXES: dict[str, str] = {
     "dkg": str(DKG),
@@ -54,6 +58,24 @@ PREFIXES: dict[str, str] = {
     "dcat": str(DCAT),
     "wd": str(WD),
 }
+
+
+def compact_iri(iri: str) -> str | None:
+    """`prefix:local` when one of our prefixes covers `iri` with a plain local part, else None.
+
+    The local part must be non-empty, not start with "/" (a JSON-LD reader would take
+    `p://x` for an absolute IRI) and hold no whitespace.
+    """
+    for prefix, base in PREFIXES.items():
+        local = iri[len(base) :]
+        if (
+            iri.startswith(base)
+            and local
+            and not local.startswith("/")
+            and not _SPACE.search(local)
+        ):
+            return f"{prefix}:{local}"
+    return None
 
 
 def sparql_prefixes() -> str:

@@ -23,7 +23,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
 from diplokg.errors import InputError
-from diplokg.namespaces import PREFIXES
+from diplokg.namespaces import PREFIXES, compact_iri
 
 Triple = tuple[Node, Node, Node]
 Quad = tuple[Node, Node, Node, URIRef]
@@ -138,11 +138,7 @@ def compact_jsonld(expanded: str) -> Any:
     """Compact Oxigraph's expanded JSON-LD with the project's prefixes as the `@context`."""
 
     def iri(value: str) -> str:
-        for prefix, base in PREFIXES.items():
-            local = value[len(base) :]
-            if value.startswith(base) and not local.startswith("//"):
-                return f"{prefix}:{local}"
-        return value
+        return compact_iri(value) or value
 
     def node(item: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
