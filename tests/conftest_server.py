@@ -37,6 +37,12 @@ def bound_socket() -> socket.socket:
     return sock
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 that was free a moment ago, for servers started as subprocesses."""
+    with bound_socket() as sock:
+        return int(sock.getsockname()[1])
+
+
 @dataclass
 class RunningServer:
     """A diplokg app served by uvicorn in a thread of the test process."""

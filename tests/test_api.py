@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
-from conftest_server import bound_socket, serve
+from conftest_server import free_port, serve
 from mini_project import REPO, SOURCE_TEXT, make_project
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
@@ -348,13 +348,6 @@ def _slug(iri: str) -> str:
 # -- the same API over HTTP -----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    sock = bound_socket()
-    port = sock.getsockname()[1]
-    sock.close()
-    return int(port)
-
-
 @pytest.fixture(scope="module", params=["diplokg", "oxigraph"])
 def remote(
     request: pytest.FixtureRequest, settings: Settings, tmp_path_factory: pytest.TempPathFactory
@@ -377,7 +370,7 @@ def remote(
         capture_output=True,
         timeout=60,
     )
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             *(oxigraph, "serve-read-only", "--location", str(location)),

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest_server import bound_socket, serve
+from conftest_server import free_port, serve
 from mini_project import FIXTURES, make_project
 from rdflib import Graph
 
@@ -271,9 +271,7 @@ def test_export_errors(
 @pytest.fixture
 def served(project: Settings, tmp_path: Path) -> Iterator[str]:
     """`diplokg serve` as a subprocess on a free 127.0.0.1 port; stopped after the test."""
-    sock = bound_socket()
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(

@@ -16,16 +16,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest_server import PROTOCOL_DATASET, PROTOCOL_DIR, bound_socket
+from conftest_server import PROTOCOL_DATASET, PROTOCOL_DIR, free_port
 
 HARNESS = PROTOCOL_DIR / "run_protocol_tests.py"
 
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    sock = bound_socket()
-    port = sock.getsockname()[1]
-    sock.close()  # the server binds it again right away
+    port = free_port()  # the server binds it again right away
     log = (tmp_path_factory.mktemp("serve") / "serve.log").open("w")
     proc = subprocess.Popen(
         [

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.client
 import re
-import socket
 import ssl
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest_server import free_port
 from rdflib import Dataset, Graph, Literal
 from rdflib.compare import isomorphic
 
@@ -45,12 +45,6 @@ EXPECTED_COUNTS = {"asserted": 15, "inferred": 2, "enrichment": 0, "evidence": 1
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 
 pytestmark = pytest.mark.server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

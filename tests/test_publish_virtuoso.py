@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest_server import free_port
 from rdflib import Dataset, Graph, Literal
 from rdflib.compare import isomorphic
 from test_publish import (
@@ -35,7 +36,6 @@ from test_publish import (
     OFFSET,
     QUERIES,
     expected_graph,
-    free_port,
 )
 
 from diplokg.cli import main
