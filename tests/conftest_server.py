@@ -21,8 +21,7 @@ from diplokg.config import Settings
 from diplokg.endpoint import create_app
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-PROTOCOL_DIR = SHARED / "conformance" / "w3c-protocol"
+PROTOCOL_DIR = REPO / "tests" / "conformance"
 PROTOCOL_DATASET = PROTOCOL_DIR / "data" / "protocol-dataset.nq"
 KASEI = "http://kasei.us/2009/09/sparql/data/"
 EX = "http://example.org/"

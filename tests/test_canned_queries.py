@@ -1185,7 +1185,7 @@ def test_entity_card_of_a_fact_shows_its_evidence(
 
 # --- Wikidata links -----------------------------------------------------------------------
 
-REFERENCE = Settings().root.parent / "shared" / "reference"
+REFERENCE = Settings().root / "graph" / "reference"
 # (resource, English label, Wikidata id): the reference table's rows for what the page names;
 # the relation and the source are read from the table itself.
 WIKIDATA = [

@@ -1,8 +1,9 @@
 """The W3C SPARQL 1.1 Protocol and Service Description suite against `diplokg serve`.
 
-The harness and its data live in ../shared/conformance/w3c-protocol/. A read-only endpoint
-should reach all 20 query tests, the 3 service description tests, the 7 bad updates refused,
-and the 19 extra checks; the 7 update tests that need a writable store do not apply.
+The harness and its data live in tests/conformance/ (W3C data with its licence and upstream
+commit). A read-only endpoint should reach all 20 query tests, the 3 service description
+tests, the 7 bad updates refused, and the 19 extra checks; the 7 update tests that need a
+writable store do not apply.
 """
 
 from __future__ import annotations

@@ -13,11 +13,11 @@ from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from diplokg.config import Settings
 from diplokg.dataset import load_store
-from diplokg.namespaces import DKG, OA, RES, SCHEMA, VANN, sparql_prefixes
+from diplokg.namespaces import DKG, OA, RES, SCHEMA, VANN, WD, sparql_prefixes
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "data" / "graph"
-SEED = ROOT.parent / "shared" / "seed" / "000_d26c9f7f18949064.txt"
+REFERENCE = ROOT / "graph" / "reference"
 SOURCE = ROOT / "graph" / "france-kazakhstan-2015.txt"
 SOURCE_SHA256 = "8581af22c5d3214ab0551a1c0a44be38ef08ed7edc5252c5f65193438bb6c054"
 TURTLE_FILES = sorted([*ROOT.glob("ontology/*.ttl"), *ROOT.glob("graph/*.ttl")])
@@ -112,10 +112,8 @@ def test_turtle_parses_with_rdflib_and_oxigraph(path: Path) -> None:
 
 
 def test_source_is_the_seed_byte_for_byte() -> None:
-    data = SOURCE.read_bytes()
-    assert hashlib.sha256(data).hexdigest() == SOURCE_SHA256
-    if SEED.exists():
-        assert data == SEED.read_bytes()
+    # the sha256 published with the seed document
+    assert hashlib.sha256(SOURCE.read_bytes()).hexdigest() == SOURCE_SHA256
 
 
 def test_source_document_record(facts: Graph) -> None:
@@ -206,6 +204,56 @@ def test_enrichment_comes_only_from_the_reference_tables() -> None:
     for node in holdings | matches:
         assert (node, DCTERMS.source, None) in enrichment, node
         assert (node, PROV.wasDerivedFrom, None) in enrichment, node
+    assert enrichment_outside_tables(enrichment) == []
+
+
+def _table(name: str) -> list[dict[str, str]]:
+    lines = (REFERENCE / name).read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    return [dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]]
+
+
+def enrichment_outside_tables(enrichment: Graph) -> list[str]:
+    """Wikidata links and holders whose row (identifier, match kind, source) is not in the
+    reference tables of graph/reference/; a holder named by the page has its labels there."""
+    names_of = enrichment + _parse(ROOT / "graph" / "france-kazakhstan-2015.ttl")
+    wikidata = {
+        (WD[row["qid"]], SKOS[f"{row['match']}Match"], URIRef(row["evidence"]))
+        for row in _table("wikidata.tsv")
+    }
+    holders = {(row["holder"], URIRef(row["evidence"])) for row in _table("office-holders.tsv")}
+    found = []
+    for match in enrichment.subjects(RDF.type, DKG.ExternalMatch):
+        row = (
+            enrichment.value(match, DKG.matchTarget),
+            enrichment.value(match, DKG.matchRelation),
+            enrichment.value(match, DCTERMS.source),
+        )
+        subject = enrichment.value(match, DKG.matchSubject)
+        if row not in wikidata or (subject, row[1], row[0]) not in enrichment:
+            found.append(f"{match}: {row}")
+    for holding in enrichment.subjects(RDF.type, DKG.OfficeHolding):
+        holder = enrichment.value(holding, DKG.holder)
+        names = {str(label) for label in names_of.objects(holder, RDFS.label | SKOS.altLabel)}
+        source = enrichment.value(holding, DCTERMS.source)
+        if not any((name, source) in holders for name in names):
+            found.append(f"{holding}: {sorted(names)} {source}")
+    return sorted(found)
+
+
+def test_a_link_outside_the_tables_is_found() -> None:
+    enrichment = _parse(ROOT / "graph" / "france-kazakhstan-2015.enrichment.ttl")
+    # a close row used as an exact match, and an identifier no row gives
+    enrichment.set((RES["wikidata-match-chymkent"], DKG.matchRelation, SKOS.exactMatch))
+    enrichment.set((RES["wikidata-match-paris"], DKG.matchTarget, WD.Q1))
+    holding = RES["term-manuel-valls-prime-minister-france"]
+    enrichment.set((holding, DCTERMS.source, URIRef("https://example.org/not-a-row")))
+    found = enrichment_outside_tables(enrichment)
+    assert [line.split(":", 2)[1] for line in found] == [
+        "//w3id.org/diplokg/resource/term-manuel-valls-prime-minister-france",
+        "//w3id.org/diplokg/resource/wikidata-match-chymkent",
+        "//w3id.org/diplokg/resource/wikidata-match-paris",
+    ]
 
 
 @pytest.fixture(scope="module")
