@@ -1,7 +1,7 @@
 """Benchmark: owlrl against reasonable on our graph and on synthetic graphs of the same shape.
 
 For each graph and reasoner, a fresh process computes the filtered inferred graph
-(`diplokg.reason.infer`) and reports wall time, peak resident memory and a digest of the
+(`diplokg.build.reason.infer`) and reports wall time, peak resident memory and a digest of the
 inferred triples; the parent prints the ratios and whether both reasoners inferred the same
 triples. The synthetic graphs repeat the seed document's asserted and enrichment graphs, each
 copy with its own resource IRIs, until they hold about 10k and 100k asserted triples.
@@ -27,7 +27,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from diplokg.reason import Reasoner
+from diplokg.build.reason import Reasoner
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = "france-kazakhstan-2015"
@@ -35,7 +35,7 @@ SEED = "france-kazakhstan-2015"
 
 def _graphs(copies: int) -> tuple[Graph, Graph]:
     """The ontology and `copies` renamed copies of the seed facts (asserted + enrichment)."""
-    from diplokg.evidence import strip_quotes
+    from diplokg.build.evidence import strip_quotes
     from diplokg.namespaces import RES
     from diplokg.rdfio import parse_turtle
 
@@ -59,8 +59,8 @@ def _graphs(copies: int) -> tuple[Graph, Graph]:
 
 def child(reasoner: Reasoner, copies: int) -> None:
     """Measure one reasoner on one graph; print one JSON line."""
+    from diplokg.build.reason import infer
     from diplokg.rdfio import ntriples_lines
-    from diplokg.reason import infer
 
     ontology, facts = _graphs(copies)
     started = time.perf_counter()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from diplokg.build.evidence import strip_quotes
 from diplokg.config import Settings
-from diplokg.evidence import strip_quotes
 from diplokg.rdfio import parse_turtle
 
 REPO = Path(__file__).resolve().parents[1]

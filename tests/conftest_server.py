@@ -18,7 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from diplokg.config import Settings
-from diplokg.endpoint import create_app
+from diplokg.server.app import create_app
 
 REPO = Path(__file__).resolve().parents[1]
 PROTOCOL_DIR = REPO / "tests" / "conformance"

@@ -9,8 +9,7 @@ from rdflib import namespace as ns
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from diplokg.errors import EvidenceError
-from diplokg.evidence import (
+from diplokg.build.evidence import (
     Quote,
     Source,
     evidence_graph,
@@ -18,6 +17,7 @@ from diplokg.evidence import (
     sentence_spans,
     strip_quotes,
 )
+from diplokg.errors import EvidenceError
 from diplokg.namespaces import DKG, OA, RES
 from diplokg.rdfio import parse_turtle
 

@@ -592,7 +592,7 @@ def test_rdflib_sparqlstore(server):
 
 
 def test_store_is_loaded_once_per_content(tmp_path, monkeypatch):
-    from diplokg import engine
+    from diplokg.server import engine
 
     data = tmp_path / "d.nq"
     data.write_text(f"<{GRAPHS[0]}> <{RDF.type}> <{FOAF.Document}> <{GRAPHS[0]}> .\n")
@@ -622,8 +622,8 @@ def test_store_is_loaded_once_per_content(tmp_path, monkeypatch):
     ids=["nquads-syntax", "turtle-syntax", "unknown-format", "missing"],
 )
 def test_bad_data_file_is_named_with_its_line(tmp_path, name, text, where):
-    from diplokg.engine import QueryEngine
     from diplokg.errors import InputError
+    from diplokg.server.engine import QueryEngine
 
     path = tmp_path / name
     if text is not None:

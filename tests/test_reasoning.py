@@ -15,9 +15,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib import namespace as ns
 from rdflib.namespace import FOAF, ORG, OWL, RDF, RDFS
 
+from diplokg.build.reason import Inference, infer, is_noise, kinds
 from diplokg.namespaces import DKG, RES, SCHEMA
 from diplokg.rdfio import Triple
-from diplokg.reason import Inference, infer, is_noise, kinds
 
 Axiom = tuple[URIRef, URIRef, URIRef]
 

@@ -32,7 +32,7 @@ from conftest_server import (
 )
 
 from diplokg.config import Settings
-from diplokg.engine import TRUNCATED_HEADER, TRUNCATED_IRI
+from diplokg.server.engine import TRUNCATED_HEADER, TRUNCATED_IRI
 
 MAX_ROWS = 50
 MAX_BYTES = 20_000

@@ -6,10 +6,10 @@ import pytest
 from build_fixtures import DATA, MINI_FACTS, MINI_TEXT, REPO, ontology
 from rdflib import Graph
 
-from diplokg.evidence import Source, evidence_graph, strip_quotes
+from diplokg.build.evidence import Source, evidence_graph, strip_quotes
+from diplokg.build.reason import infer
+from diplokg.build.validate import Problem, consistency_problems, shacl_problems
 from diplokg.rdfio import parse_turtle
-from diplokg.reason import infer
-from diplokg.validate import Problem, consistency_problems, shacl_problems
 
 SHAPES = REPO / "ontology" / "shapes.ttl"
 

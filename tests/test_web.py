@@ -23,9 +23,9 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
 from diplokg.config import Settings
-from diplokg.endpoint import create_app
 from diplokg.namespaces import DKG, GRAPH_ONTOLOGY, RES
 from diplokg.queries import load_catalogue
+from diplokg.server.app import create_app
 
 DATA = Path(__file__).parent / "data" / "web"
 HOLLANDE = str(RES["visit-hollande-2014-12"])
@@ -140,7 +140,7 @@ def test_editor_page_references_no_external_url(client: TestClient) -> None:
 def test_bundled_files_are_served_as_packaged(client: TestClient, path: str) -> None:
     response = client.get(f"/static/{path}")
     assert response.status_code == 200
-    assert response.content == (resources.files("diplokg") / "static" / path).read_bytes()
+    assert response.content == (resources.files("diplokg.server") / "static" / path).read_bytes()
 
 
 def test_editor_offers_every_canned_query_as_a_tab(client: TestClient, root: Path) -> None:

@@ -73,11 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Each command lives in the module that does the job; imported lazily so that
         # `diplokg stats` does not pay for the web stack.
         if args.command == "build":
-            from diplokg.build import cli_build
+            from diplokg.build.pipeline import cli_build
 
             return cli_build(args)
         if args.command == "serve":
-            from diplokg.endpoint import cli_serve
+            from diplokg.server.app import cli_serve
 
             return cli_serve(args)
         if args.command == "query":
@@ -89,11 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return cli_export(args)
         if args.command == "validate":
-            from diplokg.build import cli_validate
+            from diplokg.build.pipeline import cli_validate
 
             return cli_validate(args)
         if args.command == "stats":
-            from diplokg.build import cli_stats
+            from diplokg.build.pipeline import cli_stats
 
             return cli_stats(args)
         if args.command == "publish":

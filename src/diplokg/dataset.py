@@ -51,8 +51,8 @@ from diplokg.rdfio import (
 if TYPE_CHECKING:
     import pyoxigraph
 
-    from diplokg.build import Assembled
-    from diplokg.reason import Reasoner
+    from diplokg.build.pipeline import Assembled
+    from diplokg.build.reason import Reasoner
 
 MANIFEST = "build.json"
 DATASET_FILE = "dataset.nq"
@@ -229,8 +229,8 @@ def _build_lock(dist: Path) -> Iterator[None]:
 
 def ensure_built(settings: Settings | None = None) -> Path:
     """The path of dist/dataset.nq, building first only if an input's content changed."""
-    from diplokg.build import build, build_key, input_hashes
-    from diplokg.reason import DEFAULT_REASONER, REASONERS
+    from diplokg.build.pipeline import build, build_key, input_hashes
+    from diplokg.build.reason import DEFAULT_REASONER, REASONERS
 
     settings = settings or Settings()
     dist = settings.dist_dir
@@ -263,7 +263,7 @@ def load_store(settings: Settings | None = None) -> pyoxigraph.Store:
 
 def dataset_stats(store: pyoxigraph.Store) -> dict[str, Any]:
     """Triples per named graph, instances per class (union), and facts with evidence."""
-    from diplokg.evidence import FACT_CLASSES
+    from diplokg.build.evidence import FACT_CLASSES
 
     def rows(query: str) -> list[tuple[str, int]]:
         solutions = store.query(query, use_default_graph_as_union=True)

@@ -21,10 +21,12 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from diplokg import __version__
+from diplokg.build.evidence import Source, evidence_graph, strip_quotes
+from diplokg.build.reason import DEFAULT_REASONER, Reasoner, infer, kinds
+from diplokg.build.validate import Problem, consistency_problems, report, shacl_problems
 from diplokg.config import Settings
 from diplokg.dataset import read_manifest, write_dist
 from diplokg.errors import InputError, ValidationFailed
-from diplokg.evidence import Source, evidence_graph, strip_quotes
 from diplokg.namespaces import (
     DKG,
     GRAPH_ASSERTED,
@@ -34,8 +36,6 @@ from diplokg.namespaces import (
     GRAPH_ONTOLOGY,
 )
 from diplokg.rdfio import Triple, parse_turtle
-from diplokg.reason import DEFAULT_REASONER, Reasoner, infer, kinds
-from diplokg.validate import Problem, consistency_problems, report, shacl_problems
 
 Progress = Callable[[str], None]
 ENRICHMENT_SUFFIX = ".enrichment.ttl"
@@ -93,13 +93,20 @@ def input_hashes(settings: Settings) -> dict[str, str]:
 
 
 # The modules whose code decides what a build writes: editing one invalidates dist/ too.
-_PIPELINE = ("build.py", "dataset.py", "evidence.py", "rdfio.py", "reason.py", "validate.py")
+_PIPELINE = (
+    "build/pipeline.py",
+    "dataset.py",
+    "build/evidence.py",
+    "rdfio.py",
+    "build/reason.py",
+    "build/validate.py",
+)
 
 
 def build_key(hashes: dict[str, str], reasoner: Reasoner) -> str:
     """One hash of everything a build depends on, stored in build.json to skip needless builds:
     the inputs, the reasoner, and the code of the build pipeline."""
-    here = Path(__file__).parent
+    here = Path(__file__).parents[1]
     code = {name: hashlib.sha256((here / name).read_bytes()).hexdigest() for name in _PIPELINE}
     blob = json.dumps(
         {"inputs": hashes, "reasoner": reasoner, "diplokg": __version__, "code": code},

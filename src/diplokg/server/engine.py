@@ -422,7 +422,7 @@ class QueryEngine:
         self.dataset_id = dataset_id
         self._store_dir = store_dir
         self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["diplokg.engine"])
+        self._ctx.set_forkserver_preload(["diplokg.server.engine"])
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
         self._waiters: deque[asyncio.Future[_Worker]] = deque()

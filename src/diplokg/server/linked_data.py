@@ -32,7 +32,7 @@ from diplokg.namespaces import (
 )
 
 if TYPE_CHECKING:
-    from diplokg.engine import QueryEngine
+    from diplokg.server.engine import QueryEngine
 
 STATED, INFERRED, ENRICHMENT = "stated", "inferred", "enrichment"
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
@@ -301,7 +301,7 @@ async def describe_ontology(engine: QueryEngine) -> Ontology:
 
 
 # --------------------------------------------------------------------------------------------
-# HTML fragments (the page shell is added by diplokg.web)
+# HTML fragments (the page shell is added by diplokg.server.pages)
 # --------------------------------------------------------------------------------------------
 
 _e = html.escape

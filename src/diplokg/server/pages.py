@@ -1,6 +1,6 @@
 """The web face of the endpoint: the offline editor, canned queries as a REST API, linked data.
 
-`install` adds to the app built by `diplokg.endpoint.create_app` (which already serves
+`install` adds to the app built by `diplokg.server.app.create_app` (which already serves
 /sparql): the bundled Yasgui editor at `/` with one tab per canned query, `/api/queries`,
 `/resource/{slug}` and `/ontology` with content negotiation, `/dumps/` and
 `/.well-known/void`. Every query goes through the engine, which enforces the limits.
@@ -32,15 +32,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from diplokg import linked_data
 from diplokg.config import Settings
 from diplokg.errors import InputError
 from diplokg.namespaces import RES
 from diplokg.protocol import GRAPH_FORMATS, Format, QueryRejected, formats_for, negotiate
 from diplokg.queries import CannedQuery, ParameterError, load_catalogue
+from diplokg.server import linked_data
 
 if TYPE_CHECKING:
-    from diplokg.engine import QueryEngine, QueryResult
+    from diplokg.server.engine import QueryEngine, QueryResult
 
 __all__ = ["install"]
 
@@ -63,11 +63,13 @@ _e = html.escape
 
 
 def _static_dir() -> Path:
-    return Path(str(resources.files("diplokg") / "static"))
+    return Path(str(resources.files("diplokg.server") / "static"))
 
 
 def _template() -> string.Template:
-    text = (resources.files("diplokg") / "templates" / "page.html").read_text(encoding="utf-8")
+    text = (resources.files("diplokg.server") / "templates" / "page.html").read_text(
+        encoding="utf-8"
+    )
     return string.Template(text)
 
 

@@ -1,7 +1,7 @@
 """The public SPARQL endpoint: the web app factory and `diplokg serve`.
 
 The /sparql route speaks the SPARQL 1.1 Protocol (see `diplokg.protocol`) and hands queries
-to `diplokg.engine.QueryEngine`; this module only adds HTTP concerns: the service
+to `diplokg.server.engine.QueryEngine`; this module only adds HTTP concerns: the service
 description, CORS, request ids and timing, revalidation with ETag, and hang-ups.
 """
 
@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diplokg.config import Settings
-from diplokg.engine import QueryEngine, QueryResult
 from diplokg.errors import DiplokgError
 from diplokg.protocol import GRAPH_FORMATS, QueryRejected, negotiate, parse_request
+from diplokg.server.engine import QueryEngine, QueryResult
 
 if TYPE_CHECKING:
     # The web stack is imported once the engine's workers are starting, so that `diplokg
@@ -392,8 +392,8 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
     )
     app.add_middleware(RequestLog)
 
-    if importlib.util.find_spec("diplokg.web") is not None:
-        importlib.import_module("diplokg.web").install(app, engine, settings)
+    if importlib.util.find_spec("diplokg.server.pages") is not None:
+        importlib.import_module("diplokg.server.pages").install(app, engine, settings)
     return app
 
 

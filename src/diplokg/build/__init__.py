@@ -1,0 +1,5 @@
+"""The build wing: from the hand-written inputs to a checked, reproducible dist/."""
+
+from diplokg.build.pipeline import assemble, build
+
+__all__ = ["assemble", "build"]
