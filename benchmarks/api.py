@@ -28,8 +28,8 @@ import pyoxigraph as ox
 from rdflib import Dataset
 
 from diplokg import KnowledgeGraph
+from diplokg.build import ensure_built
 from diplokg.config import Settings
-from diplokg.dataset import ensure_built
 from diplokg.queries import load_catalogue
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))

@@ -18,11 +18,12 @@ from rdflib import namespace as ns
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, VOID
 
-from diplokg import dataset as dataset_module
-from diplokg.build import build
+from diplokg.build import build, ensure_built, load_store
+from diplokg.build import dist as dataset_module
+from diplokg.build.dist import json_ld_context
 from diplokg.cli import main
 from diplokg.config import Settings
-from diplokg.dataset import DUMP_FILES, ensure_built, json_ld_context, load_store
+from diplokg.dataset import DUMP_FILES
 from diplokg.namespaces import DATASET_IRI, DKG, DUMPS, NAMED_GRAPHS, PREFIXES, RES
 
 OUTPUTS = sorted([*DUMP_FILES, "context.jsonld", "void.ttl", "build.json"])

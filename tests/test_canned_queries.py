@@ -16,8 +16,8 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from diplokg.build import ensure_built, load_store
 from diplokg.config import Settings
-from diplokg.dataset import ensure_built, load_store
 from diplokg.namespaces import DKG, GRAPH, PREFIXES
 from diplokg.queries import CannedQuery, Param, load_catalogue
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 import pytest
 
+from diplokg.build import load_store
 from diplokg.config import Settings
-from diplokg.dataset import load_store
 from diplokg.namespaces import sparql_prefixes
 
 

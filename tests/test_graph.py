@@ -11,8 +11,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
+from diplokg.build import load_store
 from diplokg.config import Settings
-from diplokg.dataset import load_store
 from diplokg.namespaces import DKG, OA, RES, SCHEMA, VANN, WD, sparql_prefixes
 
 ROOT = Path(__file__).resolve().parents[1]

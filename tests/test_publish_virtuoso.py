@@ -306,7 +306,7 @@ def test_the_built_dataset_round_trip_to_virtuoso(
     xsd:decimal (the trade figures), and keeps the evidence offsets' xsd:nonNegativeInteger,
     which Oxigraph (and so our engine) turns into xsd:integer.
     """
-    from diplokg.dataset import ensure_built
+    from diplokg.build import ensure_built
     from diplokg.queries import load_catalogue
 
     code = main(["publish", *virtuoso.args(), "--data", str(ensure_built())])

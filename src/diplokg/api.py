@@ -240,7 +240,7 @@ class KnowledgeGraph:
 
         settings = settings or Settings()
         if data is None:
-            from diplokg.dataset import ensure_built
+            from diplokg.build import ensure_built
 
             path = ensure_built(settings)
         else:

@@ -71,7 +71,7 @@ def serialise(dataset: Path, fmt: str, graph: str | None = None) -> tuple[str, i
 
 def cli_export(args: argparse.Namespace) -> int:
     """`diplokg export --format FORMAT [--graph NAME] -o FILE` (written atomically)."""
-    from diplokg.dataset import ensure_built
+    from diplokg.build import ensure_built
 
     if args.graph is not None:
         graph_iri(args.graph)  # an unknown graph fails before any build

@@ -771,7 +771,7 @@ def cli_publish(args: Any) -> int:
     if args.data:
         dataset = Path(args.data)
     else:
-        from diplokg.dataset import ensure_built
+        from diplokg.build import ensure_built
 
         dataset = ensure_built(settings)
     graphs = load_graphs(dataset, names)

@@ -8,8 +8,10 @@ write every output into a fresh folder that replaces dist/ only when all went we
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -17,15 +19,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 
 from diplokg import __version__
+from diplokg.build.dist import write_dist
 from diplokg.build.evidence import Source, evidence_graph, strip_quotes
-from diplokg.build.reason import DEFAULT_REASONER, Reasoner, infer, kinds
+from diplokg.build.reason import DEFAULT_REASONER, REASONERS, Reasoner, infer, kinds
 from diplokg.build.validate import Problem, consistency_problems, report, shacl_problems
 from diplokg.config import Settings
-from diplokg.dataset import read_manifest, write_dist
+from diplokg.dataset import DATASET_FILE, open_store, read_manifest
 from diplokg.errors import InputError, ValidationFailed
 from diplokg.namespaces import (
     DKG,
@@ -36,6 +40,9 @@ from diplokg.namespaces import (
     GRAPH_ONTOLOGY,
 )
 from diplokg.rdfio import Triple, parse_turtle
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 Progress = Callable[[str], None]
 ENRICHMENT_SUFFIX = ".enrichment.ttl"
@@ -218,6 +225,47 @@ def build(
     return dist
 
 
+@contextmanager
+def _build_lock(dist: Path) -> Iterator[None]:
+    """Serialise builds of one dist/ across processes (server and tests may start together)."""
+    parent = dist.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def ensure_built(settings: Settings | None = None) -> Path:
+    """The path of dist/dataset.nq, building first only if an input's content changed."""
+    settings = settings or Settings()
+    dist = settings.dist_dir
+    with _build_lock(dist):
+        manifest = read_manifest(dist)
+        reasoner = DEFAULT_REASONER
+        if manifest is not None and manifest.get("reasoner") in REASONERS:
+            reasoner = manifest["reasoner"]
+        if manifest is None or manifest.get("key") != build_key(input_hashes(settings), reasoner):
+            build(
+                settings,
+                reasoner=reasoner,
+                force=True,
+                progress=lambda line: print(line, file=sys.stderr),
+            )
+    return dist / DATASET_FILE
+
+
+def load_store(settings: Settings | None = None) -> pyoxigraph.Store:
+    """An in-memory Oxigraph store holding the built dataset (built first if an input changed).
+
+    Query it with `use_default_graph_as_union=True` to see the served default graph.
+    """
+    return open_store(ensure_built(settings))
+
+
 def cli_build(args: argparse.Namespace) -> int:
     """`diplokg build [--reasoner owlrl|reasonable] [--force] [--dist DIR]`."""
     settings = Settings()
@@ -242,7 +290,7 @@ def cli_validate(args: argparse.Namespace) -> int:
 
 def cli_stats(args: argparse.Namespace) -> int:
     """`diplokg stats`: what the built graph holds (built first if an input changed)."""
-    from diplokg.dataset import dataset_stats, format_stats, load_store
+    from diplokg.build.stats import dataset_stats, format_stats
 
     print(format_stats(dataset_stats(load_store(Settings()))))
     return 0

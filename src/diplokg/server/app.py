@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diplokg.config import Settings
-from diplokg.errors import DiplokgError
 from diplokg.protocol import GRAPH_FORMATS, QueryRejected, negotiate, parse_request
 from diplokg.server.engine import QueryEngine, QueryResult
 
@@ -330,10 +329,9 @@ def _sparql_handler(
 
 
 def _default_data(settings: Settings) -> Path:
-    if importlib.util.find_spec("diplokg.dataset") is None:
-        raise DiplokgError("no built dataset yet: pass --data FILE (TriG, N-Quads, Turtle)")
-    dataset = importlib.import_module("diplokg.dataset")
-    return Path(dataset.ensure_built(settings))
+    from diplokg.build import ensure_built  # the build wing loads only when no file is given
+
+    return ensure_built(settings)
 
 
 def create_app(settings: Settings, data: Path | None = None) -> FastAPI:

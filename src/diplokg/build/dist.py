@@ -1,0 +1,175 @@
+"""Writing dist/: every dump of the built dataset, its VoID/DCAT description and build.json.
+
+Everything goes through `diplokg.rdfio`, so two builds of the same inputs give the same bytes,
+and into a fresh folder that replaces dist/ only once it is whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import platform
+import shutil
+from collections import Counter
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
+
+from diplokg import __version__
+from diplokg.dataset import CONTEXT_FILE, DUMP_FILES, MANIFEST
+from diplokg.namespaces import DATASET_IRI, DKG, DUMPS, MEDIA_TYPES, NAMED_GRAPHS, PREFIXES, RES
+from diplokg.rdfio import (
+    Triple,
+    bind_prefixes,
+    canonical_quads,
+    compact_jsonld,
+    convert,
+    nquads_lines,
+    ntriples_lines,
+    replace_dir,
+    write_text,
+)
+
+if TYPE_CHECKING:
+    from diplokg.build.pipeline import Assembled
+    from diplokg.build.reason import Reasoner
+
+_VERSIONED = ("rdflib", "owlrl", "pyshacl", "reasonable", "pyoxigraph")
+
+
+def json_ld_context() -> dict[str, Any]:
+    """The published `@context`: the project's prefixes, nothing else."""
+    return {"@context": dict(PREFIXES)}
+
+
+def _dump_json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def void_description(
+    graphs: Mapping[URIRef, list[Triple]], ontology: Graph, asserted: Graph
+) -> Graph:
+    """VoID + DCAT: triples per graph, class and property partitions of the union, dumps,
+    licence (the ontology's) and source documents."""
+    void = Graph()
+    ds = DATASET_IRI
+    union = {t for triples in graphs.values() for t in triples}
+    void.add((ds, RDF.type, VOID.Dataset))
+    void.add((ds, RDF.type, DCAT.Dataset))
+    void.add((ds, DCTERMS.title, Literal("diplokg: France–Kazakhstan relations", lang="en")))
+    void.add((ds, DCTERMS.title, Literal("diplokg : relations France–Kazakhstan", lang="fr")))
+    void.add((ds, VOID.triples, Literal(len(union), datatype=XSD.integer)))
+    void.add((ds, VOID.uriSpace, Literal(str(RES))))
+    void.add((ds, VOID.vocabulary, URIRef(str(DKG))))
+    for onto in ontology.subjects(RDF.type, OWL.Ontology):
+        for licence in ontology.objects(onto, DCTERMS.license):
+            void.add((ds, DCTERMS.license, licence))
+    for doc in asserted.subjects(RDF.type, DKG.SourceDocument):
+        void.add((ds, DCTERMS.source, doc))
+    for name, triples in graphs.items():
+        void.add((ds, VOID.subset, name))
+        void.add((name, RDF.type, VOID.Dataset))
+        void.add((name, VOID.triples, Literal(len(triples), datatype=XSD.integer)))
+    # Blank node labels follow the sorted order of what they describe, so they are stable.
+    classes = Counter(o for s, p, o in union if p == RDF.type)
+    for index, (cls, count) in enumerate(sorted(classes.items())):
+        part = BNode(f"class{index:04d}")
+        void.add((ds, VOID.classPartition, part))
+        void.add((part, VOID["class"], cls))
+        void.add((part, VOID.entities, Literal(count, datatype=XSD.integer)))
+    properties = Counter(p for _, p, _ in union)
+    for index, (prop, count) in enumerate(sorted(properties.items())):
+        part = BNode(f"property{index:04d}")
+        void.add((ds, VOID.propertyPartition, part))
+        void.add((part, VOID.property, prop))
+        void.add((part, VOID.triples, Literal(count, datatype=XSD.integer)))
+    for file_name, media in sorted(DUMP_FILES.items()):
+        url = DUMPS[file_name]
+        dist_node = BNode(f"distribution-{file_name.replace('.', '-')}")
+        void.add((ds, VOID.dataDump, url))
+        void.add((ds, DCAT.distribution, dist_node))
+        void.add((dist_node, RDF.type, DCAT.Distribution))
+        void.add((dist_node, DCAT.downloadURL, url))
+        void.add((dist_node, DCAT.mediaType, MEDIA_TYPES[media]))
+    return void
+
+
+def _versions() -> dict[str, str]:
+    found = {"diplokg": __version__, "python": platform.python_version()}
+    for package in _VERSIONED:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "absent"
+    return found
+
+
+def write_dist(
+    built: Assembled, dist: Path, *, hashes: dict[str, str], key: str, reasoner: Reasoner
+) -> None:
+    """Write every output of `built` into a fresh folder that then replaces `dist`."""
+    canon = canonical_quads(built.graphs)
+    union = {t for triples in canon.values() for t in triples}
+    per_graph = nquads_lines(canon)
+    nquads = "".join(heapq.merge(*per_graph.values()))
+    ntriples = "".join(ntriples_lines(union))
+    void = void_description(
+        canon, built.graphs[NAMED_GRAPHS["ontology"]], built.graphs[NAMED_GRAPHS["asserted"]]
+    )
+    outputs = {
+        "dataset.nq": nquads,
+        "dataset.trig": convert(
+            "".join(line for name in sorted(per_graph) for line in per_graph[name]), "nq", "trig"
+        ),
+        "merged.nt": ntriples,
+        "merged.ttl": convert(ntriples, "nt", "ttl"),
+        "merged.rdf": convert(ntriples, "nt", "rdf"),
+        "merged.jsonld": _dump_json(compact_jsonld(convert(ntriples, "nt", "jsonld"))),
+        CONTEXT_FILE: _dump_json(json_ld_context()),
+        # rdflib writes the partitions nested as [ ... ], which reads far better; the graph
+        # is small and its blank node labels are stable, so the output is too.
+        "void.ttl": bind_prefixes(void).serialize(format="turtle"),
+    }
+    names = {iri: name for name, iri in NAMED_GRAPHS.items()}
+    manifest = {
+        "key": key,
+        "reasoner": reasoner,
+        "inputs": hashes,
+        "documents": [doc.name for doc in built.documents],
+        "counts": {
+            "triples_per_graph": {names[g]: len(t) for g, t in canon.items()},
+            "asserted": len(canon[NAMED_GRAPHS["asserted"]]),
+            "inferred": len(canon[NAMED_GRAPHS["inferred"]]),
+            "inferred_by_kind": dict(built.inferred_kinds),
+            "union": len(union),
+        },
+        "files": {
+            name: hashlib.sha256(text.encode("utf-8")).hexdigest()
+            for name, text in sorted(outputs.items())
+        },
+        "versions": _versions(),
+    }
+    with replace_dir(dist) as staging:
+        for name, text in outputs.items():
+            write_text(staging / name, text)
+        write_text(staging / MANIFEST, _dump_json(manifest))
+        _keep_foreign(dist, staging, {*outputs, MANIFEST})
+
+
+def _keep_foreign(dist: Path, staging: Path, owned: set[str]) -> None:
+    """Copy what other tools keep in dist/ (say, notebook figures) into the new folder, so
+    that swapping in a fresh build does not delete it."""
+    if not dist.is_dir():
+        return
+    for entry in dist.iterdir():
+        if entry.name in owned:
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, staging / entry.name, symlinks=True)
+        else:
+            shutil.copy2(entry, staging / entry.name)
