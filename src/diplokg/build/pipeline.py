@@ -99,24 +99,31 @@ def input_hashes(settings: Settings) -> dict[str, str]:
     }
 
 
-# The modules whose code decides what a build writes: editing one invalidates dist/ too.
-_PIPELINE = (
-    "build/pipeline.py",
-    "dataset.py",
-    "build/evidence.py",
-    "rdfio.py",
-    "build/reason.py",
-    "build/validate.py",
-)
+# Beside the build wing itself (this folder), the shared modules whose code decides what a
+# build writes: how RDF is parsed and serialised (rdfio), the prefixes and graph names
+# (namespaces), the file names and media types of dist/ (dataset). tests/test_layout.py
+# checks that the build imports no other shared module but config and errors.
+SHARED_CODE = ("dataset.py", "namespaces.py", "rdfio.py")
+
+
+def code_hashes() -> dict[str, str]:
+    """SHA-256 of every file of the build wing's package folder and of `SHARED_CODE`, keyed by
+    the path relative to the diplokg package: editing any of them invalidates dist/."""
+    wing = Path(__file__).resolve().parent
+    package = wing.parent
+    files = [f for f in wing.rglob("*") if f.is_file() and "__pycache__" not in f.parts]
+    files += [package / name for name in SHARED_CODE]
+    return {
+        f.relative_to(package).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
+        for f in sorted(files)
+    }
 
 
 def build_key(hashes: dict[str, str], reasoner: Reasoner) -> str:
     """One hash of everything a build depends on, stored in build.json to skip needless builds:
-    the inputs, the reasoner, and the code of the build pipeline."""
-    here = Path(__file__).parents[1]
-    code = {name: hashlib.sha256((here / name).read_bytes()).hexdigest() for name in _PIPELINE}
+    the inputs, the reasoner, and the code of the build (`code_hashes`)."""
     blob = json.dumps(
-        {"inputs": hashes, "reasoner": reasoner, "diplokg": __version__, "code": code},
+        {"inputs": hashes, "reasoner": reasoner, "diplokg": __version__, "code": code_hashes()},
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()
