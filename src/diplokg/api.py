@@ -10,10 +10,7 @@ endpoint (ours, Oxigraph, Virtuoso): canned queries are sent as their rendered t
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -24,14 +21,14 @@ from diplokg.config import Settings
 from diplokg.errors import InputError, QueryError
 from diplokg.frames import Answer, Term, lexical, pick_label, shorten, to_frame
 from diplokg.namespaces import DKG, NAMED_GRAPHS, sparql_prefixes
-from diplokg.queries import CannedQuery, Param, load_catalogue, parse_query_file
+from diplokg.queries import CannedQuery, Param, load_catalogue
 
 if TYPE_CHECKING:
     import httpx
     import networkx as nx
     import pyoxigraph as ox
 
-__all__ = ["KnowledgeGraph", "UnknownQueryError", "UnknownResourceError", "cli_query"]
+__all__ = ["KnowledgeGraph", "UnknownQueryError", "UnknownResourceError"]
 
 LABEL_BATCH = 200  # IRIs per label look-up, so a remote endpoint gets short queries
 ACCEPT = (
@@ -436,60 +433,3 @@ class KnowledgeGraph:
 def _label_or_iri(row: Any, column: str) -> str:
     label = getattr(row, f"{column}_label", None)
     return str(getattr(row, column)) if label is None or pd.isna(label) else str(label)
-
-
-# -- the `diplokg query` command ---------------------------------------------------------------
-
-
-def _parse_params(pairs: list[str]) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise QueryError(f"--param expects NAME=VALUE, got {pair!r}")
-        params[name.strip()] = value
-    return params
-
-
-def _query_text(spec: str, params: dict[str, str], queries_dir: Path) -> str:
-    """The SPARQL to run for `diplokg query SPEC`: a canned query's name or a .rq file, which
-    may carry a `#+ ` header declaring parameters."""
-    path = Path(spec)
-    if path.suffix == ".rq" or path.is_file():
-        if not path.is_file():
-            raise InputError(path, "file not found")
-        source = path.read_text(encoding="utf-8")
-        if source.startswith("#+"):
-            return parse_query_file(path).render(params)
-        if params:
-            raise QueryError(f"{path} has no '#+ ' header declaring parameters; drop --param")
-        return source
-    return find_canned(spec, queries_dir).render(params)
-
-
-def format_frame(frame: pd.DataFrame, fmt: str) -> str:
-    """The text `diplokg query` prints: an aligned table, CSV, TSV or JSON records."""
-    text = lexical(frame)
-    if fmt == "json":
-        records = json.loads(text.to_json(orient="records", force_ascii=False))
-        return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
-    if fmt in ("csv", "tsv"):
-        return str(
-            text.to_csv(index=False, sep="," if fmt == "csv" else "\t", float_format="%.15g")
-        )
-    if text.empty:
-        return " ".join(text.columns) + "\n(no rows)\n"
-    table = text.map(shorten).astype(object).where(text.notna(), "")
-    count = f"({len(text)} row{'s' if len(text) != 1 else ''})"
-    return f"{table.to_string(index=False, max_colwidth=60)}\n{count}\n"
-
-
-def cli_query(args: argparse.Namespace) -> int:
-    """`diplokg query NAME|FILE [--param k=v] [--format table|csv|tsv|json] [--endpoint URL]`."""
-    # The query is resolved and its parameters checked before any data is loaded.
-    text = _query_text(args.query, _parse_params(args.param), Settings().queries_dir)
-    kg = KnowledgeGraph.remote(args.endpoint) if args.endpoint else KnowledgeGraph.load()
-    with kg:
-        frame = kg.sparql(text)
-    sys.stdout.write(format_frame(frame, args.format))
-    return 0

@@ -1,16 +1,27 @@
 """The `diplokg` command line: build, serve, query, export, validate, stats, publish.
 
+The only module that parses arguments, prints and chooses exit codes: each command's handler
+calls the job's functions, which return values or raise a `DiplokgError`.
+
 Exit codes: 0 success, 1 validation failed, 2 any other error (bad input, bad query, I/O).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from diplokg.errors import DiplokgError
+from diplokg.config import Settings
+from diplokg.errors import DiplokgError, InputError, QueryError, ValidationFailed
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,39 +78,209 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _build(args: argparse.Namespace) -> int:
+    """`diplokg build`: one progress line per step on stdout."""
+    from diplokg.build import build
+
+    build(
+        Settings(),
+        reasoner=args.reasoner,
+        dist=Path(args.dist) if args.dist else None,
+        force=args.force,
+        progress=print,
+    )
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    """`diplokg validate`: SHACL and consistency only; exit 1 with a report on violations."""
+    from diplokg.build import assemble
+    from diplokg.build.validate import report
+
+    built = assemble(Settings(), progress=lambda line: print(line, file=sys.stderr))
+    if built.problems:
+        print(f"{len(built.problems)} problem(s):\n{report(built.problems)}")
+        return 1
+    print("valid: no SHACL violation, consistent under OWL 2 RL")
+    return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    """`diplokg stats`: what the built graph holds (built first if an input changed)."""
+    from diplokg.build import load_store
+    from diplokg.build.stats import dataset_stats, format_stats
+
+    print(format_stats(dataset_stats(load_store(Settings()))))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """`diplokg serve`: the endpoint on 127.0.0.1 unless --host says otherwise."""
+    from diplokg.server.app import SPARQL_PATH, create_app
+
+    overrides: dict[str, Any] = {"host": args.host, "port": args.port}
+    if args.timeout is not None:
+        overrides["query_timeout_s"] = args.timeout
+    if args.max_rows is not None:
+        overrides["max_result_rows"] = args.max_rows
+    if args.workers is not None:
+        overrides["workers"] = args.workers
+    if args.max_pending is not None:
+        overrides["max_pending"] = args.max_pending
+    settings = dataclasses.replace(Settings(), **overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = create_app(settings, Path(args.data) if args.data else None)
+    print(
+        f"diplokg: serving {app.state.data_path} at http://{args.host}:{args.port}{SPARQL_PATH}",
+        file=sys.stderr,
+        flush=True,
+    )
+    import uvicorn
+
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
+    return 0
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise QueryError(f"--param expects NAME=VALUE, got {pair!r}")
+        params[name.strip()] = value
+    return params
+
+
+def _query_text(spec: str, params: dict[str, str], queries_dir: Path) -> str:
+    """The SPARQL to run for `diplokg query SPEC`: a canned query's name or a .rq file, which
+    may carry a `#+ ` header declaring parameters."""
+    from diplokg.api import find_canned
+    from diplokg.queries import parse_query_file
+
+    path = Path(spec)
+    if path.suffix == ".rq" or path.is_file():
+        if not path.is_file():
+            raise InputError(path, "file not found")
+        source = path.read_text(encoding="utf-8")
+        if source.startswith("#+"):
+            return parse_query_file(path).render(params)
+        if params:
+            raise QueryError(f"{path} has no '#+ ' header declaring parameters; drop --param")
+        return source
+    return find_canned(spec, queries_dir).render(params)
+
+
+def _query(args: argparse.Namespace) -> int:
+    """`diplokg query NAME|FILE [--param k=v] [--format table|csv|tsv|json] [--endpoint URL]`."""
+    from diplokg.api import KnowledgeGraph
+    from diplokg.frames import format_frame
+
+    # The query is resolved and its parameters checked before any data is loaded.
+    text = _query_text(args.query, _params(args.param), Settings().queries_dir)
+    kg = KnowledgeGraph.remote(args.endpoint) if args.endpoint else KnowledgeGraph.load()
+    with kg:
+        frame = kg.sparql(text)
+    sys.stdout.write(format_frame(frame, args.format))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    """`diplokg export --format FORMAT [--graph NAME] -o FILE` (written atomically)."""
+    from diplokg.build import ensure_built
+    from diplokg.export import FORMATS, graph_iri, serialise
+    from diplokg.rdfio import write_text
+
+    if args.graph is not None:
+        graph_iri(args.graph)  # an unknown graph fails before any build
+    text, count = serialise(ensure_built(Settings()), args.format, args.graph)
+    output = Path(args.output)
+    try:
+        write_text(output, text)
+    except OSError as exc:
+        raise InputError(output, f"cannot be written: {exc.strerror or exc}") from None
+    unit = "quads" if FORMATS[args.format][1] else "triples"
+    print(f"wrote {count} {unit} to {output}", file=sys.stderr)
+    return 0
+
+
+def _publish_auth(args: argparse.Namespace) -> httpx.Auth | None:
+    """The credentials of --user and the environment variable named by --password-env."""
+    import httpx
+
+    from diplokg.publish import PublishError
+
+    user, password_env = args.user, args.password_env
+    if user is None and password_env is None:
+        return None
+    if user is None or password_env is None:
+        raise PublishError("--user and --password-env go together")
+    password = os.environ.get(password_env)
+    if password is None:
+        raise PublishError(f"the environment variable {password_env} (--password-env) is not set")
+    if args.auth == "digest":
+        return httpx.DigestAuth(user, password)
+    return httpx.BasicAuth(user, password)
+
+
+def _publish(args: argparse.Namespace) -> int:
+    """`diplokg publish`: exit 0 when the store matches, 1 when verification differs, 2 on error."""
+    from diplokg.build import ensure_built
+    from diplokg.publish import (
+        Mode,
+        PublishReport,
+        Store,
+        canned_queries,
+        load_graphs,
+        plan_table,
+        print_report,
+        publish,
+        safe_url,
+        verify,
+    )
+
+    settings = Settings()
+    names = [n.strip() for n in args.graphs.split(",") if n.strip()]
+    dataset = Path(args.data) if args.data else ensure_built(settings)
+    graphs = load_graphs(dataset, names)
+    mode: Mode = "merge" if args.merge else "replace"
+    store = Store(
+        query=args.store,
+        graph_store=args.graph_store,
+        update=args.update,
+        auth=_publish_auth(args),
+    )
+    queries = canned_queries(Path(args.queries) if args.queries else settings.queries_dir)
+    if args.dry_run:
+        print(f"dry run: {mode} into {safe_url(args.store)}; nothing is sent")
+        print(plan_table(graphs, args.batch_size))
+        print(f"{len(queries)} canned queries would be compared")
+        return 0
+    method = publish(graphs, store, mode=mode, batch_size=args.batch_size)
+    print(f"published {sum(g.count for g in graphs)} triples ({method})")
+    report = verify(graphs, store, dataset, queries, PublishReport(mode, method, graphs))
+    print_report(report, sys.stdout)
+    if not report.ok:
+        raise ValidationFailed("the store does not answer as the embedded dataset (see above)")
+    return 0
+
+
+# Each handler imports what its command needs when it runs, so that `diplokg stats` does not
+# pay for the web stack.
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "build": _build,
+    "serve": _serve,
+    "query": _query,
+    "export": _export,
+    "validate": _validate,
+    "stats": _stats,
+    "publish": _publish,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        # Each command lives in the module that does the job; imported lazily so that
-        # `diplokg stats` does not pay for the web stack.
-        if args.command == "build":
-            from diplokg.build.pipeline import cli_build
-
-            return cli_build(args)
-        if args.command == "serve":
-            from diplokg.server.app import cli_serve
-
-            return cli_serve(args)
-        if args.command == "query":
-            from diplokg.api import cli_query
-
-            return cli_query(args)
-        if args.command == "export":
-            from diplokg.export import cli_export
-
-            return cli_export(args)
-        if args.command == "validate":
-            from diplokg.build.pipeline import cli_validate
-
-            return cli_validate(args)
-        if args.command == "stats":
-            from diplokg.build.pipeline import cli_stats
-
-            return cli_stats(args)
-        if args.command == "publish":
-            from diplokg.publish import cli_publish
-
-            return cli_publish(args)
+        return _COMMANDS[args.command](args)
     except DiplokgError as exc:
         print(f"diplokg: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -110,7 +291,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # interpreter's final flush does not fail again, and stop quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    raise AssertionError(f"unhandled command {args.command}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`diplokg export`: the built dataset, or one of its named graphs, in any RDF syntax.
+"""Exports: the built dataset, or one of its named graphs, in any RDF syntax.
 
 Triple syntaxes (Turtle, N-Triples, JSON-LD, RDF/XML) hold the union of the selected graphs,
 as the served default graph is; quad syntaxes (TriG, N-Quads) keep each triple's graph.
@@ -8,15 +8,12 @@ whole dataset is the same document as the dump the build published.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
-from diplokg.config import Settings
 from diplokg.errors import DiplokgError, InputError
 from diplokg.namespaces import NAMED_GRAPHS
-from diplokg.rdfio import compact_jsonld, convert, write_text
+from diplokg.rdfio import compact_jsonld, convert
 
 # format name -> (rdfio extension, keeps named graphs)
 FORMATS: dict[str, tuple[str, bool]] = {
@@ -67,20 +64,3 @@ def serialise(dataset: Path, fmt: str, graph: str | None = None) -> tuple[str, i
     elif fmt != "ntriples":
         text = convert(text, "nt", extension)
     return text, len(triples)
-
-
-def cli_export(args: argparse.Namespace) -> int:
-    """`diplokg export --format FORMAT [--graph NAME] -o FILE` (written atomically)."""
-    from diplokg.build import ensure_built
-
-    if args.graph is not None:
-        graph_iri(args.graph)  # an unknown graph fails before any build
-    text, count = serialise(ensure_built(Settings()), args.format, args.graph)
-    output = Path(args.output)
-    try:
-        write_text(output, text)
-    except OSError as exc:
-        raise InputError(output, f"cannot be written: {exc.strerror or exc}") from None
-    unit = "quads" if FORMATS[args.format][1] else "triples"
-    print(f"wrote {count} {unit} to {output}", file=sys.stderr)
-    return 0

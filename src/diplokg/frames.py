@@ -8,6 +8,7 @@ a `<col>_precision` column beside them (the start of the year or month they name
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -200,3 +201,20 @@ def shorten(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     return compact_iri(value) or value
+
+
+def format_frame(frame: pd.DataFrame, fmt: str) -> str:
+    """The text `diplokg query` prints: an aligned table, CSV, TSV or JSON records."""
+    text = lexical(frame)
+    if fmt == "json":
+        records = json.loads(text.to_json(orient="records", force_ascii=False))
+        return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+    if fmt in ("csv", "tsv"):
+        return str(
+            text.to_csv(index=False, sep="," if fmt == "csv" else "\t", float_format="%.15g")
+        )
+    if text.empty:
+        return " ".join(text.columns) + "\n(no rows)\n"
+    table = text.map(shorten).astype(object).where(text.notna(), "")
+    count = f"({len(text)} row{'s' if len(text) != 1 else ''})"
+    return f"{table.to_string(index=False, max_colwidth=60)}\n{count}\n"

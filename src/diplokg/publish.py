@@ -15,7 +15,6 @@ and every canned query run against the store and against the embedded dataset, r
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import uuid
@@ -30,7 +29,7 @@ import httpx
 import pyoxigraph as ox
 from tqdm import tqdm
 
-from diplokg.errors import DiplokgError, InputError, ValidationFailed
+from diplokg.errors import DiplokgError, InputError
 from diplokg.namespaces import GRAPH, NAMED_GRAPHS, RDF, XSD
 
 __all__ = [
@@ -41,10 +40,12 @@ __all__ = [
     "Store",
     "batches",
     "canned_queries",
-    "cli_publish",
     "load_graphs",
+    "plan_table",
     "print_report",
     "publish",
+    "report_text",
+    "safe_url",
     "verify",
 ]
 
@@ -97,7 +98,7 @@ class Store:
                 continue
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise PublishError(f"not an http(s) endpoint URL: {_safe(url)}")
+                raise PublishError(f"not an http(s) endpoint URL: {safe_url(url)}")
             if parts.username or parts.password:
                 raise PublishError(
                     "credentials in an endpoint URL are not accepted: "
@@ -256,7 +257,7 @@ def _origin(url: str) -> tuple[str, str | None, int | None]:
     return (parts.scheme, parts.hostname, parts.port)
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """The URL without query string, for messages (a query string may carry a token)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
@@ -301,7 +302,7 @@ class _Connection:
                     auth=self.store.auth if _origin(url) in self.trusted else None,
                 )
             except httpx.TransportError as exc:
-                last = f"cannot reach the store at {_safe(url)} ({type(exc).__name__}: {exc})"
+                last = f"cannot reach the store at {safe_url(url)} ({type(exc).__name__}: {exc})"
                 continue
             if response.is_success:
                 return response
@@ -324,7 +325,7 @@ class _Connection:
             result: dict[str, Any] = response.json()
         except ValueError:
             raise PublishError(
-                f"{what}: {_safe(self.store.query)} did not answer with SPARQL JSON results "
+                f"{what}: {safe_url(self.store.query)} did not answer with SPARQL JSON results "
                 f"(Content-Type {response.headers.get('content-type', 'none')}); "
                 "is --store the SPARQL query endpoint?"
             ) from None
@@ -343,12 +344,12 @@ def _status_message(response: httpx.Response, url: str, what: str) -> str:
     body = " ".join(response.text.split())[:300]
     if code in (401, 403):
         return (
-            f"the store refused the credentials (HTTP {code}) at {_safe(url)}: "
+            f"the store refused the credentials (HTTP {code}) at {safe_url(url)}: "
             "check --user, --password-env and --auth"
         )
     if code == 404:
-        return f"no such endpoint (HTTP 404) at {_safe(url)}: check the endpoint URL"
-    return f"the store answered HTTP {code} at {_safe(url)}: {body}"
+        return f"no such endpoint (HTTP 404) at {safe_url(url)}: check the endpoint URL"
+    return f"the store answered HTTP {code} at {safe_url(url)}: {body}"
 
 
 def _insert_data(graph_iri: str, lines: Iterable[str]) -> str:
@@ -646,6 +647,12 @@ def verify(
 # Printing
 
 
+def plan_table(graphs: Sequence[GraphPayload], batch_size: int) -> str:
+    """What a dry run would send: each graph's triples and number of batches."""
+    rows = [(g.name, g.count, len(batches(g.lines, batch_size))) for g in graphs]
+    return _table(("graph", "triples", "batches"), rows)
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[str(c) for c in headers], *[[str(c) for c in r] for r in rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
@@ -673,7 +680,7 @@ def _row_text(row: tuple[Any, ...]) -> str:
     return " ".join(str(t).lower() if isinstance(t, bool) else _term_text(t) for t in row)
 
 
-def print_report(report: PublishReport, out: TextIO) -> None:
+def report_text(report: PublishReport) -> str:
     """The verification tables, then every difference, row by row."""
     rows = [
         (
@@ -686,9 +693,9 @@ def print_report(report: PublishReport, out: TextIO) -> None:
         for g in report.graphs
     ]
     headers = ("graph", "triples here", "triples in store", "equal", "returned as sent")
-    print(_table(headers, rows), file=out)
+    lines = [_table(headers, rows)]
     if report.queries:
-        print(file=out)
+        lines.append("")
         qrows = [
             (
                 q.name,
@@ -699,33 +706,37 @@ def print_report(report: PublishReport, out: TextIO) -> None:
             )
             for q in report.queries
         ]
-        print(
-            _table(("canned query", "form", "rows here", "rows in store", "equal"), qrows), file=out
-        )
+        lines.append(_table(("canned query", "form", "rows here", "rows in store", "equal"), qrows))
     for name, content in report.contents.items():
         if not content.equal:
-            print(f"\ngraph '{name}': triples the store gives back otherwise", file=out)
-            _print_rows(content, out)
+            lines.append(f"\ngraph '{name}': triples the store gives back otherwise")
+            lines += _row_lines(content)
     for q in report.queries:
         if q.error:
-            print(f"\n{q.name}: the store could not run it: {q.error}", file=out)
+            lines.append(f"\n{q.name}: the store could not run it: {q.error}")
         elif not q.equal:
-            print(f"\n{q.name}: rows differ", file=out)
-            _print_rows(q, out)
+            lines.append(f"\n{q.name}: rows differ")
+            lines += _row_lines(q)
     if report.union_default_graph is False:
-        print(
+        lines.append(
             "\nThe store's default graph is empty: canned queries need it to be the union of "
-            "the named graphs (Oxigraph: `oxigraph serve --union-default-graph`).",
-            file=out,
+            "the named graphs (Oxigraph: `oxigraph serve --union-default-graph`)."
         )
+    return "\n".join(lines) + "\n"
 
 
-def _print_rows(check: QueryCheck, out: TextIO) -> None:
+def print_report(report: PublishReport, out: TextIO) -> None:
+    """Write `report_text(report)` to `out` (the CLI gives stdout)."""
+    out.write(report_text(report))
+
+
+def _row_lines(check: QueryCheck) -> list[str]:
+    lines = []
     for label, rows in (("only here", check.only_ours()), ("only in store", check.only_theirs())):
-        for row in rows[:MAX_DIFF_ROWS]:
-            print(f"  {label}: {_row_text(row)}", file=out)
+        lines += [f"  {label}: {_row_text(row)}" for row in rows[:MAX_DIFF_ROWS]]
         if len(rows) > MAX_DIFF_ROWS:
-            print(f"  {label}: ... {len(rows) - MAX_DIFF_ROWS} more", file=out)
+            lines.append(f"  {label}: ... {len(rows) - MAX_DIFF_ROWS} more")
+    return lines
 
 
 def _unchanged(content: QueryCheck | None) -> str:
@@ -739,20 +750,7 @@ def _mark(ok: bool) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Command line
-
-
-def _auth(user: str | None, password_env: str | None, scheme: str) -> httpx.Auth | None:
-    if user is None and password_env is None:
-        return None
-    if user is None or password_env is None:
-        raise PublishError("--user and --password-env go together")
-    password = os.environ.get(password_env)
-    if password is None:
-        raise PublishError(f"the environment variable {password_env} (--password-env) is not set")
-    if scheme == "digest":
-        return httpx.DigestAuth(user, password)
-    return httpx.BasicAuth(user, password)
+# What the verification compares
 
 
 def canned_queries(directory: Path | None = None) -> dict[str, str]:
@@ -760,40 +758,3 @@ def canned_queries(directory: Path | None = None) -> dict[str, str]:
     from diplokg.queries import load_catalogue
 
     return {name: q.render({}) for name, q in sorted(load_catalogue(directory).items())}
-
-
-def cli_publish(args: Any) -> int:
-    """`diplokg publish`: exit 0 when the store matches, 1 when verification differs, 2 on error."""
-    from diplokg.config import Settings
-
-    settings = Settings()
-    names = [n.strip() for n in args.graphs.split(",") if n.strip()]
-    if args.data:
-        dataset = Path(args.data)
-    else:
-        from diplokg.build import ensure_built
-
-        dataset = ensure_built(settings)
-    graphs = load_graphs(dataset, names)
-    mode: Mode = "merge" if args.merge else "replace"
-    store = Store(
-        query=args.store,
-        graph_store=args.graph_store,
-        update=args.update,
-        auth=_auth(args.user, args.password_env, args.auth),
-    )
-    queries_dir = Path(args.queries) if getattr(args, "queries", None) else settings.queries_dir
-    queries = canned_queries(queries_dir)
-    if args.dry_run:
-        rows = [(g.name, g.count, len(batches(g.lines, args.batch_size))) for g in graphs]
-        print(f"dry run: {mode} into {_safe(args.store)}; nothing is sent", file=sys.stdout)
-        print(_table(("graph", "triples", "batches"), rows))
-        print(f"{len(queries)} canned queries would be compared")
-        return 0
-    method = publish(graphs, store, mode=mode, batch_size=args.batch_size)
-    print(f"published {sum(g.count for g in graphs)} triples ({method})")
-    report = verify(graphs, store, dataset, queries, PublishReport(mode, method, graphs))
-    print_report(report, sys.stdout)
-    if not report.ok:
-        raise ValidationFailed("the store does not answer as the embedded dataset (see above)")
-    return 0

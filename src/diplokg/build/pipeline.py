@@ -1,4 +1,4 @@
-"""`diplokg build`, `validate` and `stats`: from the hand-written inputs to a checked dist/.
+"""The build pipeline: from the hand-written inputs to a checked dist/, rebuilt only when needed.
 
 Steps: parse the ontology and each document's curated Turtle; resolve evidence quotes to
 offsets; reason (OWL 2 RL) over ontology + asserted + enrichment; check consistency and SHACL;
@@ -7,7 +7,6 @@ write every output into a fresh folder that replaces dist/ only when all went we
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import hashlib
 import json
@@ -44,7 +43,17 @@ from diplokg.rdfio import Triple, parse_turtle
 if TYPE_CHECKING:
     import pyoxigraph
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # called with one line per step
+
+
+def _quiet(line: str) -> None:
+    """The default progress: say nothing (the CLI passes `print`)."""
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
 ENRICHMENT_SUFFIX = ".enrichment.ttl"
 
 
@@ -156,7 +165,7 @@ def _step(progress: Progress, name: str, detail: Callable[[], str]) -> Iterator[
 
 
 def assemble(
-    settings: Settings, reasoner: Reasoner = DEFAULT_REASONER, progress: Progress = print
+    settings: Settings, reasoner: Reasoner = DEFAULT_REASONER, progress: Progress = _quiet
 ) -> Assembled:
     """Parse, anchor evidence, reason and validate; no file is written."""
     documents = discover(settings)
@@ -210,7 +219,7 @@ def build(
     reasoner: Reasoner | None = None,
     dist: Path | None = None,
     force: bool = False,
-    progress: Progress = print,
+    progress: Progress = _quiet,
 ) -> Path:
     """Build dist/ unless it is up to date; return its folder. Raises ValidationFailed (exit 1)
     or another DiplokgError (exit 2); either way the previous dist/ is left whole."""
@@ -246,8 +255,12 @@ def _build_lock(dist: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def ensure_built(settings: Settings | None = None) -> Path:
-    """The path of dist/dataset.nq, building first only if an input's content changed."""
+def ensure_built(settings: Settings | None = None, progress: Progress = _to_stderr) -> Path:
+    """The path of dist/dataset.nq, building first only if an input's content changed.
+
+    A rebuild reports its steps on stderr by default: the server and notebooks that call this
+    should show why their start takes seconds.
+    """
     settings = settings or Settings()
     dist = settings.dist_dir
     with _build_lock(dist):
@@ -260,7 +273,7 @@ def ensure_built(settings: Settings | None = None) -> Path:
                 settings,
                 reasoner=reasoner,
                 force=True,
-                progress=lambda line: print(line, file=sys.stderr),
+                progress=progress,
             )
     return dist / DATASET_FILE
 
@@ -271,33 +284,3 @@ def load_store(settings: Settings | None = None) -> pyoxigraph.Store:
     Query it with `use_default_graph_as_union=True` to see the served default graph.
     """
     return open_store(ensure_built(settings))
-
-
-def cli_build(args: argparse.Namespace) -> int:
-    """`diplokg build [--reasoner owlrl|reasonable] [--force] [--dist DIR]`."""
-    settings = Settings()
-    build(
-        settings,
-        reasoner=args.reasoner,
-        dist=Path(args.dist) if args.dist else None,
-        force=args.force,
-    )
-    return 0
-
-
-def cli_validate(args: argparse.Namespace) -> int:
-    """`diplokg validate`: SHACL and consistency only; exit 1 with a report on violations."""
-    built = assemble(Settings(), progress=lambda line: print(line, file=sys.stderr))
-    if built.problems:
-        print(f"{len(built.problems)} problem(s):\n{report(built.problems)}")
-        return 1
-    print("valid: no SHACL violation, consistent under OWL 2 RL")
-    return 0
-
-
-def cli_stats(args: argparse.Namespace) -> int:
-    """`diplokg stats`: what the built graph holds (built first if an input changed)."""
-    from diplokg.build.stats import dataset_stats, format_stats
-
-    print(format_stats(dataset_stats(load_store(Settings()))))
-    return 0

@@ -1,4 +1,4 @@
-"""The public SPARQL endpoint: the web app factory and `diplokg serve`.
+"""The public SPARQL endpoint: the web app factory, /sparql and /health.
 
 The /sparql route speaks the SPARQL 1.1 Protocol (see `diplokg.protocol`) and hands queries
 to `diplokg.server.engine.QueryEngine`; this module only adds HTTP concerns: the service
@@ -7,14 +7,11 @@ description, CORS, request ids and timing, revalidation with ETag, and hang-ups.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
-import dataclasses
 import importlib
 import importlib.util
 import logging
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -393,28 +390,3 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
     if importlib.util.find_spec("diplokg.server.pages") is not None:
         importlib.import_module("diplokg.server.pages").install(app, engine, settings)
     return app
-
-
-def cli_serve(args: argparse.Namespace) -> int:
-    """`diplokg serve`: the endpoint on 127.0.0.1 unless --host says otherwise."""
-    overrides: dict[str, Any] = {"host": args.host, "port": args.port}
-    if getattr(args, "timeout", None) is not None:
-        overrides["query_timeout_s"] = args.timeout
-    if getattr(args, "max_rows", None) is not None:
-        overrides["max_result_rows"] = args.max_rows
-    if getattr(args, "workers", None) is not None:
-        overrides["workers"] = args.workers
-    if getattr(args, "max_pending", None) is not None:
-        overrides["max_pending"] = args.max_pending
-    settings = dataclasses.replace(Settings(), **overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app(settings, Path(args.data) if args.data else None)
-    print(
-        f"diplokg: serving {app.state.data_path} at http://{args.host}:{args.port}{SPARQL_PATH}",
-        file=sys.stderr,
-        flush=True,
-    )
-    import uvicorn
-
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
-    return 0
