@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import importlib.util
 import logging
 import time
 import uuid
@@ -20,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from diplokg.config import Settings
 from diplokg.protocol import GRAPH_FORMATS, QueryRejected, negotiate, parse_request
-from diplokg.server.engine import QueryEngine, QueryResult
+from diplokg.server.engine import QueryEngine
 
 if TYPE_CHECKING:
     # The web stack is imported once the engine's workers are starting, so that `diplokg
     # serve` loads both at the same time (see create_app).
     import rdflib
-    from fastapi import FastAPI
+    from fastapi import APIRouter, FastAPI
     from starlette.requests import Request
     from starlette.responses import Response
 
@@ -239,23 +237,6 @@ def _endpoint_url(request: Request, settings: Settings) -> str:
     return str(request.url.replace(query="", fragment=""))
 
 
-def _error(exc: QueryRejected) -> Response:
-    from starlette.responses import PlainTextResponse
-
-    return PlainTextResponse(exc.message + "\n", status_code=exc.status, headers=exc.headers)
-
-
-def _answer(result: QueryResult, request: Request) -> Response:
-    from starlette.responses import Response
-
-    etag = result.etag
-    if etag and etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=result.headers)
-    return Response(
-        result.body, status_code=result.status, media_type=result.media_type, headers=result.headers
-    )
-
-
 def _prefers_html(accept: str | None) -> bool:
     if not accept:
         return False
@@ -267,6 +248,8 @@ def _sparql_handler(
     engine: QueryEngine, settings: Settings, sd: ServiceDescription
 ) -> Callable[[Request], Awaitable[Response]]:
     from starlette.responses import RedirectResponse, Response
+
+    from diplokg.server.responses import answer, protocol_error
 
     # A POST form body percent-encodes the query: up to three bytes per byte of query text.
     body_limit = 3 * settings.max_query_bytes + 4096
@@ -313,9 +296,9 @@ def _sparql_handler(
                     with contextlib.suppress(asyncio.CancelledError, QueryRejected):
                         await run
                     return Response(status_code=499)
-            return _answer(run.result(), request)
+            return answer(run.result(), request)
         except QueryRejected as exc:
-            return _error(exc)
+            return protocol_error(exc)
 
     return sparql
 
@@ -331,33 +314,19 @@ def _default_data(settings: Settings) -> Path:
     return ensure_built(settings)
 
 
-def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
-    """Build the web app: /sparql, /health, CORS, request log, then the web helper's pages."""
-    path = Path(data) if data is not None else _default_data(settings)
-    engine = QueryEngine.from_file(path, settings)  # workers start in the background
-    import rdflib.plugins.sparql
-    from fastapi import FastAPI
-    from starlette.middleware.cors import CORSMiddleware
+def _sparql_router(engine: QueryEngine, settings: Settings) -> APIRouter:
+    """/sparql (SPARQL 1.1 Protocol and service description) and /health.
+
+    Built in a function rather than declared as a class so that this module imports FastAPI
+    only once the engine's workers are starting (see create_app).
+    """
+    from fastapi import APIRouter
     from starlette.responses import JSONResponse
 
-    # Queries never reach rdflib here, but pages built with rdflib in this process must not
-    # fetch FROM <url> or read FROM <file:...> either.
-    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+    router = APIRouter()
     sd = ServiceDescription(engine.graph_sizes)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            engine.close()
-
-    app = FastAPI(title=TITLE, description=DESCRIPTION, lifespan=lifespan)
-    app.state.engine = engine
-    app.state.settings = settings
-    app.state.data_path = path
     # Every method reaches the handler, so that the wrong ones get the protocol's 405 message.
-    app.add_route(
+    router.add_route(
         SPARQL_PATH,
         _sparql_handler(engine, settings, sd),
         methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
@@ -374,7 +343,43 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
             }
         )
 
-    app.add_route("/health", health, methods=["GET"], include_in_schema=False)
+    router.add_route("/health", health, methods=["GET"], include_in_schema=False)
+    return router
+
+
+def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
+    """The web app: the SPARQL, REST and pages routers, the static files, CORS, request log."""
+    path = Path(data) if data is not None else _default_data(settings)
+    engine = QueryEngine.from_file(path, settings)  # workers start in the background
+    import rdflib.plugins.sparql
+    from fastapi import FastAPI
+    from fastapi.staticfiles import StaticFiles
+    from starlette.middleware.cors import CORSMiddleware
+
+    from diplokg.server.pages import PagesRouter, not_found_handler, static_dir
+    from diplokg.server.rest import CannedQueryRouter
+
+    # Queries never reach rdflib here, but pages built with rdflib in this process must not
+    # fetch FROM <url> or read FROM <file:...> either.
+    rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            engine.close()
+
+    app = FastAPI(title=TITLE, description=DESCRIPTION, lifespan=lifespan)
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.data_path = path
+    app.include_router(_sparql_router(engine, settings))
+    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    # The canned queries are parsed here: a malformed one stops the server at start-up.
+    app.include_router(CannedQueryRouter(engine, settings))
+    app.include_router(PagesRouter(engine, settings))
+    app.add_exception_handler(404, not_found_handler)
 
     app.add_middleware(
         CORSMiddleware,
@@ -386,7 +391,4 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
         max_age=600,
     )
     app.add_middleware(RequestLog)
-
-    if importlib.util.find_spec("diplokg.server.pages") is not None:
-        importlib.import_module("diplokg.server.pages").install(app, engine, settings)
     return app
