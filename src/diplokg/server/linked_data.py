@@ -1,15 +1,14 @@
 """What a browser sees of a resource or of the ontology: facts, labels, provenance, evidence.
 
-The data comes from the query engine (never from a graph read here), and every string that
-reaches HTML passes through `html.escape`, since labels and quotes come from the data. A fact
-is marked "inferred" when its triple is found only in the inferred graph, and "enrichment"
-when it comes from the enrichment graph and not from the document.
+The data comes from the query engine (never from a graph read here); the HTML is written by
+the Jinja2 templates in server/templates/, which escape every string, since labels and quotes
+come from the data. A fact is marked "inferred" when its triple is found only in the inferred
+graph, and "enrichment" when it comes from the enrichment graph and not from the document.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
-from rdflib.term import BNode, Identifier, Literal, URIRef
+from rdflib.term import Identifier, Literal, URIRef
 
 from diplokg.namespaces import (
     DKG,
@@ -258,6 +257,32 @@ class Term:
     def is_property(self) -> bool:
         return any(k in _PROPERTY_KINDS for k in self.kinds)
 
+    @property
+    def anchor(self) -> str:
+        """The fragment of its section on /ontology: the local name of our terms."""
+        iri = str(self.iri)
+        return iri[len(str(DKG)) :] if iri.startswith(str(DKG)) else compact(iri)
+
+    @property
+    def names(self) -> list[Literal]:
+        """Its rdfs:labels, by language."""
+        names = [n for n in self.values.get(RDFS.label, []) if isinstance(n, Literal)]
+        return sorted(names, key=lambda n: n.language or "")
+
+    @property
+    def comments(self) -> list[Literal]:
+        return [c for c in self.values.get(RDFS.comment, []) if isinstance(c, Literal)]
+
+    @property
+    def fields(self) -> list[tuple[str, list[Identifier]]]:
+        """The axioms every term section shows under a name (type, domain, range...)."""
+        return [(name, self.values[p]) for name, p in _TERM_FIELDS if self.values.get(p)]
+
+    @property
+    def other_values(self) -> list[tuple[URIRef, list[Identifier]]]:
+        """Every other statement about the term, by property."""
+        return [(p, v) for p, v in sorted(self.values.items()) if p not in _SHOWN]
+
 
 @dataclass
 class Ontology:
@@ -301,10 +326,8 @@ async def describe_ontology(engine: QueryEngine) -> Ontology:
 
 
 # --------------------------------------------------------------------------------------------
-# HTML fragments (the page shell is added by diplokg.server.pages)
+# What the templates show (server/templates/resource.html, ontology.html, terms.html)
 # --------------------------------------------------------------------------------------------
-
-_e = html.escape
 
 
 def local_path(iri: str) -> str | None:
@@ -316,6 +339,12 @@ def local_path(iri: str) -> str | None:
     if iri.startswith(str(DKG)):
         return "/ontology#" + quote(iri[len(str(DKG)) :], safe="-_.~")
     return None
+
+
+def link(term: Identifier) -> str | None:
+    """Where a term links to: our own page for our IRIs, the IRI itself on the web, else None."""
+    iri = str(term)
+    return local_path(iri) or (iri if iri.startswith(("http://", "https://")) else None)
 
 
 def compact(iri: str) -> str:
@@ -332,34 +361,20 @@ def pick_label(labels: Sequence[Literal], lang: str | None = None) -> Literal | 
     return None
 
 
-def _label_html(term: Identifier, labels: dict[Identifier, list[Literal]]) -> str:
-    label = pick_label(labels.get(term, []))
-    if label is None:
-        return f"<code>{_e(compact(str(term)))}</code>"
-    return f'<span lang="{_e(label.language or "")}">{_e(str(label))}</span>'
+@dataclass(frozen=True)
+class Highlight:
+    """A quote placed in its sentence: `before`, the `quote` itself, `after`; when the quote
+    cannot be placed, `found` is False and the sentence is shown beside it."""
+
+    found: bool
+    quote: str
+    before: str = ""
+    after: str = ""
+    sentence: str = ""
 
 
-def term_html(term: Identifier, labels: dict[Identifier, list[Literal]]) -> str:
-    """A link (local when the IRI is ours) named by its label, or a literal with its type."""
-    if isinstance(term, Literal):
-        text = f'<span class="literal">{_e(str(term))}</span>'
-        if term.language:
-            text += f' <span class="lang">@{_e(term.language)}</span>'
-        elif term.datatype is not None:
-            text += f' <span class="datatype">{_e(compact(str(term.datatype)))}</span>'
-        return text
-    if isinstance(term, BNode):
-        return f"<code>_:{_e(str(term))}</code>"
-    iri = str(term)
-    href = local_path(iri) or (iri if iri.startswith(("http://", "https://")) else None)
-    inner = _label_html(term, labels)
-    if href is None:
-        return inner
-    return f'<a href="{_e(href)}" title="{_e(iri)}">{inner}</a>'
-
-
-def highlight(evidence: Evidence) -> str:
-    """The sentence with the quote in <mark>, placed by offsets, else by searching the text."""
+def highlight(evidence: Evidence) -> Highlight:
+    """The sentence cut around the quote, placed by offsets, else by searching the text."""
     sentence, exact = evidence.sentence, evidence.exact
     a = b = -1
     if None not in (evidence.start, evidence.end, evidence.sentence_start):
@@ -372,91 +387,19 @@ def highlight(evidence: Evidence) -> str:
         a = sentence.index(exact)
         b = a + len(exact)
     if a < 0:
-        quoted = f"<mark>{_e(exact)}</mark>"
-        return quoted + (f' <span class="sentence">({_e(sentence)})</span>' if sentence else "")
-    return f"{_e(sentence[:a])}<mark>{_e(sentence[a:b])}</mark>{_e(sentence[b:])}"
+        return Highlight(False, exact, sentence=sentence)
+    return Highlight(True, sentence[a:b], sentence[:a], sentence[b:])
 
 
-def evidence_html(items: Sequence[Evidence]) -> str:
-    """Each quote in its sentence, with its offsets in the source document."""
-    parts = []
-    for ev in items:
-        where = ""
-        if ev.start is not None and ev.end is not None:
-            where = f"characters {ev.start}–{ev.end}"  # integers: nothing to escape
-        if ev.source is not None:
-            where += f" of {term_html(ev.source, {})}" if where else term_html(ev.source, {})
-        link = term_html(ev.annotation, {}) if isinstance(ev.annotation, URIRef) else ""
-        parts.append(
-            f'<blockquote class="evidence">{highlight(ev)}'
-            f"<footer>{where} · {link}</footer></blockquote>"
-        )
-    return "".join(parts)
+def sorted_labels(labels: Iterable[Literal]) -> list[Literal]:
+    """Labels in the order a page lists them: by language tag, then text."""
+    return sorted(labels, key=lambda lab: (lab.language or "", str(lab)))
 
 
-def _badge(kind: str) -> str:
-    if kind == STATED:
-        return '<span class="badge stated">stated</span>'
-    return f'<span class="badge {kind}">{kind}</span>'
-
-
-def _fact_rows(facts: Sequence[Fact], resource: Resource) -> str:
-    """One row a fact, the related resource followed by its own evidence quotes."""
-    rows = []
-    for fact in facts:
-        if fact.predicate == DKG.hasEvidence:
-            continue  # shown in the Evidence section
-        other = term_html(fact.other, resource.labels)
-        quotes = evidence_html(resource.evidence.get(fact.other, []))
-        rows.append(
-            f'<tr class="{fact.provenance}"><td>{term_html(fact.predicate, resource.labels)}</td>'
-            f"<td>{other}{quotes}</td><td>{_badge(fact.provenance)}</td></tr>"
-        )
-    return "".join(rows)
-
-
-def resource_html(resource: Resource, formats: Sequence[tuple[str, str]]) -> str:
-    """The body of a resource page. `formats` lists (name, href) of the RDF versions."""
-    labels = resource.labels.get(resource.iri, [])
-    title_label = pick_label(labels)
-    title = str(title_label) if title_label is not None else compact(str(resource.iri))
-    names = "".join(
-        f'<li lang="{_e(lab.language or "")}">{_e(str(lab))}'
-        f"{f' <span class=lang>@{_e(lab.language)}</span>' if lab.language else ''}</li>"
-        for lab in sorted(labels, key=lambda lab: (lab.language or "", str(lab)))
-    )
-    types = ", ".join(
-        term_html(f.other, resource.labels)
-        + (" " + _badge(f.provenance) if f.provenance != STATED else "")
-        for f in resource.types
-    )
-    links = " · ".join(f'<a href="{_e(href)}">{_e(name)}</a>' for name, href in formats)
-    own = resource.evidence.get(resource.iri, [])
-    out = [
-        f"<h1>{_e(title)}</h1>",
-        f'<p class="iri"><code>{_e(str(resource.iri))}</code></p>',
-        f'<ul class="labels">{names}</ul>' if names else "",
-        f'<p class="types">Types: {types}</p>' if types else "",
-        f'<p class="formats">Also as: {links}</p>',
-    ]
-    if own:
-        out.append(f'<section id="evidence"><h2>Evidence</h2>{evidence_html(own)}</section>')
-    out.append(
-        '<section id="facts"><h2>Facts</h2><table><thead><tr><th>Property</th><th>Value</th>'
-        f"<th>Source</th></tr></thead><tbody>{_fact_rows(resource.outgoing, resource)}"
-        "</tbody></table></section>"
-    )
-    if resource.incoming:
-        out.append(
-            '<section id="incoming"><h2>Referenced by</h2><table><thead><tr><th>Property</th>'
-            f"<th>Resource</th><th>Source</th></tr></thead><tbody>"
-            f"{_fact_rows(resource.incoming, resource)}</tbody></table></section>"
-        )
-    return "\n".join(p for p in out if p)
-
-
-def _values_html(values: Sequence[Identifier], labels: dict[Identifier, list[Literal]]) -> str:
-    return ", ".join(term_html(v, labels) for v in values)
+def title(resource: Resource) -> str:
+    """The heading of a resource page: its label, else its compact IRI."""
+    label = pick_label(resource.labels.get(resource.iri, []))
+    return str(label) if label is not None else compact(str(resource.iri))
 
 
 _TERM_FIELDS = (
@@ -470,64 +413,3 @@ _TERM_FIELDS = (
     ("Range", RDFS.range),
 )
 _SHOWN = frozenset({RDFS.label, RDFS.comment, *(p for _, p in _TERM_FIELDS)})
-
-
-def _term_section(term: Term, labels: dict[Identifier, list[Literal]]) -> str:
-    iri = str(term.iri)
-    anchor = _anchor(term)
-    names = [n for n in term.values.get(RDFS.label, []) if isinstance(n, Literal)]
-    heading = " / ".join(
-        f'<span lang="{_e(n.language or "")}">{_e(str(n))}</span>'
-        for n in sorted(names, key=lambda n: n.language or "")
-    )
-    rows = [
-        f"<tr><th>{name}</th><td>{_values_html(term.values[p], labels)}</td></tr>"
-        for name, p in _TERM_FIELDS
-        if term.values.get(p)
-    ]
-    rows += [
-        f"<tr><th>{term_html(p, labels)}</th><td>{_values_html(v, labels)}</td></tr>"
-        for p, v in sorted(term.values.items())
-        if p not in _SHOWN
-    ]
-    comments = "".join(
-        f'<p class="comment" lang="{_e(c.language or "")}">{_e(str(c))}</p>'
-        for c in term.values.get(RDFS.comment, [])
-        if isinstance(c, Literal)
-    )
-    return (
-        f'<section class="term" id="{_e(anchor)}"><h3><code>{_e(compact(iri))}</code> '
-        f"{heading}</h3>{comments}<table>{''.join(rows)}</table></section>"
-    )
-
-
-def ontology_html(ontology: Ontology) -> str:
-    """The body of /ontology: the header, then every class, then every property."""
-    labels = ontology.labels
-    header = "".join(
-        f"<tr><th>{term_html(p, labels)}</th><td>{_values_html(v, labels)}</td></tr>"
-        for p, v in sorted(ontology.header.items())
-    )
-    classes = [t for t in ontology.terms if not t.is_property]
-    props = [t for t in ontology.terms if t.is_property]
-    index = " · ".join(
-        f'<a href="#{_e(_anchor(t))}">{_e(compact(str(t.iri)))}</a>' for t in ontology.terms
-    )
-    return "\n".join(
-        [
-            "<h1>Ontology</h1>",
-            f'<p class="iri"><code>{_e(ONTOLOGY_IRI)}</code> · '
-            '<a href="/ontology.ttl">Turtle</a></p>',
-            f"<table>{header}</table>" if header else "",
-            f'<nav class="index">{index}</nav>',
-            f'<h2 id="classes">Classes ({len(classes)})</h2>',
-            *(_term_section(t, ontology.labels) for t in classes),
-            f'<h2 id="properties">Properties ({len(props)})</h2>',
-            *(_term_section(t, ontology.labels) for t in props),
-        ]
-    )
-
-
-def _anchor(term: Term) -> str:
-    iri = str(term.iri)
-    return iri[len(str(DKG)) :] if iri.startswith(str(DKG)) else compact(iri)

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -35,7 +34,7 @@ from diplokg.server.responses import (
     html_page,
     json_error,
     not_found,
-    page,
+    render,
     script_json,
 )
 
@@ -56,7 +55,6 @@ DUMP_MEDIA_TYPES = {
     ".json": "application/json",
     ".txt": "text/plain; charset=utf-8",
 }
-_e = html.escape
 
 
 def static_dir() -> Path:
@@ -74,16 +72,9 @@ def editor_page(catalogue: dict[str, CannedQuery]) -> str:
     queries = [{"name": q.name, "title": q.title, "query": q.source} for q in catalogue.values()]
     version = hashlib.sha256(json.dumps(queries, sort_keys=True).encode()).hexdigest()[:12]
     config = {"endpoint": "/sparql", "version": version, "queries": queries}
-    head = (
-        '<link rel="stylesheet" href="/static/yasgui/yasgui.min.css">\n'
-        '<script src="/static/yasgui/yasgui.min.js"></script>'
+    return render(
+        "editor.html", title="SPARQL editor", page_class="editor", config=script_json(config)
     )
-    body = (
-        '<div id="yasgui"></div>\n'
-        f'<script type="application/json" id="canned-queries">{script_json(config)}</script>\n'
-        '<script src="/static/editor.js"></script>'
-    )
-    return page("SPARQL editor", body, head=head, page_class="editor")
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,9 +129,16 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
                 described = await linked_data.describe(engine, iri)
                 if described is None:
                     return not_found(request, f"no resource {iri}")
-                body = linked_data.resource_html(described, _alternates(path))
-                title = linked_data.pick_label(described.labels.get(iri, []))
-                response: Response = html_page(str(title) if title else base, body)
+                label = linked_data.pick_label(described.labels.get(iri, []))
+                response: Response = html_page(
+                    "resource.html",
+                    title=str(label) if label else base,
+                    resource=described,
+                    heading=linked_data.title(described),
+                    labels=linked_data.sorted_labels(described.labels.get(iri, [])),
+                    own=described.evidence.get(iri, []),
+                    formats=_alternates(path),
+                )
             else:
                 node = iri.n3()
                 if not await engine.ask(f"ASK {{ {{ {node} ?p ?o }} UNION {{ ?s ?p {node} }} }}"):
@@ -172,7 +170,14 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
                 fmt = negotiate(request.headers.get("accept"), (HTML, *RDF_OFFERS))
             if fmt is HTML:
                 described = await linked_data.describe_ontology(engine)
-                return html_page("Ontology", linked_data.ontology_html(described))
+                return html_page(
+                    "ontology.html",
+                    title="Ontology",
+                    ontology=described,
+                    header=sorted(described.header.items()),
+                    classes=[t for t in described.terms if not t.is_property],
+                    properties=[t for t in described.terms if t.is_property],
+                )
             response = answer(
                 await engine.execute(linked_data.ontology_graph_query(), accept=fmt.media_type),
                 request,
@@ -244,21 +249,10 @@ def _add_dumps(router: APIRouter, settings: Settings) -> None:
                     for f in files
                 ]
             )
-        rows = "".join(
-            f'<tr><td><a href="/dumps/{_e(quote(f.name))}">{_e(f.name)}</a></td>'
-            f"<td>{_e(_media_type(f))}</td><td>{f.stat().st_size:,}</td></tr>"
-            for f in files
-        )
-        body = (
-            "<h1>Dumps</h1><p>The whole dataset (five named graphs) and its union, as built.</p>"
-            + (
-                f"<table><thead><tr><th>File</th><th>Media type</th><th>Bytes</th></tr></thead>"
-                f"<tbody>{rows}</tbody></table>"
-                if files
-                else "<p>No dataset has been built yet: run <code>diplokg build</code>.</p>"
-            )
-        )
-        return html_page("Dumps", body)
+        listed = [
+            {"name": f.name, "media_type": _media_type(f), "bytes": f.stat().st_size} for f in files
+        ]
+        return html_page("dumps.html", title="Dumps", files=listed)
 
     async def dump(name: str, request: Request) -> Response:
         """One file of dist/, by name."""

@@ -8,15 +8,20 @@ HTML page.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
-import string
-from importlib import resources
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+from rdflib.term import BNode, Literal, URIRef
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from diplokg.namespaces import DKG, ONTOLOGY_IRI
 from diplokg.protocol import Format, QueryRejected
+from diplokg.server import linked_data
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -25,7 +30,6 @@ if TYPE_CHECKING:
 
 HTML = Format("html", "text/html", ("application/xhtml+xml",))
 JSON = Format("json", "application/json")
-_e = html.escape
 
 
 def answer(result: QueryResult, request: Request) -> Response:
@@ -48,32 +52,62 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
     return JSONResponse({"detail": message}, status_code=status, headers=headers)
 
 
-def _template() -> string.Template:
-    text = (resources.files("diplokg.server") / "templates" / "page.html").read_text(
-        encoding="utf-8"
+def _escape(value: object) -> Markup:
+    """What autoescaping writes for a value: `html.escape` with quotes, as the pages always
+    did (`&#x27;`, `&quot;`); HTML already made (a macro's output, Markup) passes as it is."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(html.escape(str(value)))
+
+
+@functools.cache
+def templates() -> Environment:
+    """The Jinja2 environment of server/templates/, escaping every value it writes."""
+    env = Environment(
+        loader=PackageLoader("diplokg.server", "templates"),
+        autoescape=True,
+        finalize=_escape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
-    return string.Template(text)
+    env.filters["compact"] = lambda iri: linked_data.compact(str(iri))
+    env.filters["urlquote"] = quote
+    env.tests["literal"] = lambda t: isinstance(t, Literal)
+    env.tests["bnode"] = lambda t: isinstance(t, BNode)
+    env.tests["uri"] = lambda t: isinstance(t, URIRef)
+    env.globals.update(
+        link=linked_data.link,
+        pick_label=linked_data.pick_label,
+        highlight=linked_data.highlight,
+        has_evidence=DKG.hasEvidence,
+        ontology_iri=ONTOLOGY_IRI,
+    )
+    return env
 
 
-def page(title: str, body: str, *, head: str = "", page_class: str = "page") -> str:
-    """A whole HTML page around `body` (already escaped HTML); `title` is escaped here."""
-    return _template().substitute(title=_e(title), body=body, head=head, page=_e(page_class))
+def render(template: str, *, title: str, page_class: str = "page", **context: Any) -> str:
+    """A whole HTML page from `template` (which extends page.html)."""
+    page = templates().get_template(template)
+    return page.render(title=title, page_class=page_class, **context)
 
 
-def html_page(title: str, body: str, status: int = 200, **kwargs: Any) -> HTMLResponse:
+def html_page(template: str, *, title: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A negotiated HTML page (it varies with Accept)."""
-    return HTMLResponse(page(title, body, **kwargs), status_code=status, headers={"Vary": "Accept"})
+    return HTMLResponse(
+        render(template, title=title, **context), status_code=status, headers={"Vary": "Accept"}
+    )
 
 
 def not_found(request: Request, message: str) -> Response:
     """404: a page for browsers, JSON for every other client."""
     if "html" in request.headers.get("accept", ""):
-        body = f'<h1>Not found</h1><p>{_e(message)}</p><p><a href="/">Back to the editor</a></p>'
-        return html_page("Not found", body, status=404)
+        return html_page("not_found.html", title="Not found", status=404, message=message)
     return json_error(404, message)
 
 
-def script_json(value: Any) -> str:
+def script_json(value: Any) -> Markup:
     """JSON that is safe inside a <script> element (no `</script>`, no `<!--`)."""
     text = json.dumps(value, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
