@@ -19,6 +19,7 @@ import pandas as pd
 
 from diplokg.config import Settings
 from diplokg.errors import InputError, QueryError
+from diplokg.formats import rdf_format_of
 from diplokg.frames import Answer, Term, lexical, pick_label, shorten, to_frame
 from diplokg.namespaces import DKG, NAMED_GRAPHS, sparql_prefixes
 from diplokg.queries import CannedQuery, Param, load_catalogue
@@ -244,7 +245,7 @@ class KnowledgeGraph:
             path = Path(data)
         if not path.is_file():
             raise InputError(path, "file not found")
-        fmt = ox.RdfFormat.from_extension(path.suffix.lstrip("."))
+        fmt = rdf_format_of(path)
         if fmt is None:
             raise InputError(path, "unknown RDF file extension")
         store = ox.Store()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from diplokg.config import Settings
 from diplokg.errors import DiplokgError, InputError, QueryError, ValidationFailed
+from diplokg.formats import GRAPH_FORMATS, by_key
 
 if TYPE_CHECKING:
     import httpx
@@ -49,11 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--endpoint", default=None, help="run against a remote SPARQL endpoint")
 
     p = sub.add_parser("export", help="write the dataset or one graph in an RDF format")
-    p.add_argument(
-        "--format",
-        required=True,
-        choices=["turtle", "ntriples", "jsonld", "rdfxml", "trig", "nquads"],
-    )
+    p.add_argument("--format", required=True, choices=[f.key for f in GRAPH_FORMATS])
     p.add_argument("--graph", default=None, help="one named graph (asserted, inferred, ...)")
     p.add_argument("-o", "--output", required=True)
 
@@ -187,7 +184,7 @@ def _query(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     """`diplokg export --format FORMAT [--graph NAME] -o FILE` (written atomically)."""
     from diplokg.build import ensure_built
-    from diplokg.export import FORMATS, graph_iri, serialise
+    from diplokg.export import graph_iri, serialise
     from diplokg.rdfio import write_text
 
     if args.graph is not None:
@@ -198,7 +195,7 @@ def _export(args: argparse.Namespace) -> int:
         write_text(output, text)
     except OSError as exc:
         raise InputError(output, f"cannot be written: {exc.strerror or exc}") from None
-    unit = "quads" if FORMATS[args.format][1] else "triples"
+    unit = "quads" if by_key(args.format).datasets else "triples"
     print(f"wrote {count} {unit} to {output}", file=sys.stderr)
     return 0
 

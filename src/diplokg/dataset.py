@@ -10,21 +10,25 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from diplokg.formats import GRAPH_FORMATS, NQUADS, Format
+
 if TYPE_CHECKING:
     import pyoxigraph
 
 MANIFEST = "build.json"
-DATASET_FILE = "dataset.nq"
 CONTEXT_FILE = "context.jsonld"
-# The dump files and their media types (IANA names), as the DCAT description lists them.
-DUMP_FILES = {
-    "dataset.trig": "application/trig",
-    "dataset.nq": "application/n-quads",
-    "merged.ttl": "text/turtle",
-    "merged.nt": "application/n-triples",
-    "merged.jsonld": "application/ld+json",
-    "merged.rdf": "application/rdf+xml",
-}
+VOID_FILE = "void.ttl"
+
+
+def dump_file(fmt: Format) -> str:
+    """The dump of dist/ in `fmt`: the dataset with its named graphs in each quad syntax
+    (`dataset.nq`, `dataset.trig`), their union in each triple syntax (`merged.ttl`, ...)."""
+    return f"{'dataset' if fmt.datasets else 'merged'}.{fmt.extension}"
+
+
+DATASET_FILE = dump_file(NQUADS)
+# The dump files and their media types, as the DCAT description lists them.
+DUMP_FILES = {dump_file(fmt): fmt.media_type for fmt in GRAPH_FORMATS}
 
 
 def read_manifest(dist: Path) -> dict[str, Any] | None:
@@ -46,5 +50,5 @@ def open_store(path: Path) -> pyoxigraph.Store:
     import pyoxigraph
 
     store = pyoxigraph.Store()
-    store.load(path=path, format=pyoxigraph.RdfFormat.N_QUADS)
+    store.load(path=path, format=NQUADS.rdf)
     return store

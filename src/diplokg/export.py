@@ -12,18 +12,12 @@ import json
 from pathlib import Path
 
 from diplokg.errors import DiplokgError, InputError
+from diplokg.formats import GRAPH_FORMATS, JSON_LD, NQUADS, NTRIPLES, by_key
 from diplokg.namespaces import NAMED_GRAPHS
 from diplokg.rdfio import compact_jsonld, convert
 
-# format name -> (rdfio extension, keeps named graphs)
-FORMATS: dict[str, tuple[str, bool]] = {
-    "turtle": ("ttl", False),
-    "ntriples": ("nt", False),
-    "jsonld": ("jsonld", False),
-    "rdfxml": ("rdf", False),
-    "trig": ("trig", True),
-    "nquads": ("nq", True),
-}
+# format name -> (file extension, keeps named graphs), as diplokg.formats has them
+FORMATS: dict[str, tuple[str, bool]] = {f.key: (f.extension, f.datasets) for f in GRAPH_FORMATS}
 
 
 def graph_iri(name: str) -> str:
@@ -42,25 +36,25 @@ def serialise(dataset: Path, fmt: str, graph: str | None = None) -> tuple[str, i
 
     if fmt not in FORMATS:
         raise DiplokgError(f"unknown format '{fmt}' (known: {', '.join(FORMATS)})")
-    extension, keeps_graphs = FORMATS[fmt]
+    target = by_key(fmt)
     selected = graph_iri(graph) if graph is not None else None
     try:
-        quads = list(ox.parse(path=dataset, format=ox.RdfFormat.N_QUADS))
+        quads = list(ox.parse(path=dataset, format=NQUADS.rdf))
     except (SyntaxError, OSError) as exc:
         raise InputError(dataset, f"cannot be read as N-Quads: {exc}") from None
     if selected is not None:
         quads = [q for q in quads if str(q.graph_name) == f"<{selected}>"]
-    if keeps_graphs:
+    if target.datasets:
         lines = {(str(q.graph_name), f"{q} .\n") for q in quads}
-        if fmt == "nquads":
+        if target is NQUADS:
             return "".join(sorted(line for _, line in lines)), len(lines)
         # grouped by graph, then sorted: TriG writes one block a graph
-        return convert("".join(line for _, line in sorted(lines)), "nq", "trig"), len(lines)
+        return convert("".join(line for _, line in sorted(lines)), NQUADS, target), len(lines)
     triples = sorted({f"{q.triple} .\n" for q in quads})
     text = "".join(triples)
-    if fmt == "jsonld":
-        compacted = compact_jsonld(convert(text, "nt", "jsonld"))
+    if target is JSON_LD:
+        compacted = compact_jsonld(convert(text, NTRIPLES, JSON_LD))
         text = json.dumps(compacted, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    elif fmt != "ntriples":
-        text = convert(text, "nt", extension)
+    elif target is not NTRIPLES:
+        text = convert(text, NTRIPLES, target)
     return text, len(triples)

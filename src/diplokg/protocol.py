@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urljoin
 
+from diplokg.formats import GRAPH_FORMATS, RESULT_FORMATS, Format
+
 
 class QueryRejected(Exception):
     """A request refused before or during evaluation: client error (4xx) or overload (503)."""
@@ -29,30 +31,7 @@ class QueryRejected(Exception):
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Format:
-    """One response serialization: `key` names it for the worker, `media_type` for HTTP."""
-
-    key: str
-    media_type: str
-    aliases: tuple[str, ...] = ()
-
-
-# Order matters: the first entry is the default when the client accepts anything.
-RESULT_FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", ("application/json", "text/json")),
-    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml")),
-    Format("csv", "text/csv"),
-    Format("tsv", "text/tab-separated-values"),
-)
-GRAPH_FORMATS: tuple[Format, ...] = (
-    Format("turtle", "text/turtle", ("application/x-turtle",)),
-    Format("ntriples", "application/n-triples", ("text/plain",)),
-    Format("jsonld", "application/ld+json"),
-    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml")),
-    Format("trig", "application/trig"),
-    Format("nquads", "application/n-quads"),
-)
+# The formats themselves (media types, aliases, order of preference) are in diplokg.formats.
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_KEYWORDS = frozenset(

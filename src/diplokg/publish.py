@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from tqdm import tqdm
 
 from diplokg.errors import DiplokgError, InputError
+from diplokg.formats import NTRIPLES, RESULTS_JSON
 from diplokg.namespaces import GRAPH, NAMED_GRAPHS, RDF, XSD
 
 __all__ = [
@@ -52,8 +53,6 @@ __all__ = [
 Mode = Literal["replace", "merge"]
 BatchHook = Callable[[str, int, int], None]  # graph name, batch number (1-based), batch count
 
-N_TRIPLES = "application/n-triples"
-SPARQL_JSON = "application/sparql-results+json"
 DEFAULT_BATCH_SIZE = 2000
 MAX_DIFF_ROWS = 10
 _XSD_STRING = str(XSD.string)
@@ -319,7 +318,11 @@ class _Connection:
 
     def select(self, text: str, what: str) -> dict[str, Any]:
         response = self.request(
-            "POST", self.store.query, what, data={"query": text}, headers={"Accept": SPARQL_JSON}
+            "POST",
+            self.store.query,
+            what,
+            data={"query": text},
+            headers={"Accept": RESULTS_JSON.media_type},
         )
         try:
             result: dict[str, Any] = response.json()
@@ -380,7 +383,7 @@ class _Writer:
                     what,
                     params={"graph": target},
                     content="".join(part).encode("utf-8"),
-                    headers={"Content-Type": N_TRIPLES},
+                    headers={"Content-Type": NTRIPLES.media_type},
                 )
             else:
                 self.connection.update(_insert_data(target, part), what)
@@ -397,7 +400,7 @@ class _Writer:
             f"replacing graph '{graph.name}'",
             params={"graph": graph.iri},
             content="".join(graph.lines).encode("utf-8"),
-            headers={"Content-Type": N_TRIPLES},
+            headers={"Content-Type": NTRIPLES.media_type},
         )
         self.progress.update(graph.count)
         if self.on_batch is not None:
@@ -587,10 +590,10 @@ def _remote_rows(
             connection.store.query,
             what,
             data={"query": text},
-            headers={"Accept": N_TRIPLES},
+            headers={"Accept": NTRIPLES.media_type},
         )
         try:
-            triples = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+            triples = ox.parse(response.content, format=NTRIPLES.rdf)
             return Counter(_ox_row(t) for t in triples)
         except SyntaxError as exc:
             raise PublishError(f"{what}: the store's N-Triples do not parse: {exc.msg}") from None
@@ -614,7 +617,7 @@ def verify(
     try:
         for graph in graphs:
             report.store_counts[graph.name] = connection.count(graph.iri)
-            sent = ox.parse("".join(graph.lines), format=ox.RdfFormat.N_TRIPLES)
+            sent = ox.parse("".join(graph.lines), format=NTRIPLES.rdf)
             back = _remote_rows(
                 connection,
                 f"reading graph '{graph.name}' back",

@@ -23,6 +23,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.term import Node
 
 from diplokg.errors import InputError
+from diplokg.formats import Format
 from diplokg.namespaces import PREFIXES, compact_iri
 
 Triple = tuple[Node, Node, Node]
@@ -112,24 +113,16 @@ def nquads_lines(graphs: Mapping[URIRef, Iterable[Triple]]) -> dict[URIRef, list
     }
 
 
-def convert(text: str, source: str, target: str) -> str:
+def convert(text: str, source: Format, target: Format) -> str:
     """Re-serialise sorted N-Triples/N-Quads `text` with Oxigraph, keeping its order.
 
-    `source` and `target` are file extensions: nt, nq, ttl, trig, rdf. Oxigraph writes in the
-    order it reads, so sorted input gives byte-stable output, some 100 times faster than rdflib.
+    Oxigraph writes in the order it reads, so sorted input gives byte-stable output, some 100
+    times faster than rdflib.
     """
     import pyoxigraph as ox
 
-    formats = {
-        "nt": ox.RdfFormat.N_TRIPLES,
-        "nq": ox.RdfFormat.N_QUADS,
-        "ttl": ox.RdfFormat.TURTLE,
-        "trig": ox.RdfFormat.TRIG,
-        "rdf": ox.RdfFormat.RDF_XML,
-        "jsonld": ox.RdfFormat.JSON_LD,
-    }
-    items = list(ox.parse(input=text.encode("utf-8"), format=formats[source]))
-    data = ox.serialize(items, format=formats[target], prefixes=PREFIXES)
+    items = list(ox.parse(input=text.encode("utf-8"), format=source.rdf))
+    data = ox.serialize(items, format=target.rdf, prefixes=PREFIXES)
     assert data is not None  # no output file given: Oxigraph returns the bytes
     return data.decode("utf-8")
 

@@ -21,7 +21,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
 from diplokg import __version__
-from diplokg.dataset import CONTEXT_FILE, DUMP_FILES, MANIFEST
+from diplokg.dataset import CONTEXT_FILE, DUMP_FILES, MANIFEST, VOID_FILE, dump_file
+from diplokg.formats import JSON_LD, NQUADS, NTRIPLES, RDFXML, TRIG, TURTLE
 from diplokg.namespaces import DATASET_IRI, DKG, DUMPS, MEDIA_TYPES, NAMED_GRAPHS, PREFIXES, RES
 from diplokg.rdfio import (
     Triple,
@@ -122,18 +123,18 @@ def write_dist(
         canon, built.graphs[NAMED_GRAPHS["ontology"]], built.graphs[NAMED_GRAPHS["asserted"]]
     )
     outputs = {
-        "dataset.nq": nquads,
-        "dataset.trig": convert(
-            "".join(line for name in sorted(per_graph) for line in per_graph[name]), "nq", "trig"
+        dump_file(NQUADS): nquads,
+        dump_file(TRIG): convert(
+            "".join(line for name in sorted(per_graph) for line in per_graph[name]), NQUADS, TRIG
         ),
-        "merged.nt": ntriples,
-        "merged.ttl": convert(ntriples, "nt", "ttl"),
-        "merged.rdf": convert(ntriples, "nt", "rdf"),
-        "merged.jsonld": _dump_json(compact_jsonld(convert(ntriples, "nt", "jsonld"))),
+        dump_file(NTRIPLES): ntriples,
+        dump_file(TURTLE): convert(ntriples, NTRIPLES, TURTLE),
+        dump_file(RDFXML): convert(ntriples, NTRIPLES, RDFXML),
+        dump_file(JSON_LD): _dump_json(compact_jsonld(convert(ntriples, NTRIPLES, JSON_LD))),
         CONTEXT_FILE: _dump_json(json_ld_context()),
         # rdflib writes the partitions nested as [ ... ], which reads far better; the graph
         # is small and its blank node labels are stable, so the output is too.
-        "void.ttl": bind_prefixes(void).serialize(format="turtle"),
+        VOID_FILE: bind_prefixes(void).serialize(format=TURTLE.rdflib),
     }
     names = {iri: name for name, iri in NAMED_GRAPHS.items()}
     manifest = {

@@ -109,10 +109,10 @@ def input_hashes(settings: Settings) -> dict[str, str]:
 
 
 # Beside the build wing itself (this folder), the shared modules whose code decides what a
-# build writes: how RDF is parsed and serialised (rdfio), the prefixes and graph names
-# (namespaces), the file names and media types of dist/ (dataset). tests/test_layout.py
+# build writes: how RDF is parsed and serialised (rdfio, formats), the prefixes and graph
+# names (namespaces), the file names and media types of dist/ (dataset). tests/test_layout.py
 # checks that the build imports no other shared module but config and errors.
-SHARED_CODE = ("dataset.py", "namespaces.py", "rdfio.py")
+SHARED_CODE = ("dataset.py", "formats.py", "namespaces.py", "rdfio.py")
 
 
 def code_hashes() -> dict[str, str]:

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diplokg.config import Settings
-from diplokg.protocol import GRAPH_FORMATS, QueryRejected, negotiate, parse_request
+from diplokg.formats import GRAPH_FORMATS, by_key
+from diplokg.protocol import QueryRejected, negotiate, parse_request
 from diplokg.server.engine import QueryEngine
 
 if TYPE_CHECKING:
@@ -42,14 +43,6 @@ DESCRIPTION = (
     "France–Kazakhstan diplomatic relations, from the French Foreign Ministry's 2015 page; "
     "every fact tied to its source sentence. Read-only."
 )
-_RDFLIB_FORMATS = {
-    "turtle": "turtle",
-    "ntriples": "nt",
-    "jsonld": "json-ld",
-    "rdfxml": "xml",
-    "trig": "trig",
-    "nquads": "nquads",
-}
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,7 +192,7 @@ class ServiceDescription:
         placeholder = URIRef(self._PLACEHOLDER)
         for s, p, o in self._template:
             g.add((s, p, URIRef(endpoint_url) if (p == SD.endpoint and o == placeholder) else o))
-        body = g.serialize(format=_RDFLIB_FORMATS[fmt_key], encoding="utf-8")
+        body = g.serialize(format=by_key(fmt_key).rdflib, encoding="utf-8")
         if len(self._rendered) < 32:  # one entry per address and format seen
             self._rendered[key] = body
         return body

@@ -32,6 +32,7 @@ import pyoxigraph as ox
 
 from diplokg.config import Settings
 from diplokg.errors import InputError
+from diplokg.formats import NQUADS, NTRIPLES, RESULTS_JSON, TRIG, TURTLE, by_key, rdf_format_of
 from diplokg.protocol import QueryRejected, check_query, formats_for, negotiate
 
 if TYPE_CHECKING:
@@ -47,15 +48,8 @@ CACHE_MAX_BYTES = 64 * 1024 * 1024
 CACHE_MAX_ENTRY = 4 * 1024 * 1024
 CACHE_CONTROL = "public, max-age=300"
 
-_RDF_EXTENSIONS = {
-    ".trig": ox.RdfFormat.TRIG,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".nquads": ox.RdfFormat.N_QUADS,
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".turtle": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".ntriples": ox.RdfFormat.N_TRIPLES,
-}
+# The syntaxes a dataset file may be served from.
+_SERVABLE = (TRIG.rdf, NQUADS.rdf, TURTLE.rdf, NTRIPLES.rdf)
 
 
 @dataclass(frozen=True)
@@ -75,21 +69,6 @@ class QueryResult:
 # --------------------------------------------------------------------------------------------
 # Worker side (runs in the child processes)
 # --------------------------------------------------------------------------------------------
-
-_RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-_GRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
 
 
 class _Full(Exception):
@@ -159,7 +138,7 @@ def _run_job(store: ox.Store, job: _Job) -> tuple[Any, ...]:
         return ("error", 400, "syntax error: " + str(exc).splitlines()[0][:300])
     try:
         if isinstance(results, ox.QueryBoolean):
-            return ("ok", results.serialize(format=_RESULT_FORMATS[job.fmt]), None)
+            return ("ok", results.serialize(format=by_key(job.fmt).results), None)
         if isinstance(results, ox.QuerySolutions):
             return _serialize_solutions(results, job)
         return _serialize_triples(results, job)
@@ -184,7 +163,7 @@ def _serialize_solutions(results: ox.QuerySolutions, job: _Job) -> tuple[Any, ..
         return ("ok", out.getvalue(), None)
     lines = out.kept_lines()
     rows = len(lines) - 1
-    fmt = _RESULT_FORMATS[job.fmt]
+    fmt = by_key(job.fmt).results
     while True:
         tsv = b"\n".join(lines[: rows + 1]) + b"\n"
         parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
@@ -203,7 +182,7 @@ def _serialize_triples(results: ox.QueryTriples, job: _Job) -> tuple[Any, ...]:
         return ("ok", out.getvalue(), None)
     lines = out.kept_lines()
     rows = len(lines)
-    fmt = _GRAPH_FORMATS[job.fmt]
+    fmt = by_key(job.fmt).rdf
     while True:
         nt = b"\n".join(lines[:rows]) + b"\n"
         quads = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
@@ -345,8 +324,8 @@ class _ResultCache:
 
 def _load_store(path: Path, directory: Path) -> dict[str, int]:
     """Bulk-load an RDF file into an on-disk store; returns its named graphs and sizes."""
-    fmt = _RDF_EXTENSIONS.get(path.suffix.lower())
-    if fmt is None:
+    fmt = rdf_format_of(path)
+    if fmt not in _SERVABLE:
         raise InputError(path, "unknown RDF format; use .trig, .nq, .ttl or .nt")
     store = ox.Store(str(directory))
     try:
@@ -611,7 +590,7 @@ class QueryEngine:
 
     async def select(self, query: str) -> list[dict[str, rdflib.term.Identifier]]:
         """Rows of a SELECT as rdflib terms (unbound variables absent)."""
-        result = await self.execute(query, accept="application/sparql-results+json")
+        result = await self.execute(query, accept=RESULTS_JSON.media_type)
         doc = json.loads(result.body)
         if "results" not in doc:
             raise QueryRejected(400, "not a SELECT query")
@@ -621,7 +600,7 @@ class QueryEngine:
         ]
 
     async def ask(self, query: str) -> bool:
-        result = await self.execute(query, accept="application/sparql-results+json")
+        result = await self.execute(query, accept=RESULTS_JSON.media_type)
         doc = json.loads(result.body)
         if "boolean" not in doc:
             raise QueryRejected(400, "not an ASK query")
@@ -631,8 +610,8 @@ class QueryEngine:
         """The triples of a CONSTRUCT or DESCRIBE as an rdflib Graph."""
         import rdflib
 
-        result = await self.execute(query, accept="application/n-triples")
-        if result.media_type != "application/n-triples":
+        result = await self.execute(query, accept=NTRIPLES.media_type)
+        if result.media_type != NTRIPLES.media_type:
             raise QueryRejected(400, "not a CONSTRUCT or DESCRIBE query")
         g = rdflib.Graph()
         g.parse(data=result.body.decode("utf-8"), format="nt")

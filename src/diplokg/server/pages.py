@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -23,8 +24,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from diplokg.config import Settings
+from diplokg.dataset import VOID_FILE
+from diplokg.formats import GRAPH_FORMATS, JSON_LD, NTRIPLES, RDFXML, TURTLE, Format
 from diplokg.namespaces import RES
-from diplokg.protocol import GRAPH_FORMATS, Format, QueryRejected, negotiate
+from diplokg.protocol import QueryRejected, negotiate
 from diplokg.queries import CannedQuery, load_catalogue
 from diplokg.server import linked_data
 from diplokg.server.responses import (
@@ -43,15 +46,11 @@ if TYPE_CHECKING:
 
 __all__ = ["PagesRouter", "not_found_handler"]
 
-# Extensions of /resource/{slug}.ext and the graph format each one asks for.
-RESOURCE_EXTENSIONS = {".ttl": "turtle", ".jsonld": "jsonld", ".nt": "ntriples", ".rdf": "rdfxml"}
+# The RDF versions of a resource or of the ontology, each also at `{path}.{extension}`.
+RESOURCE_FORMATS = (TURTLE, JSON_LD, NTRIPLES, RDFXML)
+# The media type of a file of dist/ by its extension: the RDF dumps, build.json, the rest.
 DUMP_MEDIA_TYPES = {
-    ".trig": "application/trig",
-    ".nq": "application/n-quads",
-    ".ttl": "text/turtle",
-    ".nt": "application/n-triples",
-    ".jsonld": "application/ld+json",
-    ".rdf": "application/rdf+xml",
+    **{f".{f.extension}": f.media_type for f in GRAPH_FORMATS},
     ".json": "application/json",
     ".txt": "text/plain; charset=utf-8",
 }
@@ -83,34 +82,30 @@ def editor_page(catalogue: dict[str, CannedQuery]) -> str:
 
 # A client asking for plain JSON gets JSON-LD, which is JSON.
 RDF_OFFERS = tuple(
-    Format(f.key, f.media_type, (*f.aliases, "application/json")) if f.key == "jsonld" else f
+    dataclasses.replace(f, aliases=(*f.aliases, "application/json")) if f is JSON_LD else f
     for f in GRAPH_FORMATS
-    if f.key in RESOURCE_EXTENSIONS.values()
+    if f in RESOURCE_FORMATS
 )
 # What an IRI may not contain (RFC 3987); such a slug names no resource and never reaches SPARQL.
 _NOT_IRI = re.compile(r'[\s<>"{}|\\^`]')
 
 
-def _format_by_key(key: str) -> Format:
-    return next(f for f in GRAPH_FORMATS if f.key == key)
-
-
 def _split_extension(slug: str) -> tuple[str, Format | None]:
-    for ext, key in RESOURCE_EXTENSIONS.items():
+    for fmt in RESOURCE_FORMATS:
+        ext = f".{fmt.extension}"
         if slug.endswith(ext) and len(slug) > len(ext):
-            return slug[: -len(ext)], _format_by_key(key)
+            return slug[: -len(ext)], fmt
     return slug, None
 
 
 def _alternates(path: str) -> list[tuple[str, str]]:
-    names = {"turtle": "Turtle", "jsonld": "JSON-LD", "ntriples": "N-Triples", "rdfxml": "RDF/XML"}
-    return [(names[key], f"{path}{ext}") for ext, key in RESOURCE_EXTENSIONS.items()]
+    return [(fmt.name, f"{path}.{fmt.extension}") for fmt in RESOURCE_FORMATS]
 
 
 def _link_header(path: str) -> str:
     return ", ".join(
-        f'<{path}{ext}>; rel="alternate"; type="{_format_by_key(key).media_type}"'
-        for ext, key in RESOURCE_EXTENSIONS.items()
+        f'<{path}.{fmt.extension}>; rel="alternate"; type="{fmt.media_type}"'
+        for fmt in RESOURCE_FORMATS
     )
 
 
@@ -201,15 +196,15 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
         responses={200: {"content": {"text/html": {}, **{f.media_type: {} for f in RDF_OFFERS}}}},
     )
 
-    def ontology_as(key: str) -> Callable[[Request], Awaitable[Response]]:
+    def ontology_as(fmt: Format) -> Callable[[Request], Awaitable[Response]]:
         async def ontology_file(request: Request) -> Response:
-            return await ontology(request, _format_by_key(key))
+            return await ontology(request, fmt)
 
         return ontology_file
 
-    for ext, key in RESOURCE_EXTENSIONS.items():
+    for fmt in RESOURCE_FORMATS:
         router.add_api_route(
-            f"/ontology{ext}", ontology_as(key), methods=["GET"], include_in_schema=False
+            f"/ontology.{fmt.extension}", ontology_as(fmt), methods=["GET"], include_in_schema=False
         )
 
 
@@ -263,10 +258,10 @@ def _add_dumps(router: APIRouter, settings: Settings) -> None:
 
     async def void(request: Request) -> Response:
         """The VoID and DCAT description of the dataset (dist/void.ttl)."""
-        path = settings.dist_dir / "void.ttl"
+        path = settings.dist_dir / VOID_FILE
         if not path.is_file():
             return not_found(request, "no VoID description yet: run `diplokg build`")
-        return FileResponse(path, media_type="text/turtle")
+        return FileResponse(path, media_type=TURTLE.media_type)
 
     async def dumps_slash(request: Request) -> Response:
         return RedirectResponse("/dumps/", status_code=308)
@@ -283,7 +278,7 @@ def _add_dumps(router: APIRouter, settings: Settings) -> None:
         tags=["dumps"],
         summary="VoID description",
         response_class=Response,
-        responses={200: {"content": {"text/turtle": {}}}},
+        responses={200: {"content": {TURTLE.media_type: {}}}},
     )
 
 

@@ -19,8 +19,9 @@ from markupsafe import Markup
 from rdflib.term import BNode, Literal, URIRef
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from diplokg.formats import Format
 from diplokg.namespaces import DKG, ONTOLOGY_IRI
-from diplokg.protocol import Format, QueryRejected
+from diplokg.protocol import QueryRejected
 from diplokg.server import linked_data
 
 if TYPE_CHECKING:

@@ -19,7 +19,8 @@ from starlette.responses import Response
 
 from diplokg.config import Settings
 from diplokg.errors import InputError
-from diplokg.protocol import Format, QueryRejected, formats_for, negotiate
+from diplokg.formats import Format
+from diplokg.protocol import QueryRejected, formats_for, negotiate
 from diplokg.queries import CannedQuery, ParameterError, load_catalogue
 from diplokg.server.responses import answer, json_error
 
