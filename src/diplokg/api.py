@@ -19,22 +19,24 @@ import pandas as pd
 
 from diplokg.config import Settings
 from diplokg.errors import InputError, QueryError
-from diplokg.formats import rdf_format_of
+from diplokg.formats import NTRIPLES, RESULTS_JSON, TURTLE, rdf_format_of
 from diplokg.frames import Answer, Term, lexical, pick_label, shorten, to_frame
 from diplokg.namespaces import DKG, NAMED_GRAPHS, sparql_prefixes
 from diplokg.queries import CannedQuery, Param, load_catalogue
 
 if TYPE_CHECKING:
-    import httpx
     import networkx as nx
     import pyoxigraph as ox
+
+    from diplokg.sparql_client import SparqlClient
 
 __all__ = ["KnowledgeGraph", "UnknownQueryError", "UnknownResourceError"]
 
 LABEL_BATCH = 200  # IRIs per label look-up, so a remote endpoint gets short queries
+# What a remote endpoint is asked for: JSON results, else N-Triples or Turtle for graphs.
 ACCEPT = (
-    "application/sparql-results+json, application/n-triples;q=0.9, text/turtle;q=0.8, "
-    "text/plain;q=0.5"
+    f"{RESULTS_JSON.media_type}, {NTRIPLES.media_type};q=0.9, {TURTLE.media_type};q=0.8, "
+    f"{NTRIPLES.aliases[0]};q=0.5"
 )
 _GRAPH_NAMES = {str(iri): name for name, iri in NAMED_GRAPHS.items()}
 _RESOURCE = Param("resource", "iri", description="a resource slug, prefixed name or IRI")
@@ -135,7 +137,7 @@ class RemoteBackend:
     """A SPARQL 1.1 endpoint over HTTP: the query is POSTed as a form, answers in JSON
     (SELECT, ASK) or N-Triples/Turtle (CONSTRUCT, DESCRIBE)."""
 
-    def __init__(self, url: str, client: httpx.Client) -> None:
+    def __init__(self, url: str, client: SparqlClient) -> None:
         self.url = url
         self.client = client
 
@@ -150,23 +152,25 @@ class RemoteBackend:
         import httpx
         import pyoxigraph as ox
 
+        from diplokg.sparql_client import HttpFailure
+
         try:
-            response = self.client.post(self.url, data={"query": query}, headers={"Accept": ACCEPT})
+            response = self.client.query(self.url, query, ACCEPT)
+        except HttpFailure as failure:
+            if failure.response is None:
+                raise QueryError(f"{self.url}: {failure.cause}") from None
+            detail = " ".join(failure.response.text.split())[:500]
+            raise QueryError(
+                f"{self.url} answered {failure.response.status_code}: {detail}"
+            ) from None
         except httpx.HTTPError as exc:
             raise QueryError(f"{self.url}: {exc}") from None
-        if response.status_code >= 400:
-            detail = " ".join(response.text.split())[:500]
-            raise QueryError(f"{self.url} answered {response.status_code}: {detail}")
         media = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media in ("application/sparql-results+json", "application/json"):
+        if media in (RESULTS_JSON.media_type, *RESULTS_JSON.aliases):
             return _json_answer(response.json())
-        formats = {
-            "application/n-triples": ox.RdfFormat.N_TRIPLES,
-            "text/plain": ox.RdfFormat.N_TRIPLES,
-            "text/turtle": ox.RdfFormat.TURTLE,
-        }
-        if media in formats:
-            return _triples_answer(ox.parse(response.content, format=formats[media]))
+        for fmt in (NTRIPLES, TURTLE):
+            if media in (fmt.media_type, *fmt.aliases):
+                return _triples_answer(ox.parse(response.content, format=fmt.rdf))
         raise QueryError(f"{self.url} answered with an unexpected media type: {media!r}")
 
 
@@ -266,9 +270,9 @@ class KnowledgeGraph:
         headers: Mapping[str, str] | None = None,
     ) -> KnowledgeGraph:
         """The same API against a SPARQL endpoint, e.g. `http://127.0.0.1:8000/sparql`."""
-        import httpx
+        from diplokg.sparql_client import SparqlClient
 
-        client = httpx.Client(timeout=timeout, headers=dict(headers or {}))
+        client = SparqlClient(timeout=timeout, headers=headers)
         return cls(RemoteBackend(url, client), queries_dir, lang)
 
     # -- canned queries ------------------------------------------------------------------------

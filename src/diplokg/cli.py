@@ -231,9 +231,9 @@ def _publish(args: argparse.Namespace) -> int:
         plan_table,
         print_report,
         publish,
-        safe_url,
         verify,
     )
+    from diplokg.sparql_client import safe_url
 
     settings = Settings()
     names = [n.strip() for n in args.graphs.split(",") if n.strip()]

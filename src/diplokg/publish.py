@@ -16,7 +16,6 @@ and every canned query run against the store and against the embedded dataset, r
 from __future__ import annotations
 
 import sys
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -32,6 +31,7 @@ from tqdm import tqdm
 from diplokg.errors import DiplokgError, InputError
 from diplokg.formats import NTRIPLES, RESULTS_JSON
 from diplokg.namespaces import GRAPH, NAMED_GRAPHS, RDF, XSD
+from diplokg.sparql_client import HttpFailure, SparqlClient, safe_url
 
 __all__ = [
     "GraphPayload",
@@ -46,7 +46,6 @@ __all__ = [
     "print_report",
     "publish",
     "report_text",
-    "safe_url",
     "verify",
 ]
 
@@ -57,9 +56,6 @@ DEFAULT_BATCH_SIZE = 2000
 MAX_DIFF_ROWS = 10
 _XSD_STRING = str(XSD.string)
 _RDF_LANG_STRING = str(RDF.langString)
-# Worth another try: a gateway or an overloaded store may recover. A 4xx or a 500 will not
-# (Virtuoso and Oxigraph answer 500 to data or queries they reject).
-_RETRYABLE = frozenset({429, 502, 503, 504})
 
 
 class PublishError(DiplokgError):
@@ -251,26 +247,20 @@ def batches(lines: Sequence[str], size: int) -> list[list[str]]:
 # Talking to the store
 
 
-def _origin(url: str) -> tuple[str, str | None, int | None]:
-    parts = urlsplit(url)
-    return (parts.scheme, parts.hostname, parts.port)
-
-
-def safe_url(url: str) -> str:
-    """The URL without query string, for messages (a query string may carry a token)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
-
-
 class _Connection:
-    """One HTTP client with bounded retries; every failure becomes a PublishError saying what."""
+    """The SPARQL client with bounded retries; every failure becomes a PublishError saying what."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         # Credentials go only to the origins of the write endpoints, never to another host
         # that happens to serve the query endpoint.
-        self.trusted = {_origin(u) for u in (store.graph_store, store.update) if u}
-        self.client = httpx.Client(timeout=store.timeout, follow_redirects=False)
+        self.client = SparqlClient(
+            timeout=store.timeout,
+            auth=store.auth,
+            auth_origins=[u for u in (store.graph_store, store.update) if u],
+            retries=store.retries,
+            retry_delay=store.retry_delay,
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -286,30 +276,18 @@ class _Connection:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        last = ""
-        for attempt in range(self.store.retries + 1):
-            if attempt:
-                time.sleep(self.store.retry_delay * 2 ** (attempt - 1))
-            try:
-                response = self.client.request(
-                    method,
-                    url,
-                    params=params,
-                    data=data,
-                    content=content,
-                    headers=headers,
-                    auth=self.store.auth if _origin(url) in self.trusted else None,
-                )
-            except httpx.TransportError as exc:
+        try:
+            return self.client.request(
+                method, url, params=params, data=data, content=content, headers=headers
+            )
+        except HttpFailure as failure:
+            if failure.response is None:
+                exc = failure.cause
                 last = f"cannot reach the store at {safe_url(url)} ({type(exc).__name__}: {exc})"
-                continue
-            if response.is_success:
-                return response
-            last = _status_message(response, url, what)
-            if response.status_code not in _RETRYABLE:
-                break
-        tries = f" (after {self.store.retries + 1} attempts)" if attempt else ""
-        raise PublishError(f"{what}: {last}{tries}")
+            else:
+                last = _status_message(failure.response, url, what)
+            tries = f" (after {self.store.retries + 1} attempts)" if failure.attempts > 1 else ""
+            raise PublishError(f"{what}: {last}{tries}") from None
 
     def update(self, text: str, what: str) -> None:
         if self.store.update is None:
