@@ -20,9 +20,10 @@ import pandas as pd
 from diplokg.config import Settings
 from diplokg.errors import InputError, QueryError
 from diplokg.formats import NTRIPLES, RESULTS_JSON, TURTLE, rdf_format_of
-from diplokg.frames import Answer, Term, lexical, pick_label, shorten, to_frame
+from diplokg.frames import Answer, lexical, pick_label, shorten, to_frame
 from diplokg.namespaces import DKG, NAMED_GRAPHS, sparql_prefixes
 from diplokg.queries import CannedQuery, Param, load_catalogue
+from diplokg.terms import from_json, from_oxigraph
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -63,23 +64,6 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-def _ox_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | Any) -> Term:
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, str] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        else:
-            out["datatype"] = term.datatype.value
-        return out
-    raise QueryError(f"unsupported term in an answer: {term}")
-
-
 def _triples_answer(triples: Iterable[Any]) -> Answer:
     """A CONSTRUCT or DESCRIBE answer as three columns, subject, predicate, object."""
     names = ["subject", "predicate", "object"]
@@ -87,7 +71,7 @@ def _triples_answer(triples: Iterable[Any]) -> Answer:
         dict(
             zip(
                 names,
-                (_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)),
+                (from_oxigraph(t.subject), from_oxigraph(t.predicate), from_oxigraph(t.object)),
                 strict=True,
             )
         )
@@ -124,7 +108,7 @@ class EmbeddedBackend:
         variables = [v.value for v in result.variables]
         rows = [
             {
-                name: _ox_term(t)
+                name: from_oxigraph(t)
                 for name, t in zip(variables, solution, strict=True)
                 if t is not None
             }
@@ -180,12 +164,7 @@ def _json_answer(data: Mapping[str, Any]) -> Answer:
     variables = list(data.get("head", {}).get("vars", []))
     rows = []
     for binding in data.get("results", {}).get("bindings", []):
-        row: dict[str, Term] = {}
-        for name, term in binding.items():
-            # Virtuoso still writes the SPARQL 1.0 "typed-literal"
-            kind = "literal" if term["type"] == "typed-literal" else term["type"]
-            row[name] = {**term, "type": kind}
-        rows.append(row)
+        rows.append({name: from_json(term) for name, term in binding.items()})
     return Answer(variables, rows)
 
 

@@ -18,9 +18,7 @@ import pandas as pd
 from rdflib.namespace import XSD
 
 from diplokg.namespaces import compact_iri
-
-# A term as the SPARQL 1.1 JSON results format writes it: type, value, datatype, xml:lang.
-Term = Mapping[str, str]
+from diplokg.terms import JsonTerm
 
 PRECISION = {
     str(XSD.date): "day",
@@ -58,11 +56,11 @@ class Answer:
     """A query's answer: the variables and, per solution, the bound ones; or an ASK boolean."""
 
     variables: list[str]
-    rows: list[dict[str, Term]] = field(default_factory=list)
+    rows: list[dict[str, JsonTerm]] = field(default_factory=list)
     boolean: bool | None = None
 
 
-def kind(term: Term) -> str:
+def kind(term: JsonTerm) -> str:
     """iri, bnode, temporal, integer, number, boolean or text."""
     if term["type"] == "uri":
         return "iri"
@@ -80,7 +78,7 @@ def kind(term: Term) -> str:
     return "text"
 
 
-def _timestamp(term: Term) -> pd.Timestamp | None:
+def _timestamp(term: JsonTerm) -> pd.Timestamp | None:
     value = term["value"].strip()
     if term.get("datatype") == str(XSD.dateTime):
         try:
@@ -98,7 +96,7 @@ def _timestamp(term: Term) -> pd.Timestamp | None:
         return None
 
 
-def _python(term: Term) -> Any:
+def _python(term: JsonTerm) -> Any:
     """The value of one term in a column of mixed kinds (dates keep their lexical form)."""
     found = kind(term)
     if found == "bnode":
@@ -112,7 +110,7 @@ def _python(term: Term) -> Any:
     return term["value"]
 
 
-def _column(name: str, terms: list[Term | None]) -> dict[str, Any]:
+def _column(name: str, terms: list[JsonTerm | None]) -> dict[str, Any]:
     """The typed column(s) for one variable: itself, plus `<name>_precision` for dates."""
     kinds = {kind(t) for t in terms if t is not None}
     if kinds == {"integer", "number"}:

@@ -28,10 +28,11 @@ import httpx
 import pyoxigraph as ox
 from tqdm import tqdm
 
-from diplokg.errors import DiplokgError, InputError
+from diplokg.errors import DiplokgError, InputError, QueryError
 from diplokg.formats import NTRIPLES, RESULTS_JSON
-from diplokg.namespaces import GRAPH, NAMED_GRAPHS, RDF, XSD
+from diplokg.namespaces import GRAPH, NAMED_GRAPHS, XSD
 from diplokg.sparql_client import HttpFailure, SparqlClient, safe_url
+from diplokg.terms import TermKey, from_oxigraph, key
 
 __all__ = [
     "GraphPayload",
@@ -55,7 +56,6 @@ BatchHook = Callable[[str, int, int], None]  # graph name, batch number (1-based
 DEFAULT_BATCH_SIZE = 2000
 MAX_DIFF_ROWS = 10
 _XSD_STRING = str(XSD.string)
-_RDF_LANG_STRING = str(RDF.langString)
 
 
 class PublishError(DiplokgError):
@@ -515,34 +515,14 @@ def publish(
 # Verification
 
 
-def _json_term(term: Mapping[str, Any] | None) -> Any:
-    """A comparable form of a SPARQL JSON term; blank nodes compare as one placeholder."""
+def _ox_term(term: Any) -> TermKey | None:
+    """The comparison key of an Oxigraph term (of an unbound variable: None)."""
     if term is None:
         return None
-    kind = term.get("type")
-    if kind == "uri":
-        return ("iri", term["value"])
-    if kind == "bnode":
-        return ("bnode",)
-    # Virtuoso still writes the 2008 draft's "typed-literal".
-    lang = term.get("xml:lang")
-    if lang:
-        return ("literal", term["value"], _RDF_LANG_STRING, lang.lower())
-    return ("literal", term["value"], term.get("datatype", _XSD_STRING), "")
-
-
-def _ox_term(term: Any) -> Any:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return ("iri", term.value)
-    if isinstance(term, ox.BlankNode):
-        return ("bnode",)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return ("literal", term.value, _RDF_LANG_STRING, term.language.lower())
-        return ("literal", term.value, term.datatype.value, "")
-    return ("other", str(term))
+    try:
+        return key(from_oxigraph(term))
+    except QueryError:  # a triple term: compared by its text
+        return ("other", str(term))
 
 
 def _ox_row(triple: ox.Triple) -> tuple[Any, ...]:
@@ -578,9 +558,7 @@ def _remote_rows(
     result = connection.select(text, what)
     if form == "ASK":
         return Counter({(bool(result.get("boolean")),): 1})
-    return Counter(
-        tuple(_json_term(b.get(n)) for n in names) for b in result["results"]["bindings"]
-    )
+    return Counter(tuple(key(b.get(n)) for n in names) for b in result["results"]["bindings"])
 
 
 def verify(

@@ -590,12 +590,14 @@ class QueryEngine:
 
     async def select(self, query: str) -> list[dict[str, rdflib.term.Identifier]]:
         """Rows of a SELECT as rdflib terms (unbound variables absent)."""
+        from diplokg.terms import to_rdflib  # rdflib stays out of the worker processes
+
         result = await self.execute(query, accept=RESULTS_JSON.media_type)
         doc = json.loads(result.body)
         if "results" not in doc:
             raise QueryRejected(400, "not a SELECT query")
         return [
-            {name: _json_term(term) for name, term in row.items()}
+            {name: to_rdflib(term) for name, term in row.items()}
             for row in doc["results"]["bindings"]
         ]
 
@@ -640,21 +642,6 @@ class QueryEngine:
             worker.kill()
         self._all.clear()
         self._idle.clear()
-
-
-def _json_term(term: dict[str, Any]) -> rdflib.term.Identifier:
-    from rdflib import BNode, Literal, URIRef
-
-    kind = term["type"]
-    if kind == "uri":
-        return URIRef(term["value"])
-    if kind == "bnode":
-        return BNode(term["value"])
-    if kind in ("literal", "typed-literal"):
-        lang = term.get("xml:lang")
-        datatype = term.get("datatype")
-        return Literal(term["value"], lang=lang, datatype=URIRef(datatype) if datatype else None)
-    raise ValueError(f"unsupported term type {kind}")
 
 
 def _flag_truncation(body: bytes, fmt: str, rows: int) -> bytes:
