@@ -22,7 +22,7 @@ from diplokg.errors import InputError, QueryError
 from diplokg.formats import NTRIPLES, RESULTS_JSON, TURTLE, rdf_format_of
 from diplokg.frames import Answer, lexical, pick_label, shorten, to_frame
 from diplokg.namespaces import DKG, NAMED_GRAPHS, sparql_prefixes
-from diplokg.queries import CannedQuery, Param, load_catalogue
+from diplokg.queries import CannedQuery, Param, evidence_query, load_catalogue
 from diplokg.terms import from_json, from_oxigraph
 
 if TYPE_CHECKING:
@@ -338,25 +338,8 @@ class KnowledgeGraph:
         offsets (`text[start:end]`), the whole sentence and the source document."""
         resources = [resource] if isinstance(resource, str) else list(resource)
         terms = " ".join(dict.fromkeys(_RESOURCE.term(r) for r in resources))
-        return self.sparql(
-            f"{sparql_prefixes()}"
-            "SELECT ?resource ?quote ?start ?end ?sentence ?source ?annotation WHERE {\n"
-            f"  VALUES ?resource {{ {terms} }}\n"
-            "  ?resource dkg:hasEvidence ?annotation .\n"
-            "  ?annotation oa:hasTarget ?target .\n"
-            "  ?target oa:hasSource ?source .\n"
-            "  ?target oa:hasSelector ?quoteSelector .\n"
-            "  ?quoteSelector a oa:TextQuoteSelector .\n"
-            "  ?quoteSelector oa:exact ?quote .\n"
-            "  OPTIONAL {\n"
-            "    ?target oa:hasSelector ?position .\n"
-            "    ?position a oa:TextPositionSelector .\n"
-            "    ?position oa:start ?start .\n"
-            "    ?position oa:end ?end .\n"
-            "  }\n"
-            "  OPTIONAL { ?annotation dkg:sentence ?sentence . }\n"
-            "}\nORDER BY ?resource ?start ?annotation"
-        )
+        # The pages need where the sentence starts, to place the quote; a table does not.
+        return self.sparql(evidence_query(terms)).drop(columns="sentenceStart")
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """People, offices and organisations, and the events linking them.

@@ -23,13 +23,14 @@ import yaml
 from rdflib.namespace import XSD
 
 from diplokg.errors import InputError, QueryError
-from diplokg.namespaces import PREFIXES, RES
+from diplokg.namespaces import PREFIXES, RES, sparql_prefixes
 
 __all__ = [
     "PARAM_TYPES",
     "CannedQuery",
     "Param",
     "ParameterError",
+    "evidence_query",
     "load_catalogue",
     "parse_query_file",
 ]
@@ -322,6 +323,38 @@ def _check_syntax(path: Path, text: str, header_lines: int) -> None:
             line = header_lines + precise.lineno
             raise InputError(path, f"SPARQL syntax error: {precise.msg}", line) from None
         raise InputError(path, f"SPARQL syntax error: {exc}") from None
+
+
+def evidence_query(resources: str) -> str:
+    """The one query for the evidence of facts: for each of `resources` (SPARQL terms separated
+    by spaces) its annotations with the quote, the quote's offsets in the source text, the
+    sentence around it and where that sentence starts, and the source document.
+
+    The resource pages and `KnowledgeGraph.evidence` both ask it. The canned
+    `queries/evidence.rq` answers the same question for people in the editor and the REST API,
+    with its own columns (`document`, `sentenceStart`) and every part required.
+    """
+    return (
+        sparql_prefixes()
+        + "SELECT ?resource ?quote ?start ?end ?sentence ?source ?annotation ?sentenceStart "
+        "WHERE {\n"
+        f"  VALUES ?resource {{ {resources} }}\n"
+        "  ?resource dkg:hasEvidence ?annotation .\n"
+        "  ?annotation oa:hasTarget ?target .\n"
+        "  ?target oa:hasSource ?source .\n"
+        "  ?target oa:hasSelector ?quoteSelector .\n"
+        "  ?quoteSelector a oa:TextQuoteSelector .\n"
+        "  ?quoteSelector oa:exact ?quote .\n"
+        "  OPTIONAL {\n"
+        "    ?target oa:hasSelector ?position .\n"
+        "    ?position a oa:TextPositionSelector .\n"
+        "    ?position oa:start ?start .\n"
+        "    ?position oa:end ?end .\n"
+        "  }\n"
+        "  OPTIONAL { ?annotation dkg:sentence ?sentence . }\n"
+        "  OPTIONAL { ?annotation dkg:sentenceStart ?sentenceStart . }\n"
+        "}\nORDER BY ?resource ?start ?annotation"
+    )
 
 
 _cache: dict[Path, tuple[tuple[tuple[str, int, int], ...], dict[str, CannedQuery]]] = {}

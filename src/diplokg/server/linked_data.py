@@ -29,6 +29,7 @@ from diplokg.namespaces import (
     compact_iri,
     sparql_prefixes,
 )
+from diplokg.queries import evidence_query
 
 if TYPE_CHECKING:
     from diplokg.server.engine import QueryEngine
@@ -158,39 +159,22 @@ async def evidence_of(
     values = _values(set(facts))
     if not values:
         return {}
-    rows = await engine.select(
-        sparql_prefixes()
-        + f"""SELECT ?fact ?ann ?exact ?start ?end ?sentence ?sstart ?source WHERE {{
-  VALUES ?fact {{ {values} }}
-  ?fact dkg:hasEvidence ?ann .
-  OPTIONAL {{ ?ann dkg:sentence ?sentence }}
-  OPTIONAL {{ ?ann dkg:sentenceStart ?sstart }}
-  OPTIONAL {{
-    ?ann oa:hasTarget ?target .
-    OPTIONAL {{ ?target oa:hasSource ?source }}
-    OPTIONAL {{ ?target oa:hasSelector ?qs . ?qs a oa:TextQuoteSelector ; oa:exact ?exact }}
-    OPTIONAL {{
-      ?target oa:hasSelector ?ps .
-      ?ps a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
-    }}
-  }}
-}} ORDER BY ?fact ?start ?ann"""
-    )
+    rows = await engine.select(evidence_query(values))
     found: dict[Identifier, list[Evidence]] = defaultdict(list)
     seen: set[tuple[Identifier, Identifier]] = set()
     for row in rows:
-        key = (row["fact"], row["ann"])
+        key = (row["resource"], row["annotation"])
         if key in seen:
             continue
         seen.add(key)
-        found[row["fact"]].append(
+        found[row["resource"]].append(
             Evidence(
-                annotation=row["ann"],
-                exact=str(row.get("exact") or ""),
+                annotation=row["annotation"],
+                exact=str(row.get("quote") or ""),
                 sentence=str(row.get("sentence") or ""),
                 start=_int(row.get("start")),
                 end=_int(row.get("end")),
-                sentence_start=_int(row.get("sstart")),
+                sentence_start=_int(row.get("sentenceStart")),
                 source=row.get("source"),
             )
         )
