@@ -20,10 +20,10 @@ import pandas as pd
 from diplokg.config import Settings
 from diplokg.errors import InputError, QueryError
 from diplokg.formats import NTRIPLES, RESULTS_JSON, TURTLE, rdf_format_of
-from diplokg.frames import Answer, lexical, pick_label, shorten, to_frame
+from diplokg.frames import Answer, lexical, shorten, to_frame
 from diplokg.namespaces import DKG, NAMED_GRAPHS, sparql_prefixes
 from diplokg.queries import CannedQuery, Param, evidence_query, load_catalogue
-from diplokg.terms import from_json, from_oxigraph
+from diplokg.terms import TextLabel, from_json, from_oxigraph, pick_label
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -307,14 +307,15 @@ class KnowledgeGraph:
                 f"  VALUES ?resource {{ {values} }}\n"
                 "  ?resource rdfs:label ?label .\n}"
             )
-            found: dict[str, list[tuple[str, str]]] = {}
+            found: dict[str, list[TextLabel]] = {}
             for row in answer.rows:
                 term = row["label"]
                 found.setdefault(row["resource"]["value"], []).append(
-                    (term["value"], term.get("xml:lang", ""))
+                    TextLabel(term["value"], term.get("xml:lang"))
                 )
             for iri in batch:
-                self._labels[iri] = pick_label(found.get(iri, []), self.lang)
+                chosen = pick_label(found.get(iri, []), self.lang)
+                self._labels[iri] = None if chosen is None else chosen.text
         return {iri: label for iri in iris if (label := self._labels.get(iri)) is not None}
 
     def describe(self, resource: str) -> pd.DataFrame:

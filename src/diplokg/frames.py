@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,14 +157,6 @@ def to_frame(answer: Answer, labels: Callable[[list[str]], Mapping[str, str]]) -
                 dtype=object,
             )
     return pd.DataFrame(columns, index=pd.RangeIndex(len(answer.rows)))
-
-
-def pick_label(candidates: Iterable[tuple[str, str]], lang: str) -> str | None:
-    """The label in `lang`, else one without a language, else the first in sorted order."""
-    ranked = sorted(
-        candidates, key=lambda c: (c[1].lower() != lang.lower(), c[1] != "", c[1], c[0])
-    )
-    return ranked[0][0] if ranked else None
 
 
 _FORMATS = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d", "time": "%Y-%m-%dT%H:%M:%S"}

@@ -1,15 +1,17 @@
-"""RDF terms as the SPARQL 1.1 Query Results JSON Format writes them, and the conversions to
-and from them.
+"""RDF terms as the SPARQL 1.1 Query Results JSON Format writes them, the conversions to and
+from them, and the choice of one label among a term's labels.
 
 Every answer, from the embedded Oxigraph store, a remote endpoint or the server's engine, is
 read into these terms, so this one module converts them: from pyoxigraph terms, to rdflib
-terms, and to a key that compares answers from different stores.
+terms, and to a key that compares answers from different stores. `pick_label` names a term
+the same way on the server's pages and in the API's DataFrames.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -17,7 +19,17 @@ from rdflib.term import Identifier
 
 from diplokg.errors import QueryError
 
-__all__ = ["JsonTerm", "TermKey", "from_json", "from_oxigraph", "key", "to_rdflib"]
+__all__ = [
+    "JsonTerm",
+    "Label",
+    "TermKey",
+    "TextLabel",
+    "from_json",
+    "from_oxigraph",
+    "key",
+    "pick_label",
+    "to_rdflib",
+]
 
 # A term as the SPARQL 1.1 JSON results format writes it: type, value, datatype, xml:lang.
 JsonTerm = Mapping[str, str]
@@ -82,3 +94,37 @@ def key(term: Mapping[str, Any] | None) -> TermKey | None:
     if lang:
         return ("literal", term["value"], _RDF_LANG_STRING, lang.lower())
     return ("literal", term["value"], term.get("datatype", _XSD_STRING), "")
+
+
+class Label(Protocol):
+    """A label: its text is `str(label)`, its language tag `language` (None or "" for none).
+    rdflib's Literal is one; so is TextLabel."""
+
+    @property
+    def language(self) -> str | None: ...
+
+
+LabelT = TypeVar("LabelT", bound=Label)
+
+
+@dataclass(frozen=True)
+class TextLabel:
+    """A label as an answer gives it, its language tag not checked (rdflib's Literal would
+    refuse a malformed one)."""
+
+    text: str
+    language: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def pick_label(labels: Iterable[LabelT], lang: str = "en") -> LabelT | None:
+    """The label in `lang`, else one without a language tag, else the first by language tag
+    then text; tags compare without regard to case. None when there is no label."""
+
+    def rank(label: LabelT) -> tuple[bool, bool, str, str]:
+        tag = label.language or ""
+        return (tag.lower() != lang.lower(), tag != "", tag, str(label))
+
+    return min(labels, key=rank, default=None)

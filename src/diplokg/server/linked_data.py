@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -30,11 +30,13 @@ from diplokg.namespaces import (
     sparql_prefixes,
 )
 from diplokg.queries import evidence_query
+from diplokg.terms import pick_label
 
 if TYPE_CHECKING:
     from diplokg.server.engine import QueryEngine
 
 STATED, INFERRED, ENRICHMENT = "stated", "inferred", "enrichment"
+PAGE_LANGUAGE = "en"  # the language of the pages (page.html), and of the labels they show
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
 TERM_KINDS = (
     OWL.Class,
@@ -336,15 +338,6 @@ def compact(iri: str) -> str:
     return compact_iri(iri) or iri
 
 
-def pick_label(labels: Sequence[Literal], lang: str | None = None) -> Literal | None:
-    """The label in `lang`, else English, else French, else any."""
-    for wanted in (lang, "en", "fr", None):
-        for label in labels:
-            if wanted is None or label.language == wanted:
-                return label
-    return None
-
-
 @dataclass(frozen=True)
 class Highlight:
     """A quote placed in its sentence: `before`, the `quote` itself, `after`; when the quote
@@ -382,7 +375,7 @@ def sorted_labels(labels: Iterable[Literal]) -> list[Literal]:
 
 def title(resource: Resource) -> str:
     """The heading of a resource page: its label, else its compact IRI."""
-    label = pick_label(resource.labels.get(resource.iri, []))
+    label = pick_label(resource.labels.get(resource.iri, []), PAGE_LANGUAGE)
     return str(label) if label is not None else compact(str(resource.iri))
 
 

@@ -40,6 +40,7 @@ from diplokg.server.responses import (
     render,
     script_json,
 )
+from diplokg.terms import pick_label
 
 if TYPE_CHECKING:
     from diplokg.server.engine import QueryEngine
@@ -124,7 +125,7 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
                 described = await linked_data.describe(engine, iri)
                 if described is None:
                     return not_found(request, f"no resource {iri}")
-                label = linked_data.pick_label(described.labels.get(iri, []))
+                label = pick_label(described.labels.get(iri, []), linked_data.PAGE_LANGUAGE)
                 response: Response = html_page(
                     "resource.html",
                     title=str(label) if label else base,

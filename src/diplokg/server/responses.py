@@ -23,6 +23,7 @@ from diplokg.formats import Format
 from diplokg.namespaces import DKG, ONTOLOGY_IRI
 from diplokg.protocol import QueryRejected
 from diplokg.server import linked_data
+from diplokg.terms import pick_label
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -80,7 +81,7 @@ def templates() -> Environment:
     env.tests["uri"] = lambda t: isinstance(t, URIRef)
     env.globals.update(
         link=linked_data.link,
-        pick_label=linked_data.pick_label,
+        pick_label=lambda labels: pick_label(labels, linked_data.PAGE_LANGUAGE),
         highlight=linked_data.highlight,
         has_evidence=DKG.hasEvidence,
         ontology_iri=ONTOLOGY_IRI,
