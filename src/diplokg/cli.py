@@ -115,7 +115,7 @@ def _serve(args: argparse.Namespace) -> int:
     """`diplokg serve`: the endpoint on 127.0.0.1 unless --host says otherwise."""
     from diplokg.server.app import SPARQL_PATH, create_app
 
-    overrides: dict[str, Any] = {"host": args.host, "port": args.port}
+    overrides: dict[str, Any] = {}
     if args.timeout is not None:
         overrides["query_timeout_s"] = args.timeout
     if args.max_rows is not None:

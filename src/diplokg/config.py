@@ -20,9 +20,7 @@ class Settings:
     """Where inputs and outputs live, and the limits of the public endpoint."""
 
     root: Path = field(default_factory=_project_root)
-    # server
-    host: str = "127.0.0.1"
-    port: int = 8000
+    # server (its address is `diplokg serve --host/--port`)
     public_url: str | None = None  # e.g. https://diplokg.example.org; default: the request's
     # query limits (clients cannot raise them)
     query_timeout_s: float = 10.0

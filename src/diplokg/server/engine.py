@@ -13,14 +13,12 @@ import asyncio
 import contextlib
 import hashlib
 import io
-import itertools
 import json
 import multiprocessing
 import os
 import re
 import shutil
 import tempfile
-import time
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -407,7 +405,6 @@ class QueryEngine:
         self._waiters: deque[asyncio.Future[_Worker]] = deque()
         self._cache = _ResultCache()
         self._closed = False
-        self._seq = itertools.count()
         self.stats = {
             "queries": 0,
             "cache_hits": 0,
@@ -618,22 +615,6 @@ class QueryEngine:
         g = rdflib.Graph()
         g.parse(data=result.body.decode("utf-8"), format="nt")
         return g
-
-    async def warm_up(self) -> None:
-        """Wait until every worker has opened the store (used at start-up and in tests)."""
-        started = time.monotonic()
-        while not all(w.ready for w in list(self._all)):
-            for w in list(self._idle):
-                if not w.ready:
-                    self._idle.remove(w)
-                    try:
-                        await w.call(None, self.settings.query_timeout_s)
-                        w.ready = True
-                    finally:
-                        self._release(w)
-            if time.monotonic() - started > 30:
-                raise RuntimeError("workers did not start")
-            await asyncio.sleep(0.01)
 
     def close(self) -> None:
         """Stop the workers (the store stays on disk for the next start on the same data)."""
