@@ -7,6 +7,45 @@ import re
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
+# Ours, and the standard vocabularies (rdflib's) re-exported so that one import serves.
+__all__ = [
+    "DATASET_IRI",
+    "DCAT",
+    "DCTERMS",
+    "DKG",
+    "DUMPS",
+    "FOAF",
+    "GRAPH",
+    "GRAPH_ASSERTED",
+    "GRAPH_ENRICHMENT",
+    "GRAPH_EVIDENCE",
+    "GRAPH_INFERRED",
+    "GRAPH_ONTOLOGY",
+    "MEDIA_TYPES",
+    "NAMED_GRAPHS",
+    "OA",
+    "ONTOLOGY_IRI",
+    "ORG",
+    "OWL",
+    "PREFIXES",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "RES",
+    "SCHEMA",
+    "SD",
+    "SH",
+    "SHAPES",
+    "SKOS",
+    "TIME",
+    "VANN",
+    "VOID",
+    "WD",
+    "XSD",
+    "compact_iri",
+    "sparql_prefixes",
+]
+
 DKG = Namespace("https://w3id.org/diplokg/ontology#")
 RES = Namespace("https://w3id.org/diplokg/resource/")
 GRAPH = Namespace("https://w3id.org/diplokg/graph/")

@@ -131,7 +131,8 @@ class ServiceDescription:
     def _build(self) -> rdflib.Graph:
         from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
         from rdflib.namespace import VOID
-        from rdflib_endpoint.sparql_router import FORMATS, SparqlRouter
+        from rdflib_endpoint.sparql_router import SparqlRouter
+        from rdflib_endpoint.utils import FORMATS
 
         from diplokg.namespaces import SD
 
