@@ -228,7 +228,7 @@ _TOKEN = re.compile(
 
 
 @dataclass
-class QueryInfo:
+class LexedQuery:
     """What the lexer learnt: the query form and what must be checked before evaluation."""
 
     form: str | None = None
@@ -243,13 +243,13 @@ class QueryInfo:
         return bool(self.from_graphs or self.from_named_graphs)
 
 
-def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> QueryInfo:
+def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> LexedQuery:
     """Lex the query once: form, bracket depth, SERVICE, update keywords, FROM IRIs.
 
     Raises QueryRejected(400) as soon as the nesting is deeper than `max_depth`, so that a
     hostile query never reaches the parser.
     """
-    info = QueryInfo()
+    info = LexedQuery()
     prefixes: dict[str, str] = {}
     base = base_iri
     tokens: list[tuple[str, str]] = [
@@ -325,7 +325,7 @@ def check_query(
     default_graph_uris: Sequence[str] = (),
     named_graph_uris: Sequence[str] = (),
     base_iri: str | None = None,
-) -> QueryInfo:
+) -> LexedQuery:
     """Every refusal that must happen before evaluation, in one place.
 
     Size (413), nesting depth, updates and LOAD, SERVICE, and any graph named by FROM,

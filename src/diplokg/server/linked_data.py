@@ -229,7 +229,7 @@ def ontology_graph_query() -> str:
 
 
 @dataclass
-class Term:
+class OntologyTerm:
     """A class or property of the ontology with its asserted axioms."""
 
     iri: URIRef
@@ -275,7 +275,7 @@ class Ontology:
     """The ontology header and its terms, read from the ontology graph."""
 
     header: dict[URIRef, list[Identifier]]
-    terms: list[Term]
+    terms: list[OntologyTerm]
     labels: dict[Identifier, list[Literal]]
 
 
@@ -287,12 +287,12 @@ async def describe_ontology(engine: QueryEngine) -> Ontology:
         f"SELECT DISTINCT ?term ?p ?o WHERE {{ GRAPH {graph} {{ "
         f"VALUES ?kind {{ {kinds} }} ?term a ?kind . ?term ?p ?o . FILTER(isIRI(?term)) }} }}"
     )
-    terms: dict[URIRef, Term] = {}
+    terms: dict[URIRef, OntologyTerm] = {}
     for row in rows:
         iri, p, o = row["term"], row["p"], row["o"]
         if not isinstance(iri, URIRef) or not isinstance(p, URIRef):
             continue
-        term = terms.setdefault(iri, Term(iri))
+        term = terms.setdefault(iri, OntologyTerm(iri))
         if o not in term.values[p]:
             term.values[p].append(o)
     header_rows = await engine.select(
