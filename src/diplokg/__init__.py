@@ -1,20 +1,49 @@
-"""diplokg: a knowledge graph of France–Kazakhstan relations, each fact tied to its source."""
+"""diplokg: a knowledge graph of France–Kazakhstan relations, each fact tied to its source.
 
-from __future__ import annotations
+    from diplokg import KnowledgeGraph
+    kg = KnowledgeGraph.load()      # the built dataset, embedded
+    kg.query("timeline")            # a canned query, as a typed DataFrame
 
-from typing import TYPE_CHECKING, Any
+The names here are the Python API: the graph, its settings and the errors it raises.
+"""
 
-__version__ = "0.1.0"
-__all__ = ["KnowledgeGraph", "__version__"]
+import typing
 
-if TYPE_CHECKING:
-    from diplokg.api import KnowledgeGraph
+from diplokg.__version__ import __version__
+from diplokg.config import Settings
+from diplokg.errors import DiplokgError, EvidenceError, InputError, QueryError, ValidationFailed
+
+__all__ = [
+    "DiplokgError",
+    "EvidenceError",
+    "InputError",
+    "KnowledgeGraph",
+    "ParameterError",
+    "QueryError",
+    "Settings",
+    "UnknownQueryError",
+    "UnknownResourceError",
+    "ValidationFailed",
+    "__version__",
+]
+
+if typing.TYPE_CHECKING:
+    from diplokg.api import KnowledgeGraph, UnknownQueryError, UnknownResourceError
+    from diplokg.queries import ParameterError
 
 
-def __getattr__(name: str) -> Any:
-    # Lazy so that importing diplokg does not load pandas.
-    if name == "KnowledgeGraph":
-        from diplokg.api import KnowledgeGraph
+def __getattr__(name: str) -> typing.Any:
+    # Lazy, so that importing diplokg (as every submodule does) loads neither pandas nor rdflib.
+    if name in ("KnowledgeGraph", "UnknownQueryError", "UnknownResourceError"):
+        from diplokg import api
 
-        return KnowledgeGraph
-    raise AttributeError(name)
+        return getattr(api, name)
+    if name == "ParameterError":
+        from diplokg.queries import ParameterError
+
+        return ParameterError
+    raise AttributeError(f"module 'diplokg' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -12,7 +12,7 @@ import json
 import platform
 import shutil
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
-from diplokg import __version__
+from diplokg.__version__ import __version__
 from diplokg.dataset import CONTEXT_FILE, DUMP_FILES, MANIFEST, VOID_FILE, dump_file
 from diplokg.formats import JSON_LD, NQUADS, NTRIPLES, RDFXML, TRIG, TURTLE
 from diplokg.namespaces import DATASET_IRI, DKG, DUMPS, MEDIA_TYPES, NAMED_GRAPHS, PREFIXES, RES
@@ -37,7 +37,6 @@ from diplokg.rdfio import (
 )
 
 if TYPE_CHECKING:
-    from diplokg.build.pipeline import Assembled
     from diplokg.build.reason import Reasoner
 
 _VERSIONED = ("rdflib", "owlrl", "pyshacl", "reasonable", "pyoxigraph")
@@ -111,16 +110,24 @@ def _versions() -> dict[str, str]:
 
 
 def write_dist(
-    built: Assembled, dist: Path, *, hashes: dict[str, str], key: str, reasoner: Reasoner
+    dist: Path,
+    graphs: Mapping[URIRef, Graph],
+    *,
+    documents: Sequence[str],
+    inferred_kinds: Mapping[str, int],
+    hashes: dict[str, str],
+    key: str,
+    reasoner: Reasoner,
 ) -> None:
-    """Write every output of `built` into a fresh folder that then replaces `dist`."""
-    canon = canonical_quads(built.graphs)
+    """Write the dumps of the named `graphs`, their description and build.json into a fresh
+    folder that then replaces `dist`."""
+    canon = canonical_quads(graphs)
     union = {t for triples in canon.values() for t in triples}
     per_graph = nquads_lines(canon)
     nquads = "".join(heapq.merge(*per_graph.values()))
     ntriples = "".join(ntriples_lines(union))
     void = void_description(
-        canon, built.graphs[NAMED_GRAPHS["ontology"]], built.graphs[NAMED_GRAPHS["asserted"]]
+        canon, graphs[NAMED_GRAPHS["ontology"]], graphs[NAMED_GRAPHS["asserted"]]
     )
     outputs = {
         dump_file(NQUADS): nquads,
@@ -141,12 +148,12 @@ def write_dist(
         "key": key,
         "reasoner": reasoner,
         "inputs": hashes,
-        "documents": [doc.name for doc in built.documents],
+        "documents": list(documents),
         "counts": {
             "triples_per_graph": {names[g]: len(t) for g, t in canon.items()},
             "asserted": len(canon[NAMED_GRAPHS["asserted"]]),
             "inferred": len(canon[NAMED_GRAPHS["inferred"]]),
-            "inferred_by_kind": dict(built.inferred_kinds),
+            "inferred_by_kind": dict(inferred_kinds),
             "union": len(union),
         },
         "files": {

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 
-from diplokg import __version__
+from diplokg.__version__ import __version__
 from diplokg.build.dist import write_dist
 from diplokg.build.evidence import Source, evidence_graph, strip_quotes
 from diplokg.build.reason import DEFAULT_REASONER, REASONERS, Reasoner, infer, kinds
@@ -236,7 +236,15 @@ def build(
     if built.problems:
         raise ValidationFailed("validation failed:\n" + report(built.problems))
     with _step(progress, "write", lambda: str(dist)):
-        write_dist(built, dist, hashes=hashes, key=key, reasoner=reasoner)
+        write_dist(
+            dist,
+            built.graphs,
+            documents=[doc.name for doc in built.documents],
+            inferred_kinds=built.inferred_kinds,
+            hashes=hashes,
+            key=key,
+            reasoner=reasoner,
+        )
     progress(f"built     in {time.perf_counter() - started:.2f} s")
     return dist
 
