@@ -8,6 +8,7 @@ it stands (in a function, under TYPE_CHECKING), except the lazy ones of the pack
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 import types
@@ -246,3 +247,16 @@ def test_the_build_key_covers_the_shared_code_the_build_runs() -> None:
     shared = {m for m in reached if not m.startswith("diplokg.build")}
     hashed = {f"diplokg.{name.removesuffix('.py')}" for name in SHARED_CODE}
     assert shared - {"diplokg.config", "diplokg.errors", "diplokg.__version__"} == hashed
+
+
+def test_the_readme_map_names_every_module() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    development = readme[readme.index("## Development") :]
+    tree = development[: development.index("```", development.index("```") + 3)]
+    listed = set(re.findall(r"[\w.]+\.py|\w+/", tree))
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        if path.name == "__init__.py" and relative.parent != Path("."):
+            assert f"{relative.parent}/" in listed, relative.parent
+        else:
+            assert path.name in listed, relative
