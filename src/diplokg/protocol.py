@@ -350,6 +350,9 @@ class QueryInfo:
     update_keyword: str | None = None
     from_graphs: list[str] = field(default_factory=list)
     from_named_graphs: list[str] = field(default_factory=list)
+    # Whether the answer depends on the base IRI given with the query (a relative IRI, or
+    # IRI()/URI(), before any absolute BASE of the query's own).
+    uses_base: bool = False
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -368,7 +371,10 @@ def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> Qu
     tokens = tokenize(query)
     depth = 0
     pending_from: str | None = None  # "FROM" or "FROM NAMED" awaiting its IRI
+    own_base = False
     for i, (kind, text) in enumerate(tokens):
+        if not (own_base or info.uses_base) and _needs_base(kind, text):
+            info.uses_base = True
         if kind == "open":
             depth += 1
             if depth > max_depth:
@@ -396,6 +402,7 @@ def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> Qu
         if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
             prefixes[tokens[i + 1][1].rstrip(":")] = _iri_text(tokens[i + 2][1], base)
         elif word == "BASE" and i + 1 < len(tokens) and tokens[i + 1][0] == "iri":
+            own_base = own_base or bool(_ABSOLUTE.match(tokens[i + 1][1][1:-1]))
             base = _iri_text(tokens[i + 1][1], base)
         elif word == "SERVICE":
             info.service = True
@@ -407,6 +414,16 @@ def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> Qu
             elif word in UPDATE_KEYWORDS:
                 info.update_keyword = word
     return info
+
+
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _needs_base(kind: str, text: str) -> bool:
+    """A relative IRI, or a function that makes IRIs from strings against the base."""
+    if kind == "iri":
+        return not _ABSOLUTE.match(text[1:-1])
+    return kind == "word" and text.upper() in ("IRI", "URI")
 
 
 def _iri_text(token: str, base: str | None) -> str:

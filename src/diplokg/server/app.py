@@ -350,6 +350,7 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine.start()
         try:
             yield
         finally:
@@ -368,14 +369,9 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
     )
 
     async def health(request: Request) -> Response:
-        return JSONResponse(
-            {
-                "status": "ok",
-                "graphs": len(engine.named_graphs),
-                **engine.load(),
-                "stats": engine.stats,
-            }
-        )
+        # 503 when degraded, so that an orchestrator restarts a server that cannot repair itself
+        report = engine.health()
+        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
     app.add_route("/health", health, methods=["GET"], include_in_schema=False)
 
