@@ -46,6 +46,7 @@ SETTINGS = Settings(
     max_pending=2,
     max_result_rows=MAX_ROWS,
     max_response_bytes=MAX_BYTES,
+    client_budget_s=10_000,  # every test comes from 127.0.0.1; budgets are tested apart
 )
 VALUES = " ".join(str(i) for i in range(60))
 # Rust's regex engine does not backtrack, so the "catastrophic" pattern is made slow by

@@ -1,6 +1,7 @@
 """The `diplokg` command line: build, serve, query, export, validate, stats, publish.
 
-Exit codes: 0 success, 1 validation failed, 2 any other error (bad input, bad query, I/O).
+Exit codes: 0 success, 1 validation failed, 2 any other error (bad input, bad query, I/O),
+3 no space left on a disk being written.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from diplokg.errors import DiplokgError
+from diplokg.errors import DiplokgError, DiskFull, disk_full
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,10 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data", default=None, help="serve this RDF file instead of the built dataset")
-    p.add_argument("--timeout", type=float, default=None, help="query deadline in seconds")
-    p.add_argument("--max-rows", type=int, default=None)
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--max-pending", type=int, default=None, help="queued queries before 503")
+    from diplokg.server.serve import add_options
+
+    add_options(p)  # every limit of the endpoint (README: "Serving the graph")
 
     p = sub.add_parser("query", help="run a canned query (by name) or a SPARQL file")
     p.add_argument("query", help="canned query name or path to a .rq file")
@@ -103,6 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DiplokgError as exc:
         print(f"diplokg: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if not disk_full(exc):
+            raise
+        print(f"diplokg: no space left on device: {exc.filename or exc}", file=sys.stderr)
+        return DiskFull.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import importlib
 import importlib.util
 import logging
-import sys
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -23,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from diplokg.config import Settings
 from diplokg.protocol import GRAPH_FORMATS, QueryRejected, negotiate, parse_request
+from diplokg.server.budget import ClientKey
 from diplokg.server.engine import QueryEngine, QueryResult
+from diplokg.server.middleware import HttpSemantics
 
 if TYPE_CHECKING:
     # The web stack is imported once the engine's workers are starting, so that `diplokg
@@ -94,7 +95,10 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_wrapper)
-        except Exception:
+        except Exception as exc:
+            if type(exc).__name__ == "ClientDisconnect":  # the client left mid-body
+                status = status or 499
+                return
             log.exception("request %s failed", rid)
             if status == 0:
                 body = f"internal error; request id {rid}\n".encode()
@@ -138,7 +142,7 @@ class ServiceDescription:
     def __init__(self, graph_sizes: dict[str, int]) -> None:
         self._graph_sizes = graph_sizes
         self._template: rdflib.Graph | None = None
-        self._rendered: dict[tuple[str, str], bytes] = {}
+        self._rendered: dict[tuple[Any, ...], bytes] = {}
 
     def _build(self) -> rdflib.Graph:
         from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
@@ -187,27 +191,25 @@ class ServiceDescription:
             sd.add((service, SD.resultFormat, fmt))
         return sd
 
-    def render(self, endpoint_url: str, fmt_key: str) -> bytes:
-        key = (endpoint_url, fmt_key)
-        hit = self._rendered.get(key)
-        if hit is not None:
-            return hit
-        from rdflib import Graph, URIRef
-
-        from diplokg.namespaces import SD
-
+    def _render(self, fmt_key: str) -> bytes:
         if self._template is None:
             self._template = self._build()
-        g = Graph()
-        for prefix, ns in self._template.namespaces():
-            g.bind(prefix, ns)
-        placeholder = URIRef(self._PLACEHOLDER)
-        for s, p, o in self._template:
-            g.add((s, p, URIRef(endpoint_url) if (p == SD.endpoint and o == placeholder) else o))
-        body = g.serialize(format=_RDFLIB_FORMATS[fmt_key], encoding="utf-8")
-        if len(self._rendered) < 32:  # one entry per address and format seen
+        if fmt_key in ("ntriples", "nquads"):  # one triple a line, in the default graph
+            return self._template.serialize(format="nt", encoding="utf-8")
+        if fmt_key == "trig":  # a Turtle document is a TriG document of its default graph
+            return self._template.serialize(format="turtle", encoding="utf-8")
+        return self._template.serialize(format=_RDFLIB_FORMATS[fmt_key], encoding="utf-8")
+
+    async def render(self, endpoint_url: str, fmt_key: str) -> bytes:
+        """The description in `fmt_key` naming `endpoint_url` (a checked absolute IRI)."""
+        key = (fmt_key, tuple(sorted(self._graph_sizes.items())))
+        body = self._rendered.get(key)
+        if body is None:  # rdflib takes milliseconds: never on the event loop
+            body = await asyncio.to_thread(self._render, fmt_key)
             self._rendered[key] = body
-        return body
+        # The placeholder is an absolute IRI in every syntax; the endpoint has no character
+        # that any of them escapes (see _endpoint_url).
+        return body.replace(self._PLACEHOLDER.encode(), endpoint_url.encode())
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,13 +221,18 @@ async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise QueryRejected(413, f"the request body is larger than {limit} bytes")
+    from starlette.requests import ClientDisconnect
+
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise QueryRejected(413, f"the request body is larger than {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise QueryRejected(413, f"the request body is larger than {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise QueryRejected(499, "the client hung up before sending the whole body") from None
     return b"".join(chunks)
 
 
@@ -236,10 +243,17 @@ async def _until_disconnect(request: Request) -> None:
             return
 
 
+_HOST = re.compile(r"(?:[A-Za-z0-9._~\-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
 def _endpoint_url(request: Request, settings: Settings) -> str:
+    """`--public-url`, else the address the client used; 400 when its Host is not a host."""
     if settings.public_url:
         return settings.public_url.rstrip("/") + SPARQL_PATH
-    return str(request.url.replace(query="", fragment=""))
+    host = request.headers.get("host", "")
+    if not _HOST.fullmatch(host):
+        raise QueryRejected(400, "the Host header is not a host name or address")
+    return f"{request.url.scheme}://{host}{SPARQL_PATH}"
 
 
 def _error(exc: QueryRejected) -> Response:
@@ -251,9 +265,6 @@ def _error(exc: QueryRejected) -> Response:
 def _answer(result: QueryResult, request: Request) -> Response:
     from starlette.responses import Response
 
-    etag = result.etag
-    if etag and etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=result.headers)
     return Response(
         result.body, status_code=result.status, media_type=result.media_type, headers=result.headers
     )
@@ -280,18 +291,21 @@ def _sparql_handler(
             if request.method == "POST":
                 body = await _read_body(request, body_limit)
             req = parse_request(
-                request.method,
+                "GET" if request.method == "HEAD" else request.method,
                 request.scope.get("query_string", b""),
                 request.headers.get("content-type"),
                 body,
             )
-            url = _endpoint_url(request, settings)
             accept = request.headers.get("accept")
+            url = _endpoint_url(request, settings)
             if req.query is None:
                 if _prefers_html(accept):
                     return RedirectResponse("/", status_code=303)
                 fmt = negotiate(accept, GRAPH_FORMATS)
-                return Response(sd.render(url, fmt.key), media_type=fmt.media_type)
+                headers = {"Vary": "Accept"} if settings.public_url else {"Vary": "Accept, Host"}
+                return Response(
+                    await sd.render(url, fmt.key), media_type=fmt.media_type, headers=headers
+                )
             run = asyncio.ensure_future(
                 engine.execute(
                     req.query,
@@ -384,6 +398,8 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
         expose_headers=["ETag", "X-Request-Id", "X-Diplokg-Truncated", "Retry-After"],
         max_age=600,
     )
+    app.add_middleware(ClientKey, trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(HttpSemantics)
     app.add_middleware(RequestLog)
 
     if importlib.util.find_spec("diplokg.server.pages") is not None:
@@ -393,24 +409,6 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
 
 def cli_serve(args: argparse.Namespace) -> int:
     """`diplokg serve`: the endpoint on 127.0.0.1 unless --host says otherwise."""
-    overrides: dict[str, Any] = {"host": args.host, "port": args.port}
-    if getattr(args, "timeout", None) is not None:
-        overrides["query_timeout_s"] = args.timeout
-    if getattr(args, "max_rows", None) is not None:
-        overrides["max_result_rows"] = args.max_rows
-    if getattr(args, "workers", None) is not None:
-        overrides["workers"] = args.workers
-    if getattr(args, "max_pending", None) is not None:
-        overrides["max_pending"] = args.max_pending
-    settings = dataclasses.replace(Settings(), **overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app(settings, Path(args.data) if args.data else None)
-    print(
-        f"diplokg: serving {app.state.data_path} at http://{args.host}:{args.port}{SPARQL_PATH}",
-        file=sys.stderr,
-        flush=True,
-    )
-    import uvicorn
+    from diplokg.server.serve import serve
 
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
-    return 0
+    return serve(args)

@@ -137,6 +137,7 @@ class _Running:
     reply: asyncio.Future[Any]
     started: float
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
+    counted: bool = True  # against its client's share of the regular workers
 
 
 class QueryEngine:
@@ -219,6 +220,7 @@ class QueryEngine:
     # ---- worker pool -------------------------------------------------------------------------
 
     def _eligible(self, grant: Grant) -> bool:
+        # A client may hold every regular worker but one; long queries are bounded apart.
         per_client = max(1, self.settings.workers - 1)
         if grant.key != INTERNAL_CLIENT and self._by_client[grant.key] >= per_client:
             return False
@@ -332,6 +334,9 @@ class QueryEngine:
             return
         worker.long = True
         self._long += 1
+        # In the long lane it no longer holds one of the regular workers of its client.
+        running.counted = False
+        self._untake(running.grant)
         worker.lower_priority()
         self.pool.wake()  # the target grew by one: a new worker takes this one's place
 
@@ -385,7 +390,8 @@ class QueryEngine:
             for timer in running.timers:
                 timer.cancel()
             self._running.pop(worker, None)
-            self._untake(grant)
+            if running.counted:
+                self._untake(grant)
             self.budgets.settle(grant, time.monotonic() - running.started)
         self._release(worker)
         return tuple(reply)
