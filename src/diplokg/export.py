@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from diplokg.config import Settings
-from diplokg.errors import DiplokgError, InputError
+from diplokg.errors import DiplokgError, DiskFull, InputError, disk_full
 from diplokg.namespaces import NAMED_GRAPHS
 from diplokg.rdfio import compact_jsonld, convert, write_text
 
@@ -80,6 +80,8 @@ def cli_export(args: argparse.Namespace) -> int:
     try:
         write_text(output, text)
     except OSError as exc:
+        if disk_full(exc):
+            raise DiskFull(f"{output}: no space left on device") from None
         raise InputError(output, f"cannot be written: {exc.strerror or exc}") from None
     unit = "quads" if FORMATS[args.format][1] else "triples"
     print(f"wrote {count} {unit} to {output}", file=sys.stderr)
