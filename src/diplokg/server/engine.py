@@ -175,6 +175,7 @@ class QueryEngine:
             "out_of_memory": 0,
             "crashed": 0,
             "store_swaps": 0,
+            "store_repairs": 0,
         }
         self.pool = Pool(
             store_path=lambda: str(self._stored.path),
@@ -423,8 +424,11 @@ class QueryEngine:
             self.store_problem = f"cannot reload the store: {exc}"
             log.error("%s", self.store_problem)
             return
+        self.stats["store_repairs"] += 1
         self._swap(stored)
         self.store_problem = None
+        self.pool.failures = 0  # the store is back: start workers again at once
+        self.pool.wake()
 
     def _swap(self, stored: Stored) -> None:
         """Serve `stored` from now on; queries running on the old store finish there."""
@@ -569,7 +573,8 @@ class QueryEngine:
         """What /health reports; "degraded" when short of workers or the store is failing."""
         pool = self.pool
         target = max(1, self.settings.workers) + self._long
-        short = pool.alive < target and (pool.failures > 0 or pool.starting == 0)
+        # Short of workers because starting them fails, or because nothing is repairing.
+        short = pool.alive < target and (pool.failures > 0 or not pool.supervising)
         degraded = short or self.store_problem is not None
         return {
             "status": "degraded" if degraded else "ok",

@@ -38,6 +38,7 @@ log = logging.getLogger("diplokg.limits")
 
 FD_RESERVE = 64  # descriptors kept for the store, logs, and each worker's pipes
 FD_PER_WORKER = 6
+LINGER_S = 1.0  # reading and dropping what a refused client still sends
 
 
 def effective_max_connections(settings: Settings) -> int:
@@ -69,6 +70,7 @@ class LimitedHttpTools(HttpToolsProtocol):
         self._in_head = True
         self._timer: asyncio.TimerHandle | None = None
         self._peer: str | None = None
+        self._draining = False
 
     # ---- connections -----------------------------------------------------------------------
 
@@ -97,10 +99,16 @@ class LimitedHttpTools(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def _refuse(self, status: bytes, text: str) -> None:
+        """Answer `status` and close; what the client is still sending is read and dropped
+        for a moment first, so that the kernel does not reset the answer away."""
         self._disarm()
-        if not self.transport.is_closing():
-            self.transport.write(_response(status, text))
-            self.transport.close()
+        if self._draining or self.transport.is_closing():
+            return
+        self._draining = True
+        self.transport.write(_response(status, text))
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_S, self.transport.close)
 
     # ---- timers ----------------------------------------------------------------------------
 
@@ -116,6 +124,8 @@ class LimitedHttpTools(HttpToolsProtocol):
     # ---- parsing ---------------------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:
+        if self._draining:
+            return
         if self._in_head:
             self._head_bytes += len(data)
             # httptools may already hold up to one read of the head: refuse before it copies

@@ -305,6 +305,10 @@ class Pool:
     def starting(self) -> int:
         return sum(1 for w in self.workers if w.state == "starting")
 
+    @property
+    def supervising(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def adopt(self, worker: Worker) -> None:
         """Take a started worker into the pool; it turns idle when it says it is ready."""
         self.workers.add(worker)
