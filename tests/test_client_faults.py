@@ -281,7 +281,8 @@ def test_log_lines_cannot_be_forged(client, caplog):
 
     with caplog.at_level(logging.INFO, logger="diplokg.endpoint"):
         client.get("/no%0Awhere%00%1b[31m")
-    line = SafeFormatter("%(message)s").format(caplog.records[-1])
+    record = [rec for rec in caplog.records if rec.name == "diplokg.endpoint"][-1]
+    line = SafeFormatter("%(message)s").format(record)
     assert "\n" not in line and "\x00" not in line and "\x1b" not in line
     assert "/no\\x0awhere\\x00\\x1b[31m" in line
 
