@@ -4,10 +4,15 @@ rdflib-endpoint, on the same dataset and the same queries, all on 127.0.0.1.
 Prints requests/s, p50, p99 and errors for a mix of canned queries and a mix of unique ad
 hoc queries at concurrency 1, 8 and 32, with ratios to Oxigraph; the p99 of a cheap query
 while two slow queries run; the time from process start to the first answer; and the same
-on a synthetic dataset of one million triples of the same shape (load time, memory).
+on a synthetic dataset of one million triples of the same shape (load time, memory). Then
+the abuse scenario of issue 12: the success ratio and p99 of a cheap-query client while
+several clients (other loopback addresses) loop deadline-long queries, against Oxigraph too;
+the peak memory of the server's processes during a memory-hungry query; and the query
+checker's lexer on adversarial inputs at two sizes.
 
     python benchmarks/endpoint.py                   # 20 s per cell, as in the issue
     python benchmarks/endpoint.py --seconds 3       # shorter, on a busy machine
+    python benchmarks/endpoint.py --only-abuse --abuse-seconds 10
 
 The load generator is a minimal HTTP/1.1 keep-alive client on asyncio, so that the client
 costs the same, and little, for every server.
@@ -27,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -243,10 +249,9 @@ def make_servers(data: Path, work: Path, tag: str, which: list[str], args: argpa
             cmd += ["--workers", str(args.workers)]
         if args.max_pending:
             cmd += ["--max-pending", str(args.max_pending)]
-        # A private TMPDIR: the first start loads the store (cold), a restart only opens it.
-        tmpdir = work / f"diplokg-tmp-{tag}"
-        tmpdir.mkdir(exist_ok=True)
-        servers.append(Server("diplokg", cmd, "/sparql", port, env={"TMPDIR": str(tmpdir)}))
+        # A private store folder: the first start loads the store (cold), a restart opens it.
+        cmd += ["--store-dir", str(work / f"diplokg-stores-{tag}")]
+        servers.append(Server("diplokg", cmd, "/sparql", port))
     if "oxigraph" in which:
         port = free_port()
         location = work / f"oxigraph-{tag}"
@@ -521,6 +526,138 @@ def bench(
         print(f"- {line}")
 
 
+# --------------------------------------------------------------------------------------------
+# Abuse (issue 12): deadline-long queries looping, memory, the lexer
+# --------------------------------------------------------------------------------------------
+
+# An 820-byte query whose blank-node list of 400 items makes Oxigraph plan for seconds.
+DEADLINE_QUERY = "SELECT * { ?s ?p (" + "[]" * 400 + ") }"
+HUNDRED = "a" * 100
+MEMORY_QUERY = (
+    f'SELECT (STRLEN(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE("aaaaaaaaaa", "a", "{HUNDRED}"), '
+    f'"a", "{HUNDRED}"), "a", "{HUNDRED}"), "a", "{HUNDRED}"), "a", "{HUNDRED}")) AS ?n) {{}}'
+)
+LEXER_INPUTS = ("a-", "a.", "<a", "'''a' ")
+
+
+async def _looping_client(port: int, path: str, query: str, source: str, stop: float) -> int:
+    """Sends `query` again and again from the loopback address `source` until `stop`."""
+    sent = 0
+    target = path + "?query=" + urllib.parse.quote(query)
+    request = f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    while time.perf_counter() < stop:
+        try:
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", port, local_addr=(source, 0)
+            )
+            writer.write(request)
+            await asyncio.wait_for(reader.read(), max(0.1, stop - time.perf_counter() + 15))
+            writer.close()
+        except (TimeoutError, OSError):
+            await asyncio.sleep(0.05)
+        sent += 1
+    return sent
+
+
+async def cheap_under_abuse(
+    port: int, path: str, seconds: float, attackers: int
+) -> tuple[Run, int]:
+    """A cheap-query client (127.0.0.1) while `attackers` clients (127.0.0.2...) loop
+    deadline-long queries; the cheap run and the number of long queries sent."""
+    stop = time.perf_counter() + seconds
+    loops = [
+        asyncio.ensure_future(_looping_client(port, path, DEADLINE_QUERY, f"127.0.0.{i + 2}", stop))
+        for i in range(attackers)
+    ]
+    await asyncio.sleep(min(2.0, seconds / 4))  # let them take what they can
+    cheap = (f'ASK {{ ?s ?p "cheap {i}" }}' for i in itertools.count())
+    run = await load(port, path, cheap, 1, max(1.0, stop - time.perf_counter()))
+    sent = sum(await asyncio.gather(*loops))
+    return run, sent
+
+
+def peak_memory_during(server: Server, query: str, seconds: float) -> tuple[float, int]:
+    """Peak RSS (MB) of the server's processes while `query` runs, and its HTTP status."""
+    result: list[int] = []
+
+    async def send() -> None:
+        conn = Conn(server.port)
+        try:
+            status, _ = await conn.get(server.path + "?query=" + urllib.parse.quote(query), 120)
+        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+            status = 0
+        result.append(status)
+        conn.close()
+
+    thread = threading.Thread(target=lambda: asyncio.run(send()), daemon=True)
+    thread.start()
+    peak = 0.0
+    end = time.perf_counter() + seconds
+    while thread.is_alive() and time.perf_counter() < end:
+        peak = max(peak, server.memory_mb())
+        time.sleep(0.02)
+    thread.join(timeout=120)
+    return peak, result[0] if result else 0
+
+
+def lexer_ratio() -> list[str]:
+    """The query checker's lexer on adversarial inputs at n and 8n (ratio 1.0: linear)."""
+    from diplokg.protocol import QueryRejected, inspect_query
+
+    out = []
+    for unit in LEXER_INPUTS:
+        times = []
+        for n in (2000, 16000):
+            query = "SELECT * { " + unit * n + " }"
+            t = time.perf_counter()
+            with contextlib.suppress(QueryRejected):
+                inspect_query(query, 10**6)
+            times.append(time.perf_counter() - t)
+        ratio = times[1] / times[0] / 8 if times[0] else math.nan
+        out.append(
+            f"lexer on {unit!r} x2000: {times[0] * 1000:.1f} ms, x16000: {times[1] * 1000:.1f} ms;"
+            f" time per character at 8n over n: {ratio:.2f} (1.0 is linear)"
+        )
+    return out
+
+
+def abuse(data: Path, work: Path, which: list[str], args: argparse.Namespace) -> None:
+    print("\n## Abuse: cheap queries while clients loop deadline-long queries\n")
+    lines: list[str] = []
+    for server in make_servers(data, work, "abuse", which, args):
+        print(f"# abuse: starting {server.name} ...", file=sys.stderr, flush=True)
+        try:
+            server.start()
+        except RuntimeError as exc:
+            print(f"# {server.name}: {exc}", file=sys.stderr)
+            server.stop()
+            continue
+        try:
+            run, sent = asyncio.run(
+                cheap_under_abuse(server.port, server.path, args.abuse_seconds, args.attackers)
+            )
+            total = len(run.latencies) + run.errors
+            ok = len(run.latencies) / total if total else 0.0
+            p99 = run.pct(0.99)
+            met = ok >= 0.99 and p99 < 1000
+            lines.append(
+                f"{'MET ' if met else 'MISS'} {server.name}: cheap queries {ok:.1%} answered "
+                f"({len(run.latencies)} of {total}), p50 {run.pct(0.5):.1f} ms, p99 {p99:.1f} ms "
+                f"while {args.attackers} clients sent {sent} deadline-long queries "
+                "(goal: >= 99 % and p99 in milliseconds)"
+            )
+            if server.name == "diplokg":
+                peak, status = peak_memory_during(server, MEMORY_QUERY, 60)
+                lines.append(
+                    f"diplokg: peak memory of the server's processes during a memory-hungry "
+                    f"query: {peak:.0f} MB (answer {status}; --max-query-memory caps each worker)"
+                )
+        finally:
+            server.stop()
+    for line in lines + lexer_ratio():
+        print(f"- {line}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--seconds", type=float, default=20.0, help="duration of each cell")
@@ -533,6 +670,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--million-servers", default="diplokg,oxigraph", help="servers for the 1M-triple run"
     )
+    ap.add_argument("--abuse-seconds", type=float, default=30.0, help="duration of the abuse run")
+    ap.add_argument("--attackers", type=int, default=4, help="clients looping long queries")
+    ap.add_argument("--only-abuse", action="store_true", help="run only the abuse scenario")
     ap.add_argument("--serve-rdflib", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -546,7 +686,12 @@ def main(argv: list[str] | None = None) -> int:
         data, source = dataset_file(work)
         n = sum(1 for line in data.open(encoding="utf-8") if line.strip())
         print(f"# dataset: {source}, {n} quads")
+        abuse_servers = [s for s in args.servers.split(",") if s != "rdflib-endpoint"]
+        if args.only_abuse:
+            abuse(data, work, abuse_servers, args)
+            return 0
         bench(data, work, "dataset", args.servers.split(","), args, CONCURRENCY, extras=True)
+        abuse(data, work, abuse_servers, args)
         if not args.skip_million:
             t = time.perf_counter()
             big, size = million_file(data, work)

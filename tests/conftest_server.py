@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from diplokg.config import Settings
 from diplokg.server.app import create_app
+from diplokg.server.limits import uvicorn_config
 
 REPO = Path(__file__).resolve().parents[1]
 PROTOCOL_DIR = REPO / "tests" / "conformance"
@@ -60,7 +61,7 @@ def serve(settings: Settings, data: Path) -> Iterator[RunningServer]:
     app = create_app(settings, data)
     sock = bound_socket()
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    config = uvicorn_config(app, settings, log_level="warning", access_log=False, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -592,23 +592,24 @@ def test_rdflib_sparqlstore(server):
 
 
 def test_store_is_loaded_once_per_content(tmp_path, monkeypatch):
-    from diplokg.server import engine
+    from diplokg.server import stores
 
+    settings = Settings(store_dir=tmp_path / "stores")
     data = tmp_path / "d.nq"
     data.write_text(f"<{GRAPHS[0]}> <{RDF.type}> <{FOAF.Document}> <{GRAPHS[0]}> .\n")
-    first = engine._stored(data)
-    assert first[1] == {GRAPHS[0]: 1}
+    first = stores.open_store(data, settings)
+    assert first.graphs == {GRAPHS[0]: 1}
 
     def no_reload(path, directory):
         raise AssertionError("the store was loaded again")
 
-    monkeypatch.setattr(engine, "_load_store", no_reload)
-    assert engine._stored(data) == first
+    monkeypatch.setattr(stores, "_load", no_reload)
+    assert stores.open_store(data, settings) == first
     monkeypatch.undo()
     data.write_text(f"<{GRAPHS[1]}> <{RDF.type}> <{FOAF.Document}> <{GRAPHS[1]}> .\n")
-    changed = engine._stored(data)
-    assert changed[0] != first[0]
-    assert changed[1] == {GRAPHS[1]: 1}
+    changed = stores.open_store(data, settings)
+    assert changed.path != first.path
+    assert changed.graphs == {GRAPHS[1]: 1}
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ cases stay fast; no test asserts a wall-clock time, only orderings and counters.
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
 import logging
@@ -14,6 +16,7 @@ import socket
 import threading
 import time
 import urllib.parse
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +37,7 @@ from conftest_server import (
 from diplokg.config import Settings
 from diplokg.server.engine import TRUNCATED_HEADER, TRUNCATED_IRI
 
+SRX = "{http://www.w3.org/2005/sparql-results#}"
 MAX_ROWS = 50
 MAX_BYTES = 20_000
 SETTINGS = Settings(
@@ -42,6 +46,7 @@ SETTINGS = Settings(
     max_pending=2,
     max_result_rows=MAX_ROWS,
     max_response_bytes=MAX_BYTES,
+    client_budget_s=10_000,  # every test comes from 127.0.0.1; budgets are tested apart
 )
 VALUES = " ".join(str(i) for i in range(60))
 # Rust's regex engine does not backtrack, so the "catastrophic" pattern is made slow by
@@ -176,37 +181,70 @@ def test_client_hang_up_cancels_its_query(server, client):
 ALL_LINKS = f"SELECT ?s ?o {{ ?s <{EX}next> ?o }}"
 
 
+def _rows_json(body: bytes) -> int:
+    return len(json.loads(body)["results"]["bindings"])
+
+
+def _rows_xml(body: bytes) -> int:
+    return len(ET.fromstring(body).findall(f"{SRX}results/{SRX}result"))
+
+
+def _rows_csv(body: bytes) -> int:
+    return len(list(csv.reader(io.StringIO(body.decode())))) - 1
+
+
+def _rows_tsv(body: bytes) -> int:
+    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.TSV)
+    assert isinstance(parsed, ox.QuerySolutions)
+    return len(list(parsed))
+
+
 @pytest.mark.parametrize(
-    ("accept", "flag"),
+    ("accept", "flag", "rows"),
     [
-        ("application/sparql-results+json", f'"link":["{TRUNCATED_IRI}"]'),
-        ("application/sparql-results+xml", f'<link href="{TRUNCATED_IRI}"/>'),
-        ("text/csv", f"# truncated: only the first {MAX_ROWS} results"),
-        ("text/tab-separated-values", f"# truncated: only the first {MAX_ROWS} results"),
+        ("application/sparql-results+json", f'"link":["{TRUNCATED_IRI}"]', _rows_json),
+        ("application/sparql-results+xml", f'<link href="{TRUNCATED_IRI}"/>', _rows_xml),
+        ("text/csv", None, _rows_csv),
+        ("text/tab-separated-values", None, _rows_tsv),
     ],
     ids=["json", "xml", "csv", "tsv"],
 )
-def test_too_many_rows_are_cut_and_flagged(client, accept, flag):
+def test_too_many_rows_are_cut_flagged_and_still_parse(client, accept, flag, rows):
     r = client.get("/sparql", params={"query": ALL_LINKS}, headers={"Accept": accept})
     assert r.status_code == 200
     assert r.headers[TRUNCATED_HEADER] == f"rows={MAX_ROWS}"
-    assert flag in r.text
-    if accept.endswith("json"):
-        doc = r.json()
-        assert len(doc["results"]["bindings"]) == MAX_ROWS
-        assert doc["truncated"].startswith("truncated")
+    if flag is not None:
+        assert flag in r.text
+    else:  # no line a CSV or TSV reader would take for a row
+        assert "truncated" not in r.text
+    assert rows(r.content) == MAX_ROWS
     assert_alive(client)
 
 
-def test_too_many_triples_are_cut_and_flagged(client):
+@pytest.mark.parametrize(
+    ("accept", "fmt", "comment"),
+    [
+        ("text/turtle", ox.RdfFormat.TURTLE, True),
+        ("application/trig", ox.RdfFormat.TRIG, True),
+        ("application/rdf+xml", ox.RdfFormat.RDF_XML, True),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES, False),
+        ("application/n-quads", ox.RdfFormat.N_QUADS, False),
+        ("application/ld+json", ox.RdfFormat.JSON_LD, False),
+    ],
+    ids=["turtle", "trig", "rdfxml", "ntriples", "nquads", "jsonld"],
+)
+def test_too_many_triples_are_cut_flagged_and_still_parse(client, accept, fmt, comment):
     r = client.get(
         "/sparql",
         params={"query": f"CONSTRUCT WHERE {{ ?s <{EX}next> ?o }}"},
-        headers={"Accept": "text/turtle"},
+        headers={"Accept": accept},
     )
     assert r.headers[TRUNCATED_HEADER] == f"rows={MAX_ROWS}"
-    assert r.text.startswith("# truncated")
-    assert len(rdflib.Graph().parse(data=r.text, format="turtle")) == MAX_ROWS
+    assert ("truncated" in r.text) is comment  # a comment only where every parser skips it
+    assert len(list(ox.parse(r.content, format=fmt))) == MAX_ROWS
+    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.RDF_XML):
+        rdflib_format = {"text/turtle": "turtle", "application/n-triples": "nt"}.get(accept, "xml")
+        assert len(rdflib.Graph().parse(data=r.content, format=rdflib_format)) == MAX_ROWS
     assert_alive(client)
 
 

@@ -3,22 +3,28 @@
 The only module that parses arguments, prints and chooses exit codes: each command's handler
 calls the job's functions, which return values or raise a `DiplokgError`.
 
-Exit codes: 0 success, 1 validation failed, 2 any other error (bad input, bad query, I/O).
+Exit codes: 0 success, 1 validation failed, 2 any other error (bad input, bad query, I/O),
+3 no space left on a disk being written.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from diplokg.config import Settings
-from diplokg.errors import DiplokgError, InputError, QueryError, ValidationFailed
+from diplokg.errors import (
+    DiplokgError,
+    DiskFull,
+    InputError,
+    QueryError,
+    ValidationFailed,
+    disk_full,
+)
 from diplokg.formats import GRAPH_FORMATS, by_key
 
 if TYPE_CHECKING:
@@ -38,10 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data", default=None, help="serve this RDF file instead of the built dataset")
-    p.add_argument("--timeout", type=float, default=None, help="query deadline in seconds")
-    p.add_argument("--max-rows", type=int, default=None)
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--max-pending", type=int, default=None, help="queued queries before 503")
+    _serve_options(p)
 
     p = sub.add_parser("query", help="run a canned query (by name) or a SPARQL file")
     p.add_argument("query", help="canned query name or path to a .rq file")
@@ -73,6 +76,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=2000, help="triples per request")
     p.add_argument("--queries", default=None, help="canned queries folder to compare with")
     return parser
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    """Every limit of the endpoint, one flag a `Settings` field (README: "Serving the graph")."""
+    from diplokg.server.serve import OPTIONS
+
+    for option in OPTIONS:
+        parser.add_argument(
+            option.flag,
+            dest=option.field,
+            type=option.type,
+            action="append" if option.repeatable else "store",
+            default=None,
+            metavar=option.metavar,
+            help=option.help,
+        )
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -113,28 +132,15 @@ def _stats(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     """`diplokg serve`: the endpoint on 127.0.0.1 unless --host says otherwise."""
-    from diplokg.server.app import SPARQL_PATH, create_app
+    from diplokg.server.serve import serve, settings_with
 
-    overrides: dict[str, Any] = {}
-    if args.timeout is not None:
-        overrides["query_timeout_s"] = args.timeout
-    if args.max_rows is not None:
-        overrides["max_result_rows"] = args.max_rows
-    if args.workers is not None:
-        overrides["workers"] = args.workers
-    if args.max_pending is not None:
-        overrides["max_pending"] = args.max_pending
-    settings = dataclasses.replace(Settings(), **overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    app = create_app(settings, Path(args.data) if args.data else None)
-    print(
-        f"diplokg: serving {app.state.data_path} at http://{args.host}:{args.port}{SPARQL_PATH}",
-        file=sys.stderr,
-        flush=True,
+    serve(
+        settings_with(vars(args)),
+        Path(args.data) if args.data else None,
+        host=args.host,
+        port=args.port,
+        progress=lambda line: print(f"diplokg: {line}", file=sys.stderr, flush=True),
     )
-    import uvicorn
-
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
     return 0
 
 
@@ -194,6 +200,8 @@ def _export(args: argparse.Namespace) -> int:
     try:
         write_text(output, text)
     except OSError as exc:
+        if disk_full(exc):
+            raise DiskFull(f"{output}: no space left on device") from None
         raise InputError(output, f"cannot be written: {exc.strerror or exc}") from None
     unit = "quads" if by_key(args.format).datasets else "triples"
     print(f"wrote {count} {unit} to {output}", file=sys.stderr)
@@ -281,6 +289,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DiplokgError as exc:
         print(f"diplokg: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if not disk_full(exc):
+            raise
+        print(f"diplokg: no space left on device: {exc.filename or exc}", file=sys.stderr)
+        return DiskFull.exit_code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -30,6 +30,23 @@ class Settings:
     max_response_bytes: int = 16 * 1024 * 1024
     workers: int = 4
     max_pending: int = 64
+    # availability under abuse (issue 12; README "A public endpoint that hostile queries
+    # cannot hurt")
+    max_query_memory_mb: int = 1024  # address space a query may add to its worker; 0: no cap
+    long_query_s: float = 0.5  # a query running longer is "long"
+    max_long_queries: int = 2  # long queries at once; past it the newest long one gets 503
+    client_budget_s: float = 20.0  # worker-seconds a client may spend in a burst
+    client_budget_rate: float = 0.2  # worker-seconds a second given back to each client
+    over_budget_timeout_s: float = 0.5  # the deadline of a client over its budget
+    trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For names the client
+    max_header_bytes: int = 16 * 1024  # request line and headers; past it 431
+    header_timeout_s: float = 10.0  # to receive a whole request head; past it 408
+    body_timeout_s: float = 30.0  # to receive a whole request body after its head; past it 408
+    keep_alive_s: float = 5.0  # idle time between requests on one connection
+    max_connections: int = 1024  # open connections in all (never above the fd limit)
+    max_connections_per_client: int = 64  # open connections from one address
+    store_dir: Path | None = None  # default: $XDG_CACHE_HOME/diplokg/stores
+    reload_check_s: float = 2.0  # how often the served file is checked for a rebuild
 
     @property
     def ontology_dir(self) -> Path:

@@ -33,3 +33,18 @@ class ValidationFailed(DiplokgError):
 
 class QueryError(DiplokgError):
     """A bad canned-query name, parameter or SPARQL text."""
+
+
+class DiskFull(DiplokgError):
+    """No space left on a disk being written (the build, a store, an export)."""
+
+    exit_code = 3
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether `exc` says a disk is full (errno, or RocksDB's message in pyoxigraph's error)."""
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return "No space left on device" in str(exc)

@@ -6,7 +6,9 @@ as registered with IANA); a row adds only what they do not say: the short key th
 `--format`, the REST API's `?format=` and the query engine use, the other media types clients
 send in `Accept`, the longer file extensions we also read, rdflib's name for the syntax, and
 whether our outputs in it keep the named graphs. Content negotiation (`diplokg.protocol`),
-the engine, exports, the dumps of dist/, the resource pages and publishing all read this table.
+the engine and its workers (serialization, XML escaping, truncation flags), the stores, the
+service description, exports, the dumps of dist/, the resource pages and publishing all read
+this table.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ __all__ = [
     "NQUADS",
     "NTRIPLES",
     "RDFXML",
+    "RESULTS_CSV",
     "RESULTS_JSON",
+    "RESULTS_TSV",
+    "RESULTS_XML",
     "RESULT_FORMATS",
     "TRIG",
     "TURTLE",
@@ -48,6 +53,11 @@ class Format:
     @property
     def extension(self) -> str:
         return self.extensions[0]
+
+    @property
+    def xml(self) -> bool:
+        """Whether documents in it are XML (a `+xml` media type, RFC 6839)."""
+        return self.media_type.endswith("+xml")
 
     @property
     def rdflib(self) -> str:
@@ -105,6 +115,9 @@ def _results(key: str, syntax: QueryResultsFormat, aliases: tuple[str, ...] = ()
 
 
 RESULTS_JSON = _results("json", QueryResultsFormat.JSON, ("application/json", "text/json"))
+RESULTS_XML = _results("xml", QueryResultsFormat.XML, ("application/xml", "text/xml"))
+RESULTS_CSV = _results("csv", QueryResultsFormat.CSV)
+RESULTS_TSV = _results("tsv", QueryResultsFormat.TSV)
 TURTLE = _rdf("turtle", RdfFormat.TURTLE, "turtle", ("application/x-turtle",), ("turtle",))
 NTRIPLES = _rdf("ntriples", RdfFormat.N_TRIPLES, "nt", ("text/plain",), ("ntriples",))
 JSON_LD = _rdf("jsonld", RdfFormat.JSON_LD, "json-ld")
@@ -113,12 +126,7 @@ TRIG = _rdf("trig", RdfFormat.TRIG, "trig", datasets=True)
 NQUADS = _rdf("nquads", RdfFormat.N_QUADS, "nquads", longer=("nquads",), datasets=True)
 
 # Order matters: the first entry is the default when the client accepts anything.
-RESULT_FORMATS: tuple[Format, ...] = (
-    RESULTS_JSON,
-    _results("xml", QueryResultsFormat.XML, ("application/xml", "text/xml")),
-    _results("csv", QueryResultsFormat.CSV),
-    _results("tsv", QueryResultsFormat.TSV),
-)
+RESULT_FORMATS: tuple[Format, ...] = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
 GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, NTRIPLES, JSON_LD, RDFXML, TRIG, NQUADS)
 
 

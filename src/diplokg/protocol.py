@@ -207,24 +207,116 @@ def parse_request(
 # Query inspection (a lexer, not a parser: pyoxigraph parses)
 # --------------------------------------------------------------------------------------------
 
+# Every pattern is possessive and decided by its first characters, so that no attempt at a
+# position scans far and then fails: lexing is linear in the length of the query (a 32 KB
+# query of `a-a-a-...` took seconds with the backtracking patterns this replaces). A name is
+# matched as one run and split afterwards; a long string that never closes is remembered,
+# since none opened later can close either.
 _TOKEN = re.compile(
     r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][0-9A-Za-z_\u00B7-\uFFFF]+)
-  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
-  | (?P<pname>(?:[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:(?:[\w\-.:%\u00B7-\uFFFF]|\\.)*)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<number>[0-9][0-9.eE]*)
+    (?P<ws>\s++)
+  | (?P<comment>\#[^\n\r]*+)
+  | (?P<long>'''|\"\"\")
+  | (?P<string>'(?:[^'\\\n\r]++|\\.)*+'|"(?:[^"\\\n\r]++|\\.)*+")
+  | (?P<unterminated>['"])
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*+>)
+  | (?P<var>[?$][0-9A-Za-z_\u00B7-\uFFFF]++)
+  | (?P<lang>@[A-Za-z]++(?:-[A-Za-z0-9]++)*+)
+  | (?P<name>[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*+)
+  | (?P<pname>:(?:[\w\-.:%\u00B7-\uFFFF]++|\\.)*+)
+  | (?P<number>[0-9][0-9.eE]*+)
   | (?P<open>[{(\[])
   | (?P<close>[})\]])
   | (?P<other>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+# Inside a name run that no ':' follows: the tokens the backtracking lexer found there.
+_IN_NAME = re.compile(
+    r"(?P<ws>\s++)|(?P<word>[A-Za-z_][A-Za-z0-9_]*+)|(?P<number>[0-9][0-9.eE]*+)|(?P<other>.)",
+    re.DOTALL,
+)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*+")
+_LOCAL = re.compile(r"(?:[\w\-.:%\u00B7-\uFFFF]++|\\.)*+", re.DOTALL)
+_LONG_BODY = {
+    "'''": re.compile(r"(?:[^'\\]++|\\.|'(?!''))*+'''", re.DOTALL),
+    '"""': re.compile(r'(?:[^"\\]++|\\.|"(?!""))*+"""', re.DOTALL),
+}
+
+
+def tokenize(query: str) -> list[tuple[str, str]]:
+    """The query's tokens as (kind, text), whitespace and comments left out.
+
+    Kinds: string, iri, var, lang, pname, word, number, open, close, other. Linear in the
+    length of the query. Raises QueryRejected(400) for a string literal left open on its
+    line, which no SPARQL parser accepts either.
+    """
+    return Lexer(query).run()
+
+
+class Lexer:
+    """One pass over a query; `work` counts the characters that the patterns examined."""
+
+    def __init__(self, query: str, *, layout: bool = False) -> None:
+        self.query = query
+        self.layout = layout  # keep whitespace and comments, so that the tokens join to the query
+        self.tokens: list[tuple[str, str]] = []
+        self.work = 0
+        self._no_close: dict[str, int] = {}  # long-string opener -> from where none closes
+
+    def run(self) -> list[tuple[str, str]]:
+        query, tokens = self.query, self.tokens
+        pos, end = 0, len(query)
+        while pos < end:
+            m = _TOKEN.match(query, pos)
+            assert m is not None  # `other` matches any character
+            kind, text = m.lastgroup or "other", m.group()
+            if kind == "long":
+                pos = self._long(text, pos)
+            elif kind == "name":
+                pos = self._name(text, pos)
+            elif kind == "unterminated":
+                raise QueryRejected(400, "syntax error: a string literal is not closed on its line")
+            else:
+                # A failed short string or IRI scanned up to the end of its line or an
+                # excluded character, which no later attempt of its kind crosses again.
+                self.work += len(text)
+                if self.layout or kind not in ("ws", "comment"):
+                    tokens.append((kind, text))
+                pos = m.end()
+        return tokens
+
+    def _long(self, opener: str, pos: int) -> int:
+        if pos < self._no_close.get(opener, len(self.query)):
+            m = _LONG_BODY[opener].match(self.query, pos + 3)
+            if m is not None:
+                self.work += m.end() - pos
+                self.tokens.append(("string", self.query[pos : m.end()]))
+                return m.end()
+            self.work += len(self.query) - pos
+            self._no_close[opener] = pos
+        # Not a long string: its first two quotes are an empty string, as SPARQL reads them.
+        self.work += 2
+        self.tokens.append(("string", opener[:2]))
+        return pos + 2
+
+    def _name(self, run: str, pos: int) -> int:
+        after = pos + len(run)
+        self.work += len(run)
+        if self.query.startswith(":", after):
+            m = _LOCAL.match(self.query, after + 1)
+            assert m is not None
+            self.work += m.end() - after
+            self.tokens.append(("pname", self.query[pos : m.end()]))
+            return m.end()
+        if _WORD.fullmatch(run):
+            self.tokens.append(("word", run))
+            return after
+        for sub in _IN_NAME.finditer(run):
+            self.work += len(sub.group())
+            if self.layout or sub.lastgroup != "ws":
+                self.tokens.append((sub.lastgroup or "other", sub.group()))
+        return after
 
 
 @dataclass
@@ -237,6 +329,9 @@ class LexedQuery:
     update_keyword: str | None = None
     from_graphs: list[str] = field(default_factory=list)
     from_named_graphs: list[str] = field(default_factory=list)
+    # Whether the answer depends on the base IRI given with the query (a relative IRI, or
+    # IRI()/URI(), before any absolute BASE of the query's own).
+    uses_base: bool = False
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -252,14 +347,13 @@ def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> Le
     info = LexedQuery()
     prefixes: dict[str, str] = {}
     base = base_iri
-    tokens: list[tuple[str, str]] = [
-        (m.lastgroup or "other", m.group())
-        for m in _TOKEN.finditer(query)
-        if m.lastgroup not in ("ws", "comment")
-    ]
+    tokens = tokenize(query)
     depth = 0
     pending_from: str | None = None  # "FROM" or "FROM NAMED" awaiting its IRI
+    own_base = False
     for i, (kind, text) in enumerate(tokens):
+        if not (own_base or info.uses_base) and _needs_base(kind, text):
+            info.uses_base = True
         if kind == "open":
             depth += 1
             if depth > max_depth:
@@ -287,6 +381,7 @@ def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> Le
         if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
             prefixes[tokens[i + 1][1].rstrip(":")] = _iri_text(tokens[i + 2][1], base)
         elif word == "BASE" and i + 1 < len(tokens) and tokens[i + 1][0] == "iri":
+            own_base = own_base or bool(_ABSOLUTE.match(tokens[i + 1][1][1:-1]))
             base = _iri_text(tokens[i + 1][1], base)
         elif word == "SERVICE":
             info.service = True
@@ -298,6 +393,16 @@ def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> Le
             elif word in UPDATE_KEYWORDS:
                 info.update_keyword = word
     return info
+
+
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _needs_base(kind: str, text: str) -> bool:
+    """A relative IRI, or a function that makes IRIs from strings against the base."""
+    if kind == "iri":
+        return not _ABSOLUTE.match(text[1:-1])
+    return kind == "word" and text.upper() in ("IRI", "URI")
 
 
 def _iri_text(token: str, base: str | None) -> str:

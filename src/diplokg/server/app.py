@@ -2,7 +2,10 @@
 
 The /sparql route speaks the SPARQL 1.1 Protocol (see `diplokg.protocol`) and hands queries
 to `diplokg.server.engine.QueryEngine`; this module only adds HTTP concerns: the service
-description, CORS, request ids and timing, revalidation with ETag, and hang-ups.
+description, CORS, request ids and timing, the Host header, and hang-ups. What every answer
+of the app gets, whatever its route (HEAD, `If-None-Match`, relative redirects, safety
+headers), is `diplokg.server.middleware`'s; who the client is, for its budget,
+`diplokg.server.budget.ClientKey`'s.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -17,9 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diplokg.config import Settings
-from diplokg.formats import GRAPH_FORMATS, by_key
+from diplokg.formats import GRAPH_FORMATS, NQUADS, NTRIPLES, TRIG, TURTLE, by_key
 from diplokg.protocol import QueryRejected, negotiate, parse_request
+from diplokg.server.budget import ClientKey
 from diplokg.server.engine import QueryEngine
+from diplokg.server.middleware import HttpSemantics
 
 if TYPE_CHECKING:
     # The web stack is imported once the engine's workers are starting, so that `diplokg
@@ -82,7 +88,10 @@ class RequestLog:
 
         try:
             await self.app(scope, receive, send_wrapper)
-        except Exception:
+        except Exception as exc:
+            if type(exc).__name__ == "ClientDisconnect":  # the client left mid-body
+                status = status or 499
+                return
             log.exception("request %s failed", rid)
             if status == 0:
                 body = f"internal error; request id {rid}\n".encode()
@@ -126,7 +135,7 @@ class ServiceDescription:
     def __init__(self, graph_sizes: dict[str, int]) -> None:
         self._graph_sizes = graph_sizes
         self._template: rdflib.Graph | None = None
-        self._rendered: dict[tuple[str, str], bytes] = {}
+        self._rendered: dict[tuple[Any, ...], bytes] = {}
 
     def _build(self) -> rdflib.Graph:
         from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
@@ -176,27 +185,26 @@ class ServiceDescription:
             sd.add((service, SD.resultFormat, fmt))
         return sd
 
-    def render(self, endpoint_url: str, fmt_key: str) -> bytes:
-        key = (endpoint_url, fmt_key)
-        hit = self._rendered.get(key)
-        if hit is not None:
-            return hit
-        from rdflib import Graph, URIRef
-
-        from diplokg.namespaces import SD
-
+    def _render(self, fmt_key: str) -> bytes:
         if self._template is None:
             self._template = self._build()
-        g = Graph()
-        for prefix, ns in self._template.namespaces():
-            g.bind(prefix, ns)
-        placeholder = URIRef(self._PLACEHOLDER)
-        for s, p, o in self._template:
-            g.add((s, p, URIRef(endpoint_url) if (p == SD.endpoint and o == placeholder) else o))
-        body = g.serialize(format=by_key(fmt_key).rdflib, encoding="utf-8")
-        if len(self._rendered) < 32:  # one entry per address and format seen
+        fmt = by_key(fmt_key)
+        if fmt is NQUADS:  # one triple a line, in the default graph
+            fmt = NTRIPLES
+        elif fmt is TRIG:  # a Turtle document is a TriG document of its default graph
+            fmt = TURTLE
+        return self._template.serialize(format=fmt.rdflib, encoding="utf-8")
+
+    async def render(self, endpoint_url: str, fmt_key: str) -> bytes:
+        """The description in `fmt_key` naming `endpoint_url` (a checked absolute IRI)."""
+        key = (fmt_key, tuple(sorted(self._graph_sizes.items())))
+        body = self._rendered.get(key)
+        if body is None:  # rdflib takes milliseconds: never on the event loop
+            body = await asyncio.to_thread(self._render, fmt_key)
             self._rendered[key] = body
-        return body
+        # The placeholder is an absolute IRI in every syntax; the endpoint has no character
+        # that any of them escapes (see _endpoint_url).
+        return body.replace(self._PLACEHOLDER.encode(), endpoint_url.encode())
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,13 +216,18 @@ async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise QueryRejected(413, f"the request body is larger than {limit} bytes")
+    from starlette.requests import ClientDisconnect
+
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise QueryRejected(413, f"the request body is larger than {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise QueryRejected(413, f"the request body is larger than {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise QueryRejected(499, "the client hung up before sending the whole body") from None
     return b"".join(chunks)
 
 
@@ -225,10 +238,17 @@ async def _until_disconnect(request: Request) -> None:
             return
 
 
+_HOST = re.compile(r"(?:[A-Za-z0-9._~\-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
 def _endpoint_url(request: Request, settings: Settings) -> str:
+    """`--public-url`, else the address the client used; 400 when its Host is not a host."""
     if settings.public_url:
         return settings.public_url.rstrip("/") + SPARQL_PATH
-    return str(request.url.replace(query="", fragment=""))
+    host = request.headers.get("host", "")
+    if not _HOST.fullmatch(host):
+        raise QueryRejected(400, "the Host header is not a host name or address")
+    return f"{request.url.scheme}://{host}{SPARQL_PATH}"
 
 
 def _prefers_html(accept: str | None) -> bool:
@@ -254,18 +274,21 @@ def _sparql_handler(
             if request.method == "POST":
                 body = await _read_body(request, body_limit)
             req = parse_request(
-                request.method,
+                "GET" if request.method == "HEAD" else request.method,
                 request.scope.get("query_string", b""),
                 request.headers.get("content-type"),
                 body,
             )
-            url = _endpoint_url(request, settings)
             accept = request.headers.get("accept")
+            url = _endpoint_url(request, settings)
             if req.query is None:
                 if _prefers_html(accept):
                     return RedirectResponse("/", status_code=303)
                 fmt = negotiate(accept, GRAPH_FORMATS)
-                return Response(sd.render(url, fmt.key), media_type=fmt.media_type)
+                headers = {"Vary": "Accept"} if settings.public_url else {"Vary": "Accept, Host"}
+                return Response(
+                    await sd.render(url, fmt.key), media_type=fmt.media_type, headers=headers
+                )
             run = asyncio.ensure_future(
                 engine.execute(
                     req.query,
@@ -328,14 +351,9 @@ def _sparql_router(engine: QueryEngine, settings: Settings) -> APIRouter:
     )
 
     async def health(request: Request) -> Response:
-        return JSONResponse(
-            {
-                "status": "ok",
-                "graphs": len(engine.named_graphs),
-                **engine.load(),
-                "stats": engine.stats,
-            }
-        )
+        # 503 when degraded, so that an orchestrator restarts a server that cannot repair itself
+        report = engine.health()
+        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
     router.add_route("/health", health, methods=["GET"], include_in_schema=False)
     return router
@@ -359,6 +377,7 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine.start()
         try:
             yield
         finally:
@@ -384,5 +403,7 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
         expose_headers=["ETag", "X-Request-Id", "X-Diplokg-Truncated", "Retry-After"],
         max_age=600,
     )
+    app.add_middleware(ClientKey, trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(HttpSemantics)
     app.add_middleware(RequestLog)
     return app

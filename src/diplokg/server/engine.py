@@ -1,10 +1,20 @@
-"""The query engine: pyoxigraph in worker processes, behind limits, a deadline and a cache.
+"""The query engine: pyoxigraph in worker processes, behind limits, deadlines, budgets, a cache.
 
-The dataset is loaded into an on-disk pyoxigraph store, once per content (a restart on the
-same data only opens it); each worker process opens it read-only and runs the query text as
-given. Processes, not threads: pyoxigraph cannot be
-interrupted mid-query, so a query past its deadline (or whose client hung up) is stopped by
-killing its worker and starting another. The event loop only routes bytes.
+The dataset is loaded into an on-disk store once per content (`diplokg.server.stores`);
+worker processes (`diplokg.server.pool`, `diplokg.server.worker`) each open it read-only
+and run the query text as given. Processes, not threads: pyoxigraph cannot be interrupted
+mid-query, so a query past its deadline (or whose client hung up) is stopped by killing its
+worker, and the pool starts another.
+
+Who gets a worker: a client may hold all workers but one; a client over its budget of
+worker time (`diplokg.server.budget`) gets a short deadline, one query in flight, and a turn
+after everyone else, and all such clients together hold one worker at most. A query that
+runs past `long_query_s` moves to the long lane: its worker runs on at the lowest CPU
+priority while a new worker takes its place, and at most `max_long_queries` run so at once.
+
+The event loop only routes bytes: lexing a large query, parsing a large answer for a page,
+and loading or checking a store happen in threads; serializing, flagging truncation, XML
+escaping and the ETag happen in the worker.
 """
 
 from __future__ import annotations
@@ -12,42 +22,42 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import json
-import multiprocessing
+import logging
 import os
-import re
-import shutil
-import tempfile
-from collections import OrderedDict, deque
+import time
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from diplokg.config import Settings
-from diplokg.errors import InputError
-from diplokg.formats import NQUADS, NTRIPLES, RESULTS_JSON, TRIG, TURTLE, by_key, rdf_format_of
-from diplokg.protocol import QueryRejected, check_query, formats_for, negotiate
+from diplokg.formats import NTRIPLES, RESULTS_JSON
+from diplokg.protocol import LexedQuery, QueryRejected, check_query, formats_for, negotiate
+from diplokg.server.budget import Budgets, Grant, current_client
+from diplokg.server.pool import Pool, Worker
+from diplokg.server.stores import Stored, open_store
+from diplokg.server.worker import TRUNCATED_IRI, Job
 
 if TYPE_CHECKING:
-    from multiprocessing.process import BaseProcess
-
     import rdflib
 
-__all__ = ["QueryEngine", "QueryRejected", "QueryResult"]
+__all__ = ["TRUNCATED_HEADER", "TRUNCATED_IRI", "QueryEngine", "QueryRejected", "QueryResult"]
+
+log = logging.getLogger("diplokg.engine")
 
 TRUNCATED_HEADER = "X-Diplokg-Truncated"
-TRUNCATED_IRI = "urn:diplokg:truncated"
 CACHE_MAX_BYTES = 64 * 1024 * 1024
 CACHE_MAX_ENTRY = 4 * 1024 * 1024
+CACHE_ENTRY_OVERHEAD = 512  # the entry's objects, beyond its key, headers and body
 CACHE_CONTROL = "public, max-age=300"
-
-# The syntaxes a dataset file may be served from.
-_SERVABLE = (TRIG.rdf, NQUADS.rdf, TURTLE.rdf, NTRIPLES.rdf)
+PRIVATE_CACHE_CONTROL = "private, max-age=300"
+LEX_IN_THREAD_BYTES = 4096  # larger queries are checked off the event loop
+PARSE_IN_THREAD_BYTES = 256 * 1024
+INTERNAL_CLIENT = "internal"
 
 
 @dataclass(frozen=True)
@@ -64,386 +74,159 @@ class QueryResult:
         return self.headers.get("ETag")
 
 
-# --------------------------------------------------------------------------------------------
-# Worker side (runs in the child processes)
-# --------------------------------------------------------------------------------------------
-
-
-class _Full(Exception):
-    """Raised by the bounded writer to stop a serializer once a limit is reached."""
-
-
-class _BoundedLines(io.BytesIO):
-    """A write target that keeps at most `max_lines` lines and `max_bytes` bytes.
-
-    Line-based formats (TSV results, N-Triples) hold one row or triple per line, so counting
-    newlines counts rows without a Python loop over the results.
-    """
-
-    def __init__(self, max_lines: int, max_bytes: int) -> None:
-        super().__init__()
-        self.max_lines = max_lines
-        self.max_bytes = max_bytes
-        self.lines = 0
-        self.full = False
-
-    def write(self, data: Any) -> int:
-        written = super().write(data)
-        self.lines += bytes(data).count(b"\n")
-        if self.lines > self.max_lines or self.tell() > self.max_bytes:
-            self.full = True
-            raise _Full
-        return written
-
-    def kept_lines(self) -> list[bytes]:
-        """Whole lines written, at most max_lines of them and within max_bytes."""
-        lines = self.getvalue().split(b"\n")[:-1]  # the last piece is partial or empty
-        kept: list[bytes] = []
-        size = 0
-        for line in lines[: self.max_lines]:
-            size += len(line) + 1
-            if size > self.max_bytes:
-                break
-            kept.append(line)
-        return kept
-
-
-@dataclass(frozen=True)
-class _Job:
-    query: str
-    form: str
-    fmt: str
-    default_graph: tuple[str, ...] | None
-    named_graphs: tuple[str, ...] | None
-    union: bool
-    base_iri: str | None
-    max_rows: int
-    max_bytes: int
-
-
-def _run_job(store: ox.Store, job: _Job) -> tuple[Any, ...]:
-    """Evaluate one query and serialize it; returns ("ok", body, truncated_rows | None)."""
-    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
-    if job.default_graph is not None:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graph]
-    elif job.union:
-        kwargs["use_default_graph_as_union"] = True
-    if job.named_graphs is not None:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    try:
-        results = store.query(job.query, **kwargs)
-    except SyntaxError as exc:
-        return ("error", 400, "syntax error: " + str(exc).splitlines()[0][:300])
-    try:
-        if isinstance(results, ox.QueryBoolean):
-            return ("ok", results.serialize(format=by_key(job.fmt).results), None)
-        if isinstance(results, ox.QuerySolutions):
-            return _serialize_solutions(results, job)
-        return _serialize_triples(results, job)
-    except (SyntaxError, ValueError) as exc:
-        return ("error", 400, "query error: " + str(exc).splitlines()[0][:300])
-
-
-def _fill(out: _BoundedLines, serialize: Any) -> None:
-    """Run a serializer into `out`; a stop caused by out's limits is expected, nothing else."""
-    try:
-        serialize()
-    except (_Full, OSError):  # pyoxigraph reports the writer's exception as an OSError
-        if not out.full:
-            raise
-
-
-def _serialize_solutions(results: ox.QuerySolutions, job: _Job) -> tuple[Any, ...]:
-    # TSV has a header line then one line per solution, and round-trips every term exactly.
-    out = _BoundedLines(job.max_rows + 1, job.max_bytes)
-    _fill(out, lambda: results.serialize(out, format=ox.QueryResultsFormat.TSV))
-    if not out.full and job.fmt == "tsv":
-        return ("ok", out.getvalue(), None)
-    lines = out.kept_lines()
-    rows = len(lines) - 1
-    fmt = by_key(job.fmt).results
-    while True:
-        tsv = b"\n".join(lines[: rows + 1]) + b"\n"
-        parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-        body = parsed.serialize(format=fmt) or b""
-        if len(body) <= job.max_bytes or rows == 0:
-            break
-        rows = max(0, min(rows - 1, int(rows * job.max_bytes / len(body) * 0.95)))
-        out.full = True
-    return ("ok", body, rows if out.full else None)
-
-
-def _serialize_triples(results: ox.QueryTriples, job: _Job) -> tuple[Any, ...]:
-    out = _BoundedLines(job.max_rows, job.max_bytes)
-    _fill(out, lambda: results.serialize(out, format=ox.RdfFormat.N_TRIPLES))
-    if not out.full and job.fmt == "ntriples":
-        return ("ok", out.getvalue(), None)
-    lines = out.kept_lines()
-    rows = len(lines)
-    fmt = by_key(job.fmt).rdf
-    while True:
-        nt = b"\n".join(lines[:rows]) + b"\n"
-        quads = ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)
-        prefixes = _prefixes() if job.fmt in ("turtle", "trig", "rdfxml") else None
-        body = ox.serialize(quads, format=fmt, prefixes=prefixes) or b""
-        if len(body) <= job.max_bytes or rows == 0:
-            break
-        rows = max(0, min(rows - 1, int(rows * job.max_bytes / len(body) * 0.95)))
-        out.full = True
-    return ("ok", body, rows if out.full else None)
-
-
-def _prefixes() -> dict[str, str]:
-    from diplokg.namespaces import PREFIXES
-
-    return PREFIXES
-
-
-def _worker_main(conn: Connection, store_path: str) -> None:
-    """Serve jobs from `conn` until it closes; one query at a time."""
-    store = ox.Store.read_only(store_path)
-    conn.send(("ready",))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            reply = _run_job(store, job)
-        except Exception as exc:  # reported as a 500; the text stays in the server log
-            reply = ("crash", f"{type(exc).__name__}: {exc}")
-        conn.send(reply)
-
-
-# --------------------------------------------------------------------------------------------
-# Parent side
-# --------------------------------------------------------------------------------------------
-
-
-class _Worker:
-    """One child process and its pipe, read by a reader callback on the event loop."""
-
-    def __init__(self, ctx: Any, store_path: str) -> None:
-        parent, child = ctx.Pipe(duplex=True)
-        self.conn: Connection = parent
-        self.process: BaseProcess = ctx.Process(
-            target=_worker_main, args=(child, store_path), daemon=True, name="diplokg-worker"
-        )
-        self.process.start()
-        child.close()
-        self.ready = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._reply: asyncio.Future[Any] | None = None
-
-    def _on_readable(self) -> None:
-        reply = self._reply
-        try:
-            message = self.conn.recv()
-        except (EOFError, OSError) as exc:
-            self._detach()
-            if reply is not None and not reply.done():
-                reply.set_exception(EOFError(str(exc)))
-            return
-        if reply is not None and not reply.done():
-            reply.set_result(message)
-
-    def _detach(self) -> None:
-        if self._loop is not None:
-            with contextlib.suppress(Exception):
-                self._loop.remove_reader(self.conn.fileno())
-            self._loop = None
-
-    @staticmethod
-    def _expire(reply: asyncio.Future[Any]) -> None:
-        if not reply.done():
-            reply.set_exception(TimeoutError())
-
-    async def call(self, message: Any, timeout: float) -> Any:
-        """Send `message` (None: just wait) and await the reply; TimeoutError past `timeout`.
-
-        The reader stays registered for the worker's life and the deadline is a timer, so
-        a query costs no task and no epoll registration.
-        """
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:
-            self._detach()
-            loop.add_reader(self.conn.fileno(), self._on_readable)
-            # uvloop makes the fd non-blocking; Connection.recv needs it blocking to read a
-            # whole message once its first bytes are in.
-            os.set_blocking(self.conn.fileno(), True)
-            self._loop = loop
-        reply: asyncio.Future[Any] = loop.create_future()
-        self._reply = reply
-        timer = loop.call_later(timeout, self._expire, reply)
-        try:
-            if message is not None:
-                self.conn.send(message)
-            return await reply
-        finally:
-            timer.cancel()
-            self._reply = None
-
-    def kill(self) -> None:
-        self._detach()
-        with contextlib.suppress(Exception):
-            self.process.kill()
-        with contextlib.suppress(Exception):
-            self.conn.close()
-        with contextlib.suppress(Exception):
-            self.process.join(timeout=1)
-
-
 class _ResultCache:
-    """A byte-bounded LRU of answers: the dataset is read-only, so an answer stays right."""
+    """An LRU of answers bounded by what it holds: key digest, headers and body bytes.
+
+    The dataset is read-only, so an answer stays right until the store is swapped.
+    """
 
     def __init__(self, max_bytes: int = CACHE_MAX_BYTES) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self.entries: OrderedDict[tuple[Any, ...], QueryResult] = OrderedDict()
+        self.entries: OrderedDict[bytes, tuple[QueryResult, int]] = OrderedDict()
 
-    def get(self, key: tuple[Any, ...]) -> QueryResult | None:
+    @staticmethod
+    def key(*parts: Any) -> bytes:
+        return hashlib.blake2b(
+            repr(parts).encode("utf-8", "surrogatepass"), digest_size=32
+        ).digest()
+
+    @staticmethod
+    def cost(key: bytes, value: QueryResult) -> int:
+        headers = sum(len(k) + len(v) for k, v in value.headers.items())
+        return len(key) + len(value.body) + len(value.media_type) + headers + CACHE_ENTRY_OVERHEAD
+
+    def get(self, key: bytes) -> QueryResult | None:
         hit = self.entries.get(key)
-        if hit is not None:
-            self.entries.move_to_end(key)
-        return hit
+        if hit is None:
+            return None
+        self.entries.move_to_end(key)
+        return hit[0]
 
-    def put(self, key: tuple[Any, ...], value: QueryResult) -> None:
+    def put(self, key: bytes, value: QueryResult) -> None:
         if len(value.body) > CACHE_MAX_ENTRY:
             return
         old = self.entries.pop(key, None)
         if old is not None:
-            self.size -= len(old.body)
-        self.entries[key] = value
-        self.size += len(value.body)
+            self.size -= old[1]
+        cost = self.cost(key, value)
+        self.entries[key] = (value, cost)
+        self.size += cost
         while self.size > self.max_bytes and self.entries:
-            _, evicted = self.entries.popitem(last=False)
-            self.size -= len(evicted.body)
+            _, (_, evicted) = self.entries.popitem(last=False)
+            self.size -= evicted
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0
 
 
-def _load_store(path: Path, directory: Path) -> dict[str, int]:
-    """Bulk-load an RDF file into an on-disk store; returns its named graphs and sizes."""
-    fmt = rdf_format_of(path)
-    if fmt not in _SERVABLE:
-        raise InputError(path, "unknown RDF format; use .trig, .nq, .ttl or .nt")
-    store = ox.Store(str(directory))
-    try:
-        store.bulk_load(path=str(path), format=fmt)
-    except SyntaxError as exc:
-        line = _error_line(str(exc))
-        raise InputError(path, str(exc).splitlines()[0], line) from None
-    store.flush()
-    counts = store.query(
-        "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-    )
-    assert isinstance(counts, ox.QuerySolutions)
-    graphs = {
-        row["g"].value: int(row["n"].value) for row in counts if isinstance(row["g"], ox.NamedNode)
-    }
-    del store
-    return graphs
+class _LongLaneFull(Exception):
+    pass
 
 
-def _stored(path: Path) -> tuple[Path, dict[str, int], str]:
-    """The on-disk store of an RDF file, loaded once per content and pyoxigraph version.
-
-    Stores live in $TMPDIR/diplokg-stores/<hash>/; a restart on unchanged data only opens
-    one. A store is built beside its final place and renamed into it, so a reader never
-    sees half a store, and two servers starting together do not clash.
-    """
-    if not path.is_file():
-        raise InputError(path, "no such file")
-    h = hashlib.blake2b(digest_size=12)
-    h.update(ox.__version__.encode() + path.suffix.lower().encode())
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    digest = h.hexdigest()
-    root = Path(tempfile.gettempdir()) / "diplokg-stores"
-    final = root / digest
-    meta = final / "graphs.json"
-    if not meta.is_file():
-        root.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(prefix=f".{digest}-", dir=root))
-        try:
-            graphs = _load_store(path, building / "store")
-            (building / "graphs.json").write_text(json.dumps(graphs), encoding="utf-8")
-            try:
-                building.rename(final)
-            except OSError:  # another process finished first; use its store
-                shutil.rmtree(building, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(building, ignore_errors=True)
-            raise
-    graphs = json.loads(meta.read_text(encoding="utf-8"))
-    return final / "store", graphs, digest
+@dataclass(eq=False)
+class _Waiter:
+    grant: Grant
+    seq: int
+    turn: asyncio.Future[Worker]
 
 
-def _error_line(message: str) -> int | None:
-    match = re.search(r"(?:at |line )(\d+)", message)
-    return int(match.group(1)) if match else None
+@dataclass(eq=False)
+class _Running:
+    grant: Grant
+    reply: asyncio.Future[Any]
+    started: float
+    timers: list[asyncio.TimerHandle] = field(default_factory=list)
+    counted: bool = True  # against its client's share of the regular workers
 
 
 class QueryEngine:
     """Run SPARQL queries on a read-only dataset, safely, from async code."""
 
-    def __init__(
-        self,
-        store_dir: str,
-        graph_sizes: dict[str, int],
-        settings: Settings,
-        dataset_id: str,
-    ) -> None:
+    def __init__(self, stored: Stored, settings: Settings) -> None:
         self.settings = settings
-        self.graph_sizes = dict(graph_sizes)
-        self.named_graphs: tuple[str, ...] = tuple(graph_sizes)
-        self.dataset_id = dataset_id
-        self._store_dir = store_dir
-        self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["diplokg.server.engine"])
-        self._idle: list[_Worker] = []
-        self._all: set[_Worker] = set()
-        self._waiters: deque[asyncio.Future[_Worker]] = deque()
-        self._cache = _ResultCache()
+        self._stored = stored
+        self.graph_sizes = dict(stored.graphs)
+        self.named_graphs: tuple[str, ...] = tuple(stored.graphs)
         self._closed = False
+        self._seq = 0
+        self._idle: list[Worker] = []
+        self._waiters: list[_Waiter] = []
+        self._running: dict[Worker, _Running] = {}
+        self._by_client: dict[str, int] = defaultdict(int)
+        self._over_running = 0
+        self._long = 0
+        self._cache = _ResultCache()
+        self.budgets = Budgets(
+            settings.client_budget_s, settings.client_budget_rate, settings.over_budget_timeout_s
+        )
+        self.store_problem: str | None = None
+        self._repairing: asyncio.Task[None] | None = None
+        self._watch: asyncio.Task[None] | None = None
+        self._source_state = _file_state(stored.source)
         self.stats = {
             "queries": 0,
             "cache_hits": 0,
             "timed_out": 0,
             "cancelled": 0,
             "rejected_busy": 0,
+            "rejected_budget": 0,
+            "long_stopped": 0,
+            "out_of_memory": 0,
             "crashed": 0,
+            "store_swaps": 0,
+            "store_repairs": 0,
         }
+        self.pool = Pool(
+            store_path=lambda: str(self._stored.path),
+            memory_cap=max(0, settings.max_query_memory_mb) * 1024 * 1024,
+            target=lambda: max(1, settings.workers) + self._long,
+            on_ready=self._release,
+            on_message=self._message,
+            on_eof=self._eof,
+            on_store_failure=self._store_failed,
+        )
         for _ in range(max(1, settings.workers)):
-            self._spawn()
+            try:
+                self.pool.adopt(self.pool.start_blocking())
+            except OSError as exc:  # the supervisor keeps trying once the loop runs
+                self.pool.failures += 1
+                self.pool.last_error = f"cannot start a worker: {exc}"
 
     # ---- construction ------------------------------------------------------------------------
 
     @classmethod
     def from_file(cls, path: Path, settings: Settings) -> QueryEngine:
         """Load TriG, N-Quads, Turtle or N-Triples (once per content) and start the workers."""
-        store_dir, graphs, digest = _stored(Path(path))
-        return cls(str(store_dir), graphs, settings, dataset_id=digest)
+        return cls(open_store(Path(path), settings), settings)
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx, self._store_dir)
-        self._all.add(worker)
-        self._idle.append(worker)
-        return worker
+    @property
+    def dataset_id(self) -> str:
+        return self._stored.digest
 
-    def _replace(self, worker: _Worker) -> None:
-        worker.kill()
-        self._all.discard(worker)
-        if worker in self._idle:
-            self._idle.remove(worker)
-        if not self._closed:
-            self._release(self._spawn_unlisted())
+    @property
+    def source(self) -> Path:
+        return self._stored.source
 
-    def _spawn_unlisted(self) -> _Worker:
-        worker = _Worker(self._ctx, self._store_dir)
-        self._all.add(worker)
-        return worker
+    def start(self) -> None:
+        """Supervise the workers and watch the served file from the running event loop."""
+        self._attach()
+
+    def _attach(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.pool.attach(loop)
+        if self._watch is None or self._watch.get_loop() is not loop:
+            self._watch = loop.create_task(self._watch_source())
 
     # ---- worker pool -------------------------------------------------------------------------
+
+    def _eligible(self, grant: Grant) -> bool:
+        # A client may hold every regular worker but one; long queries are bounded apart.
+        per_client = max(1, self.settings.workers - 1)
+        if grant.key != INTERNAL_CLIENT and self._by_client[grant.key] >= per_client:
+            return False
+        return not (grant.over_budget and self._over_running >= 1)
 
     def _busy(self) -> QueryRejected:
         self.stats["rejected_busy"] += 1
@@ -451,70 +234,231 @@ class QueryEngine:
             503, "the endpoint is busy; retry in a few seconds", {"Retry-After": "2"}
         )
 
-    async def _acquire(self) -> _Worker:
-        """An idle worker, or a place in a bounded queue for one (503 when full or too long)."""
+    async def _acquire(self, grant: Grant) -> Worker:
+        """A worker for `grant`, now or after those waiting before it (503 when full)."""
         if self._closed:
             raise QueryRejected(503, "the endpoint is shutting down")
-        if self._idle:
-            return self._idle.pop()
+        if self._idle and not self._waiters and self._eligible(grant):
+            return self._take(self._idle.pop(), grant)
         if len(self._waiters) >= self.settings.max_pending:
             raise self._busy()
         loop = asyncio.get_running_loop()
-        turn: asyncio.Future[_Worker] = loop.create_future()
-        self._waiters.append(turn)
-        timer = loop.call_later(self.settings.query_timeout_s, _Worker._expire, turn)
+        self._seq += 1
+        waiter = _Waiter(grant, self._seq, loop.create_future())
+        self._waiters.append(waiter)
+        self._dispatch()
+        timer = loop.call_later(self.settings.query_timeout_s, _expire, waiter.turn)
         try:
-            return await turn
+            return await waiter.turn
         except TimeoutError:
             raise self._busy() from None
         except asyncio.CancelledError:
             # Handed a worker in the same instant the client went away: give it back.
+            turn = waiter.turn
             if turn.done() and not turn.cancelled() and turn.exception() is None:
-                self._release(turn.result())
+                self._give_back(turn.result(), grant)
             raise
         finally:
             timer.cancel()
             with contextlib.suppress(ValueError):
-                self._waiters.remove(turn)
+                self._waiters.remove(waiter)
 
-    def _release(self, worker: _Worker) -> None:
-        """Hand the worker to the oldest query still waiting, else make it idle."""
-        if self._closed:
-            worker.kill()
-            return
-        while self._waiters:
-            turn = self._waiters.popleft()
-            if not turn.done():
-                turn.set_result(worker)
+    def _take(self, worker: Worker, grant: Grant) -> Worker:
+        worker.state = "busy"
+        self._by_client[grant.key] += 1
+        if grant.over_budget:
+            self._over_running += 1
+        return worker
+
+    def _untake(self, grant: Grant) -> None:
+        self._by_client[grant.key] -= 1
+        if self._by_client[grant.key] <= 0:
+            del self._by_client[grant.key]
+        if grant.over_budget:
+            self._over_running -= 1
+
+    def _give_back(self, worker: Worker, grant: Grant) -> None:
+        self._untake(grant)
+        self._release(worker)
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiting queries: within budget first, then in arrival order."""
+        while self._idle and self._waiters:
+            ready = [w for w in self._waiters if not w.turn.done() and self._eligible(w.grant)]
+            if not ready:
                 return
-        self._idle.append(worker)
+            waiter = min(ready, key=lambda w: (w.grant.over_budget, w.seq))
+            self._waiters.remove(waiter)
+            waiter.turn.set_result(self._take(self._idle.pop(), waiter.grant))
 
-    async def _run(self, job: _Job) -> tuple[Any, ...]:
-        worker = await self._acquire()
+    def _release(self, worker: Worker) -> None:
+        """A worker is free (or newly ready): to a waiting query, else idle."""
+        if self._closed or worker.long or worker.store_path != str(self._stored.path):
+            self._retire(worker, "retired")
+            return
+        worker.state = "idle"
+        self._idle.append(worker)
+        self._dispatch()
+
+    def _retire(self, worker: Worker, reason: str) -> None:
+        if worker.long:
+            worker.long = False
+            self._long -= 1
+        with contextlib.suppress(ValueError):
+            self._idle.remove(worker)
+        self.pool.remove(worker, reason)
+
+    # ---- replies and deaths ------------------------------------------------------------------
+
+    def _message(self, worker: Worker, message: Any) -> None:
+        running = self._running.get(worker)
+        if running is not None and not running.reply.done():
+            running.reply.set_result(message)
+
+    def _eof(self, worker: Worker) -> None:
+        running = self._running.get(worker)
+        if running is not None and not running.reply.done():
+            running.reply.set_exception(EOFError(worker.last_words()))
+        elif worker.state == "idle":
+            self._retire(worker, "exited")
+
+    def _expire_job(self, worker: Worker) -> None:
+        running = self._running.get(worker)
+        if running is not None and not running.reply.done():
+            running.reply.set_exception(TimeoutError())
+
+    def _went_long(self, worker: Worker) -> None:
+        running = self._running.get(worker)
+        if running is None or running.reply.done():
+            return
+        if self._long >= self.settings.max_long_queries:
+            running.reply.set_exception(_LongLaneFull())
+            return
+        worker.long = True
+        self._long += 1
+        # In the long lane it no longer holds one of the regular workers of its client.
+        running.counted = False
+        self._untake(running.grant)
+        worker.lower_priority()
+        self.pool.wake()  # the target grew by one: a new worker takes this one's place
+
+    async def _run(self, job: Job, grant: Grant) -> tuple[Any, ...]:
         try:
-            if not worker.ready:
-                await worker.call(None, self.settings.query_timeout_s)
-                worker.ready = True
-            reply = await worker.call(job, self.settings.query_timeout_s)
+            worker = await self._acquire(grant)
+        except BaseException:
+            self.budgets.settle(grant, 0.0)
+            raise
+        loop = asyncio.get_running_loop()
+        running = _Running(grant, loop.create_future(), time.monotonic())
+        self._running[worker] = running
+        running.timers.append(loop.call_later(grant.deadline, self._expire_job, worker))
+        if grant.deadline > self.settings.long_query_s:
+            running.timers.append(
+                loop.call_later(self.settings.long_query_s, self._went_long, worker)
+            )
+        worker.send(job)
+        try:
+            reply = await running.reply
         except TimeoutError:
             self.stats["timed_out"] += 1
-            self._replace(worker)
+            self._retire(worker, "deadline")
+            hint = " (this client is over its budget of worker time)" if grant.over_budget else ""
             raise QueryRejected(
                 503,
-                f"the query did not finish within {self.settings.query_timeout_s:g} s "
-                "and was stopped",
+                f"the query did not finish within {grant.deadline:g} s and was stopped{hint}",
+                {"Retry-After": str(self.budgets.retry_after(grant.key))}
+                if grant.over_budget
+                else None,
             ) from None
-        except (EOFError, OSError):
-            self.stats["crashed"] += 1
-            self._replace(worker)
-            return ("crash", "worker process died")
+        except _LongLaneFull:
+            self.stats["long_stopped"] += 1
+            self._retire(worker, "long lane full")
+            raise QueryRejected(
+                503,
+                f"the query ran past {self.settings.long_query_s:g} s while "
+                f"{self.settings.max_long_queries} long queries were running, and was stopped; "
+                "retry later",
+                {"Retry-After": "5"},
+            ) from None
+        except EOFError as exc:
+            self._retire(worker, "exited")
+            return await self._death(worker, str(exc))
         except asyncio.CancelledError:
             # The client went away: the only way to stop pyoxigraph is to stop its process.
             self.stats["cancelled"] += 1
-            self._replace(worker)
+            self._retire(worker, "cancelled")
             raise
+        finally:
+            for timer in running.timers:
+                timer.cancel()
+            self._running.pop(worker, None)
+            if running.counted:
+                self._untake(grant)
+            self.budgets.settle(grant, time.monotonic() - running.started)
         self._release(worker)
         return tuple(reply)
+
+    async def _death(self, worker: Worker, last_words: str) -> tuple[Any, ...]:
+        """Why a worker died under a query: its memory cap, else a crash."""
+        for _ in range(50):  # the exit status reaches us just after the pipe closes
+            if worker.process.exitcode is not None:
+                break
+            await asyncio.sleep(0.01)
+        aborted = worker.process.exitcode == -6  # SIGABRT: a failed allocation in Rust
+        if "memory allocation" in last_words or (aborted and self.settings.max_query_memory_mb):
+            return ("memory",)
+        return ("crash", f"worker process died ({worker.process.exitcode}): {last_words}")
+
+    # ---- the store ---------------------------------------------------------------------------
+
+    def _store_failed(self, why: str) -> None:
+        """A worker could not open or read the store: check it, reload it if it fails."""
+        self.store_problem = why
+        if self._repairing is None or self._repairing.done():
+            with contextlib.suppress(RuntimeError):  # no loop yet: the first query repairs
+                self._repairing = asyncio.get_running_loop().create_task(self._reopen())
+
+    async def _reopen(self) -> None:
+        try:
+            stored = await asyncio.to_thread(open_store, self._stored.source, self.settings)
+        except Exception as exc:
+            self.store_problem = f"cannot reload the store: {exc}"
+            log.error("%s", self.store_problem)
+            return
+        self.stats["store_repairs"] += 1
+        self._swap(stored)
+        self.store_problem = None
+        self.pool.failures = 0  # the store is back: start workers again at once
+        self.pool.wake()
+
+    def _swap(self, stored: Stored) -> None:
+        """Serve `stored` from now on; queries running on the old store finish there."""
+        if stored.path == self._stored.path and stored.digest == self._stored.digest:
+            return
+        self._stored = stored
+        self.graph_sizes.clear()
+        self.graph_sizes.update(stored.graphs)
+        self.named_graphs = tuple(stored.graphs)
+        self._cache.clear()
+        self.stats["store_swaps"] += 1
+        for worker in list(self._idle):
+            self._retire(worker, "store swapped")
+        log.info("now serving %s (dataset %s)", stored.source, stored.digest)
+
+    async def _watch_source(self) -> None:
+        """Pick up a rebuild of the served file (dist/ is replaced as a whole)."""
+        while not self._closed:
+            await asyncio.sleep(self.settings.reload_check_s)
+            state = await asyncio.to_thread(_file_state, self._stored.source)
+            if state is None or state == self._source_state:
+                continue
+            self._source_state = state
+            try:
+                stored = await asyncio.to_thread(open_store, self._stored.source, self.settings)
+            except Exception as exc:  # a half-written file: the next change retries
+                log.warning("cannot load the changed %s: %s", self._stored.source, exc)
+                continue
+            self._swap(stored)
 
     # ---- public API --------------------------------------------------------------------------
 
@@ -526,33 +470,59 @@ class QueryEngine:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         base_iri: str | None = None,
+        client: str | None = None,
     ) -> QueryResult:
         """Check, run and serialize one query; QueryRejected for anything refused.
 
+        `client` names who asks, for budgets (default: the request's, see `ClientKey`).
         Internal failures raise RuntimeError (the endpoint answers 500 with a request id).
         """
+        self._attach()
         s = self.settings
-        info = check_query(
+        check = (
             query,
-            max_bytes=s.max_query_bytes,
-            max_depth=s.max_nesting_depth,
-            dataset_graphs=self.named_graphs,
-            default_graph_uris=default_graph_uris,
-            named_graph_uris=named_graph_uris,
-            base_iri=base_iri,
+            s.max_query_bytes,
+            s.max_nesting_depth,
+            self.named_graphs,
+            default_graph_uris,
+            named_graph_uris,
+            base_iri,
         )
+        if len(query) > LEX_IN_THREAD_BYTES:
+            info = await asyncio.to_thread(_check, *check)
+        else:
+            info = _check(*check)
         assert info.form is not None
         fmt = negotiate(accept, formats_for(info.form))
+        base = base_iri if info.uses_base else None
+        if base is not None:
+            try:
+                ox.NamedNode(base)
+            except ValueError:
+                raise QueryRejected(
+                    400,
+                    f"the query has relative IRIs but {base!r} (from the Host header) is not a "
+                    "valid base IRI; write absolute IRIs or add BASE",
+                ) from None
         dgs = tuple(default_graph_uris)
         ngs = tuple(named_graph_uris)
-        key = (query, fmt.key, dgs, ngs, base_iri)
+        key = _ResultCache.key(query, fmt.key, dgs, ngs, base, self.dataset_id)
         self.stats["queries"] += 1
         cached = self._cache.get(key)
         if cached is not None:
             self.stats["cache_hits"] += 1
             return cached
+        who = client or current_client.get() or INTERNAL_CLIENT
+        if self.budgets.over_budget(who) and self.budgets.in_flight(who) >= 1:
+            self.stats["rejected_budget"] += 1
+            raise QueryRejected(
+                429,
+                "this client is over its budget of worker time and has a query running; "
+                "retry later",
+                {"Retry-After": str(self.budgets.retry_after(who))},
+            )
         protocol_dataset = bool(dgs or ngs)
-        job = _Job(
+        job = Job(
             query=query,
             form=info.form,
             fmt=fmt.key,
@@ -560,37 +530,89 @@ class QueryEngine:
             default_graph=dgs if protocol_dataset else None,
             named_graphs=ngs if protocol_dataset else None,
             union=not protocol_dataset and not info.has_dataset_clause,
-            base_iri=base_iri,
+            base_iri=base,
             max_rows=s.max_result_rows,
             max_bytes=s.max_response_bytes,
+            dataset_id=self.dataset_id,
         )
-        reply = await self._run(job)
+        grant = self.budgets.grant(who, s.query_timeout_s)
+        reply = await self._run(job, grant)
         if reply[0] == "error":
             raise QueryRejected(int(reply[1]), str(reply[2]))
+        if reply[0] == "memory":
+            self.stats["out_of_memory"] += 1
+            raise QueryRejected(
+                503,
+                f"the query needed more than {s.max_query_memory_mb} MB of memory and was stopped",
+            )
+        if reply[0] == "store":
+            self._store_failed(str(reply[1]))
+            raise RuntimeError(f"reading the store failed: {reply[1]}")
         if reply[0] != "ok":
+            self.stats["crashed"] += 1
             raise RuntimeError(f"query failed in worker: {reply[1]}")
-        body: bytes = reply[1]
-        truncated: int | None = reply[2]
+        _, body, truncated, etag = reply
         headers = {"Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
+        if base is not None:  # the answer depends on the Host the client used
+            headers = {"Cache-Control": PRIVATE_CACHE_CONTROL, "Vary": "Accept, Host"}
         if truncated is not None:
-            body = _flag_truncation(body, fmt.key, truncated)
             headers[TRUNCATED_HEADER] = f"rows={truncated}"
-        tag = hashlib.blake2b(body, digest_size=12, key=self.dataset_id.encode()).hexdigest()
-        headers["ETag"] = f'"{tag}"'
+        headers["ETag"] = etag
         result = QueryResult(200, fmt.media_type, body, headers)
         self._cache.put(key, result)
         return result
 
     def load(self) -> dict[str, int]:
         """Workers, idle workers and queued queries, for /health."""
-        return {"workers": len(self._all), "idle": len(self._idle), "pending": len(self._waiters)}
+        return {
+            "workers": self.pool.alive,
+            "idle": len(self._idle),
+            "pending": len(self._waiters),
+        }
+
+    def health(self) -> dict[str, Any]:
+        """What /health reports; "degraded" when short of workers or the store is failing."""
+        pool = self.pool
+        target = max(1, self.settings.workers) + self._long
+        # Short of workers because starting them fails, or because nothing is repairing.
+        short = pool.alive < target and (pool.failures > 0 or not pool.supervising)
+        degraded = short or self.store_problem is not None
+        return {
+            "status": "degraded" if degraded else "ok",
+            "graphs": len(self.named_graphs),
+            "dataset": self.dataset_id,
+            **self.load(),
+            "pool": {
+                "target": target,
+                "alive": pool.alive,
+                "idle": len(self._idle),
+                "busy": len(self._running),
+                "starting": pool.starting,
+                "failed_starts": pool.failures,
+                "last_error": pool.last_error,
+                "spawn_fallbacks": pool.spawn_fallbacks,
+                "started": pool.started,
+                "long": self._long,
+                "long_max": self.settings.max_long_queries,
+                "pids": sorted(w.pid for w in pool.workers if w.state != "dead"),
+            },
+            "budgets": self.budgets.summary(),
+            "store": {"path": str(self._stored.path), "problem": self.store_problem},
+            "cache": {"entries": len(self._cache.entries), "bytes": self._cache.size},
+            "stats": self.stats,
+        }
+
+    async def _parse_json(self, body: bytes) -> Any:
+        if len(body) > PARSE_IN_THREAD_BYTES:
+            return await asyncio.to_thread(json.loads, body)
+        return json.loads(body)
 
     async def select(self, query: str) -> list[dict[str, rdflib.term.Identifier]]:
         """Rows of a SELECT as rdflib terms (unbound variables absent)."""
         from diplokg.terms import to_rdflib  # rdflib stays out of the worker processes
 
         result = await self.execute(query, accept=RESULTS_JSON.media_type)
-        doc = json.loads(result.body)
+        doc = await self._parse_json(result.body)
         if "results" not in doc:
             raise QueryRejected(400, "not a SELECT query")
         return [
@@ -600,7 +622,7 @@ class QueryEngine:
 
     async def ask(self, query: str) -> bool:
         result = await self.execute(query, accept=RESULTS_JSON.media_type)
-        doc = json.loads(result.body)
+        doc = await self._parse_json(result.body)
         if "boolean" not in doc:
             raise QueryRejected(400, "not an ASK query")
         return bool(doc["boolean"])
@@ -612,38 +634,50 @@ class QueryEngine:
         result = await self.execute(query, accept=NTRIPLES.media_type)
         if result.media_type != NTRIPLES.media_type:
             raise QueryRejected(400, "not a CONSTRUCT or DESCRIBE query")
-        g = rdflib.Graph()
-        g.parse(data=result.body.decode("utf-8"), format="nt")
-        return g
+
+        def parse() -> rdflib.Graph:
+            return rdflib.Graph().parse(data=result.body.decode("utf-8"), format=NTRIPLES.rdflib)
+
+        return await asyncio.to_thread(parse)
 
     def close(self) -> None:
         """Stop the workers (the store stays on disk for the next start on the same data)."""
         self._closed = True
-        for worker in list(self._all):
-            worker.kill()
-        self._all.clear()
+        for task in (self._watch, self._repairing):
+            if task is not None:
+                task.cancel()
+        self.pool.close()
         self._idle.clear()
 
 
-def _flag_truncation(body: bytes, fmt: str, rows: int) -> bytes:
-    """Say in the body itself that the answer was cut, in the syntax of each format."""
-    note = f"truncated: only the first {rows} results are included (limit of this endpoint)"
-    if fmt == "json":
-        head = b'{"head":{'
-        if body.startswith(head):
-            link = json.dumps([TRUNCATED_IRI]).encode()
-            flag = json.dumps(note).encode()
-            return b'{"truncated":' + flag + b',"head":{"link":' + link + b"," + body[len(head) :]
-        return body
-    if fmt == "xml":
-        return body.replace(b"</head>", f'<link href="{TRUNCATED_IRI}"/></head>'.encode(), 1)
-    if fmt in ("csv", "tsv"):
-        return body + f"# {note}\n".encode()
-    if fmt in ("turtle", "ntriples", "trig", "nquads"):
-        return f"# {note}\n".encode() + body
-    if fmt == "rdfxml":
-        decl_end = body.find(b"?>") + 2 if body.startswith(b"<?xml") else 0
-        return body[:decl_end] + f"\n<!-- {note} -->".encode() + body[decl_end:]
-    if fmt == "jsonld":
-        return b'{"truncated":' + json.dumps(note).encode() + b',"@graph":' + body + b"}"
-    return body
+def _check(
+    query: str,
+    max_bytes: int,
+    max_depth: int,
+    graphs: Sequence[str],
+    default_graph_uris: Sequence[str],
+    named_graph_uris: Sequence[str],
+    base_iri: str | None,
+) -> LexedQuery:
+    return check_query(
+        query,
+        max_bytes=max_bytes,
+        max_depth=max_depth,
+        dataset_graphs=graphs,
+        default_graph_uris=default_graph_uris,
+        named_graph_uris=named_graph_uris,
+        base_iri=base_iri,
+    )
+
+
+def _expire(future: asyncio.Future[Any]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
+def _file_state(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)

@@ -23,6 +23,7 @@ from diplokg.formats import Format
 from diplokg.namespaces import DKG, ONTOLOGY_IRI
 from diplokg.protocol import QueryRejected
 from diplokg.server import linked_data
+from diplokg.server.middleware import KEPT_BY_304, not_modified
 from diplokg.terms import pick_label
 
 if TYPE_CHECKING:
@@ -35,10 +36,12 @@ JSON = Format("json", "application/json")
 
 
 def answer(result: QueryResult, request: Request) -> Response:
-    """The engine's answer, or 304 Not Modified when the client already holds it (ETag)."""
-    etag = result.etag
-    if etag and etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=result.headers)
+    """The engine's answer, or 304 Not Modified when the client already holds it: its
+    `If-None-Match` matches the answer's ETag as RFC 9110 section 13.1.2 says (`*`, a list,
+    weak comparison; see `diplokg.server.middleware.etag_matches`)."""
+    if not_modified(request.method, request.headers.get("if-none-match"), result.etag):
+        kept = {k: v for k, v in result.headers.items() if k.lower() in KEPT_BY_304}
+        return Response(status_code=304, headers=kept)
     return Response(
         result.body, status_code=result.status, media_type=result.media_type, headers=result.headers
     )
