@@ -1,5 +1,5 @@
 """Every `diplokg` command, run as a user would, with its errors and exit codes:
-0 success, 1 validation failed, 2 any other error.
+0 success, 1 validation failed, 2 any other error (3, a full disk: tests/test_abuse.py).
 
 Commands run in-process through `diplokg.cli.main` against a small project (DIPLOKG_ROOT);
 `serve` runs as a real subprocess on a free 127.0.0.1 port and is stopped.
@@ -322,6 +322,20 @@ def test_serve_errors(
     with pytest.raises(SystemExit) as caught:
         main(["serve", "--port", "eighty"])
     assert caught.value.code == 2
+
+
+def test_a_reader_that_leaves_stops_a_command_quietly() -> None:
+    """`diplokg stats | head`: the BrokenPipeError (an OSError) is not taken for a full disk."""
+    code = (
+        "import sys\n"
+        "from diplokg import cli\n"
+        "def gone(args):\n"
+        "    raise BrokenPipeError(32, 'Broken pipe')\n"
+        "cli._COMMANDS['stats'] = gone\n"
+        "sys.exit(cli.main(['stats']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")
 
 
 # -- publish (its own tests cover publishing; here: arguments and --dry-run) ---------------------

@@ -289,18 +289,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DiplokgError as exc:
         print(f"diplokg: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # an OSError: caught before the branch for a full disk
+        # `diplokg stats | head`: the reader left; point stdout at /dev/null so the
+        # interpreter's final flush does not fail again, and stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         if not disk_full(exc):
             raise
         print(f"diplokg: no space left on device: {exc.filename or exc}", file=sys.stderr)
         return DiskFull.exit_code
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # `diplokg stats | head`: the reader left; point stdout at /dev/null so the
-        # interpreter's final flush does not fail again, and stop quietly.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 if __name__ == "__main__":
