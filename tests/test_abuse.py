@@ -516,3 +516,18 @@ def test_full_disk_gives_one_line_and_exit_3(tmp_path, chain, monkeypatch, capsy
     monkeypatch.setitem(cli._COMMANDS, "export", full)
     assert cli.main(["export", "--format", "turtle", "-o", str(tmp_path / "x.ttl")]) == 3
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_export_to_a_full_disk_gives_one_line_and_exit_3(tmp_path, chain, monkeypatch, capsys):
+    import diplokg.build
+    import diplokg.rdfio
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(diplokg.build, "ensure_built", lambda settings: chain)
+    monkeypatch.setattr(diplokg.rdfio, "write_text", full)
+    output = tmp_path / "x.ttl"
+    assert cli.main(["export", "--format", "turtle", "-o", str(output)]) == DiskFull.exit_code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"diplokg: {output}: no space left on device"]

@@ -324,6 +324,22 @@ def test_serve_errors(
     assert caught.value.code == 2
 
 
+def test_serve_options_are_the_settings_of_the_endpoint() -> None:
+    from diplokg.cli import _parser
+    from diplokg.server.serve import OPTIONS, settings_with
+
+    argv = ["serve", "--timeout", "5", "--max-client-connections", "3", "--store-dir", "/s"]
+    argv += ["--trusted-proxy", "10.0.0.1", "--trusted-proxy", "10.0.0.2"]
+    settings = settings_with(vars(_parser().parse_args(argv)))
+    assert settings.query_timeout_s == 5.0
+    assert settings.max_connections_per_client == 3
+    assert settings.store_dir == Path("/s")
+    assert settings.trusted_proxies == ("10.0.0.1", "10.0.0.2")
+    assert settings.workers == Settings().workers  # not given: the default
+    assert all(hasattr(settings, option.field) for option in OPTIONS)
+    assert settings_with(vars(_parser().parse_args(["serve"]))) == Settings()
+
+
 def test_a_reader_that_leaves_stops_a_command_quietly() -> None:
     """`diplokg stats | head`: the BrokenPipeError (an OSError) is not taken for a full disk."""
     code = (

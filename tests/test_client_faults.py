@@ -196,6 +196,25 @@ def test_if_none_match_over_http(client):
             assert r.headers["ETag"] == etag
 
 
+@pytest.mark.parametrize("route", ["rest", "ontology"])
+def test_if_none_match_is_read_the_same_on_every_route(client, route):
+    url = client.get("/api/queries").json()[0]["url"] if route == "rest" else "/ontology.ttl"
+    first = client.get(url)
+    etag = first.headers.get("ETag")
+    assert first.status_code == 200 and etag
+    for header, status in [
+        ("*", 304),
+        (f'"nope", W/{etag}', 304),
+        (etag + "x", 200),  # not a list of entity tags, though it holds this one
+        (etag[:-2] + '"', 200),
+    ]:
+        for method in (client.get, client.head):
+            r = method(url, headers={"If-None-Match": header})
+            assert r.status_code == status, (method, header)
+            if status == 304:
+                assert r.content == b"" and r.headers["ETag"] == etag
+
+
 # ---------------------------------------------------------------------------------------------
 # Host header
 # ---------------------------------------------------------------------------------------------
