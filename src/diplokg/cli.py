@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--update", default=None, help="SPARQL Update endpoint")
     p.add_argument("--user", default=None)
     p.add_argument("--password-env", default=None, metavar="VAR")
-    p.add_argument("--graphs", default="asserted,inferred,enrichment,evidence,ontology")
+    p.add_argument("--graphs", default="asserted,inferred,enrichment,evidence,ontology,version")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--replace", action="store_true", default=True)
     mode.add_argument("--merge", action="store_true")

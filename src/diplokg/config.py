@@ -32,6 +32,9 @@ class Settings:
     max_response_bytes: int = 16 * 1024 * 1024
     workers: int = 4
     max_pending: int = 64
+    # kept versions served at /v/{version}/sparql: engines open at once, workers each
+    max_open_versions: int = 2
+    version_workers: int = 1
 
     @property
     def ontology_dir(self) -> Path:
@@ -48,6 +51,16 @@ class Settings:
     @property
     def dist_dir(self) -> Path:
         return self.root / "dist"
+
+    @property
+    def versions_dir(self) -> Path:
+        """Kept copies of built versions, served at /v/{version}/ (never committed)."""
+        return self.root / "versions"
+
+    @property
+    def permalinks_dir(self) -> Path:
+        """The recorded permalinks, one JSON file each (never committed)."""
+        return self.root / "permalinks"
 
     @property
     def ontology_file(self) -> Path:

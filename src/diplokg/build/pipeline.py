@@ -39,6 +39,7 @@ from diplokg.namespaces import (
     GRAPH_ONTOLOGY,
 )
 from diplokg.rdfio import Triple, parse_turtle
+from diplokg.versions import keep
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -110,9 +111,10 @@ def input_hashes(settings: Settings) -> dict[str, str]:
 
 # Beside the build wing itself (this folder), the shared modules whose code decides what a
 # build writes: how RDF is parsed and serialised (rdfio), the prefixes and graph names
-# (namespaces), the file names and media types of dist/ (dataset). tests/test_layout.py
-# checks that the build imports no other shared module but config and errors.
-SHARED_CODE = ("dataset.py", "namespaces.py", "rdfio.py")
+# (namespaces), the file names and media types of dist/ (dataset), the search index's schema
+# (search). tests/test_layout.py checks that the build imports no other shared module but
+# config and errors.
+SHARED_CODE = ("dataset.py", "namespaces.py", "rdfio.py", "search.py")
 
 
 def code_hashes() -> dict[str, str]:
@@ -228,8 +230,12 @@ def build(
     hashes = input_hashes(settings)
     key = build_key(hashes, reasoner)
     manifest = read_manifest(dist)
+    # The project's own dist/ (the one served) is kept by version, for permalinks.
+    versions = settings.versions_dir if dist == settings.dist_dir.resolve() else None
     if not force and manifest is not None and manifest.get("key") == key:
         progress(f"up to date  {dist}")
+        if versions is not None:
+            keep(dist, versions)
         return dist
     started = time.perf_counter()
     built = assemble(settings, reasoner, progress)
@@ -237,6 +243,9 @@ def build(
         raise ValidationFailed("validation failed:\n" + report(built.problems))
     with _step(progress, "write", lambda: str(dist)):
         write_dist(built, dist, hashes=hashes, key=key, reasoner=reasoner)
+    if versions is not None:
+        with _step(progress, "keep", lambda: f"version {kept.id if kept else '-'} in {versions}"):
+            kept = keep(dist, versions)
     progress(f"built     in {time.perf_counter() - started:.2f} s")
     return dist
 
