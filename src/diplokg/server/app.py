@@ -379,6 +379,11 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
     # The canned queries are parsed here: a malformed one stops the server at start-up.
     app.include_router(CannedQueryRouter(engine, settings))
     app.include_router(PagesRouter(engine, settings))
+    # Issue 15: the annotated text, search, kept versions and permalinks.
+    from diplokg.server.citable import citable_routers
+
+    for router in citable_routers(engine, settings, path):
+        app.include_router(router)
     app.add_exception_handler(404, not_found_handler)
 
     app.add_middleware(

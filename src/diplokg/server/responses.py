@@ -63,6 +63,8 @@ def _escape(value: object) -> Markup:
 @functools.cache
 def templates() -> Environment:
     """The Jinja2 environment of server/templates/, escaping every value it writes."""
+    from diplokg.server.documents import passage_url  # documents.py renders with this module
+
     env = Environment(
         loader=PackageLoader("diplokg.server", "templates"),
         autoescape=True,
@@ -81,6 +83,7 @@ def templates() -> Environment:
         link=linked_data.link,
         pick_label=linked_data.pick_label,
         highlight=linked_data.highlight,
+        passage_url=passage_url,
         has_evidence=DKG.hasEvidence,
         ontology_iri=ONTOLOGY_IRI,
     )

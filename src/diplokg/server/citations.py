@@ -1,0 +1,233 @@
+"""Permalinks and "cite this": `POST /api/permalinks`, `GET /api/permalinks/{id}`, `/p/{id}`.
+
+A permalink records a query and the data version it was asked of (`diplokg.permalinks`);
+creating one keeps that version (`diplokg.versions.keep`), so `/p/{id}` answers it on the
+same data for as long as the copy is kept: browsers get the editor with the query loaded
+against `/v/{version}/sparql` and a "cite this" box, SPARQL clients the answer itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from diplokg.permalinks import Permalink, citation, load, normalise, record
+from diplokg.protocol import QueryRejected
+from diplokg.server.responses import answer, html_page, json_error, not_found, script_json
+from diplokg.server.versions import UnknownVersion, VersionEngines
+from diplokg.versions import keep
+
+__all__ = ["CitationsRouter"]
+
+
+class PermalinkRequest(BaseModel):
+    query: str = Field(description="the SPARQL query text")
+    version: str | None = Field(
+        default=None, description="a data version id (default: the version served now)"
+    )
+
+
+class CitationInfo(BaseModel):
+    bibtex: str
+    text: str
+
+
+class PermalinkInfo(BaseModel):
+    id: str
+    url: str
+    query: str
+    version: str
+    version_iri: str
+    created: str
+    sparql: str = Field(description="the endpoint of that version")
+    citation: CitationInfo
+
+
+def _base(request: Request, engines: VersionEngines) -> str:
+    public = engines.settings.public_url
+    return public.rstrip("/") if public else str(request.base_url).rstrip("/")
+
+
+def permalink_info(permalink: Permalink, base: str, accessed: dt.date) -> PermalinkInfo:
+    url = f"{base}/p/{permalink.id}"
+    cited = citation(permalink, url, accessed)
+    return PermalinkInfo(
+        id=permalink.id,
+        url=url,
+        query=permalink.query,
+        version=permalink.version,
+        version_iri=permalink.version_iri,
+        created=permalink.created,
+        sparql=f"{base}/v/{permalink.version}/sparql",
+        citation=CitationInfo(bibtex=cited.bibtex, text=cited.text),
+    )
+
+
+def _prefers_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    first = accept.split(",")[0].split(";")[0].strip().lower()
+    return first in ("text/html", "application/xhtml+xml")
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+class CitationsRouter(APIRouter):
+    """Record permalinks, describe them with their citation, answer them."""
+
+    def __init__(self, engines: VersionEngines) -> None:
+        super().__init__(tags=["permalinks"])
+        settings = engines.settings
+        directory = settings.permalinks_dir
+
+        async def create(body: PermalinkRequest, request: Request) -> Response:
+            """Record a query on a data version (the current one by default): a short link
+            that gives the same answer for as long as that version is kept. The same query on
+            the same version always gets the same link (201 the first time, then 200)."""
+            version = body.version or engines.current
+            if version is None:
+                return json_error(
+                    409, "this server serves a file, not a built dataset: no version to cite"
+                )
+            query = normalise(body.query)
+            try:
+                # Only a query that runs on that version is recorded (its answer is cached).
+                async with engines.use(version) as opened:
+                    await opened.engine.execute(query)
+            except UnknownVersion:
+                return json_error(404, f"no version {version} is kept here")
+            except QueryRejected as exc:
+                return json_error(exc.status, exc.message, exc.headers)
+            if version == engines.current and engines.dist is not None:
+                keep(engines.dist, settings.versions_dir)
+            permalink, new = record(directory, query, version)
+            info = permalink_info(permalink, _base(request, engines), _today())
+            return JSONResponse(
+                info.model_dump(),
+                status_code=201 if new else 200,
+                headers={"Location": f"/p/{permalink.id}"},
+            )
+
+        self.add_api_route(
+            "/api/permalinks",
+            create,
+            methods=["POST"],
+            summary="Record a permalink",
+            response_model=PermalinkInfo,
+            status_code=201,
+            responses={
+                200: {"description": "recorded before: the same link"},
+                400: {"description": "not a query this endpoint would run (the message says why)"},
+                403: {"description": "an update: this endpoint is read-only"},
+                404: {"description": "no such version kept"},
+                409: {"description": "the server serves no built, versioned dataset"},
+            },
+        )
+
+        async def describe(permalink_id: str, request: Request) -> Response:
+            """A permalink: its query, version, creation date and suggested citations."""
+            permalink = load(directory, permalink_id)
+            if permalink is None:
+                return json_error(404, f"no permalink {permalink_id}")
+            info = permalink_info(permalink, _base(request, engines), _today())
+            return JSONResponse(info.model_dump())
+
+        self.add_api_route(
+            "/api/permalinks/{permalink_id}",
+            describe,
+            methods=["GET"],
+            summary="Describe a permalink",
+            response_model=PermalinkInfo,
+        )
+
+        async def resolve(permalink_id: str, request: Request) -> Response:
+            """The query on its version: the editor for browsers, the answer for others
+            (negotiated like /sparql: SPARQL results, or RDF for CONSTRUCT and DESCRIBE)."""
+            permalink = load(directory, permalink_id)
+            if permalink is None:
+                return not_found(request, f"no permalink {permalink_id}")
+            if not engines.known(permalink.version):
+                return _gone(request, permalink)
+            if _prefers_html(request):
+                return self._page(permalink, request, engines)
+            try:
+                async with engines.use(permalink.version) as opened:
+                    result = await opened.engine.execute(
+                        permalink.query, accept=request.headers.get("accept")
+                    )
+            except UnknownVersion:
+                return _gone(request, permalink)
+            except QueryRejected as exc:
+                return json_error(exc.status, exc.message, exc.headers)
+            response = answer(result, request)
+            response.headers["Link"] = f'</api/permalinks/{permalink.id}>; rel="describedby"'
+            response.headers["Vary"] = "Accept"
+            return response
+
+        self.add_api_route(
+            "/p/{permalink_id}",
+            resolve,
+            methods=["GET"],
+            summary="Answer a permalink",
+            response_class=Response,
+        )
+
+        async def cite_box(permalink_id: str, request: Request) -> Response:
+            """The "cite this" box of a permalink, as an HTML fragment (for the editor)."""
+            permalink = load(directory, permalink_id)
+            if permalink is None:
+                return not_found(request, f"no permalink {permalink_id}")
+            info = permalink_info(permalink, _base(request, engines), _today())
+            return HTMLResponse(_cite_box(info, engines))
+
+        self.add_api_route(
+            "/p/{permalink_id}/cite", cite_box, methods=["GET"], include_in_schema=False
+        )
+
+    @staticmethod
+    def _page(permalink: Permalink, request: Request, engines: VersionEngines) -> Response:
+        info = permalink_info(permalink, _base(request, engines), _today())
+        config = {
+            "id": permalink.id,
+            "endpoint": f"/v/{permalink.version}/sparql",
+            "version": permalink.version,
+            "query": permalink.query,
+        }
+        return html_page(
+            "permalink.html",
+            title=f"Permalink {permalink.id}",
+            page_class="editor permalink",
+            info=info,
+            current=permalink.version == engines.current,
+            cite=_cite_box(info, engines),
+            config=script_json(config),
+        )
+
+
+def _cite_box(info: PermalinkInfo, engines: VersionEngines) -> Any:
+    from markupsafe import Markup
+
+    from diplokg.server.responses import templates
+
+    html = (
+        templates()
+        .get_template("cite_box.html")
+        .render(info=info, current=info.version == engines.current, accessed=_today().isoformat())
+    )
+    return Markup(html)
+
+
+def _gone(request: Request, permalink: Permalink) -> Response:
+    message = (
+        f"permalink {permalink.id} was recorded on version {permalink.version}, "
+        "which is no longer kept on this server"
+    )
+    if "html" in request.headers.get("accept", ""):
+        return html_page("not_found.html", title="Gone", status=410, message=message)
+    return json_error(410, message)
