@@ -24,10 +24,14 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from diplokg.errors import DiplokgError
 from diplokg.namespaces import DKG, RES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "KINDS",
@@ -37,6 +41,7 @@ __all__ = [
     "SearchRow",
     "create_index",
     "fts_query",
+    "results_frame",
     "search",
 ]
 
@@ -301,3 +306,21 @@ def _near(
             kept.append(row[:-1])
     hits = [_hit(r, marks, near=True) for r in kept[offset : offset + limit]]
     return Results(text, len(kept), hits, near=True)
+
+
+PLAIN_MARKS = ("**", "**")
+COLUMNS = ("kind", "label", "iri", "snippet", "score", "type", "document", "start", "end", "url")
+
+
+def results_frame(results: Results) -> pd.DataFrame:
+    """The hits as a DataFrame, one row each, best first: `kind` (resource, concept, term,
+    quote, sentence), `label`, `iri`, `snippet`, `score` (higher is better), `type` (the label
+    of its class), `document`, `start`, `end` (a quote's or sentence's place in the text, in
+    code points), `url` (its page on a diplokg server), `near` (a near spelling)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [{**{c: getattr(h, c) for c in COLUMNS}, "near": h.near} for h in results.hits],
+        columns=[*COLUMNS, "near"],
+    )
+    return frame.astype({"start": "Int64", "end": "Int64"})
