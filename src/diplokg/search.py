@@ -9,8 +9,8 @@ occur, in any order, the last one as a prefix (`nazarb` finds Nazarbaïev); case
 not matter (FTS5's `unicode61` tokenizer with `remove_diacritics 2`: `nazarbaiev` finds
 Nazarbaïev). Nothing the user types is FTS5 syntax: `"`, `*`, `AND`, `NEAR(`, `col:` are
 words or separators, so no input can make a query fail. Ranking is FTS5's bm25 with column
-weights: a word in a label weighs more than one in a quote, which weighs more than one in a
-sentence. When no row has every word, labels that share at least half of the query's
+weights (`WEIGHTS`): a word in a resource's preferred label weighs most, then one in any of
+its names, then one in a quote, then one in a sentence. When no row has every word, labels that share at least half of the query's
 trigrams (a trigram index of the labels, accents removed; queries of three trigrams or more)
 are offered instead, marked `near` ("Nazarbajev" finds Nazarbayev).
 """
@@ -45,13 +45,14 @@ __all__ = [
     "search",
 ]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 # The kinds of entry, in the order rows are written: a resource of the graph, a concept of
 # our vocabularies, a class or property of the ontology, a quote (the exact words of an
 # annotation), a sentence of a source text.
 KINDS = ("resource", "concept", "term", "quote", "sentence")
-# bm25 weights of the three indexed columns (names, quote, sentence).
-WEIGHTS = (10.0, 4.0, 1.0)
+# bm25 weights of the indexed columns: the preferred label (so that "Astana" puts the city
+# before the Astana Ballet), every name, quotes, sentences.
+WEIGHTS = (12.0, 8.0, 4.0, 1.0)
 MAX_QUERY_CHARS = 200
 MAX_TOKENS = 12
 MAX_LIMIT = 100
@@ -62,7 +63,7 @@ NEAR_MIN_TRIGRAMS = 3  # shorter queries (a word of four letters or less) get no
 # replaced by <mark> (after escaping) or by the caller's plain-text marks.
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _TOKEN = re.compile(r"[^\W_]+")
-_INDEXED = ("names", "quote", "sentence")
+_INDEXED = ("label", "names", "quote", "sentence")
 _STORED = ("kind", "iri", "title", "type", "document", "start", "end")
 
 DDL = (
@@ -151,9 +152,11 @@ def create_index(rows: Iterable[SearchRow], meta: dict[str, str]) -> bytes:
             sorted({**meta, "schema": SCHEMA_VERSION, "sqlite": sqlite3.sqlite_version}.items()),
         )
         columns = [*_INDEXED, *_STORED]
-        insert = f"INSERT INTO entries({', '.join(columns)}) VALUES ({', '.join('?' * 10)})"
+        insert = f"INSERT INTO entries({', '.join(columns)}) VALUES ({', '.join('?' * 11)})"
         for row in rows:
-            cursor = conn.execute(insert, [getattr(row, c) for c in columns])
+            label = row.title if row.names else ""  # named things only: not a quote's fact
+            values = [label, *(getattr(row, c) for c in columns[1:])]
+            cursor = conn.execute(insert, values)
             if row.names:
                 conn.execute(
                     "INSERT INTO near(rowid, names) VALUES (?, ?)",
