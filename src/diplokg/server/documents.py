@@ -236,7 +236,13 @@ async def read_annotations(engine: QueryEngine, text: SourceText) -> AnnotatedTe
             {"start": _int(row["start"]), "end": _int(row["end"]), "exact": "", "bodies": set()},
         )
         entry["exact"] = str(row.get("exact") or entry["exact"])
-        entry["bodies"].update(row[k] for k in ("body", "fact") if row.get(k) is not None)
+        if row.get("body") is not None:
+            entry["bodies"].add(row["body"])
+        if row.get("fact") is not None:
+            entry.setdefault("facts", set()).add(row["fact"])
+    for entry in found.values():
+        # The bodies say what a quote supports; `dkg:hasEvidence` only when there are none.
+        entry["bodies"] = entry["bodies"] or entry.get("facts", set())
     bodies = {b for e in found.values() for b in e["bodies"]}
 
     # Bodies that are statements (rdf:subject...), and the facts the others are.
