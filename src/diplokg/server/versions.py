@@ -65,6 +65,10 @@ class VersionEngines:
         self._open: OrderedDict[str, OpenVersion] = OrderedDict()
         self._lock = asyncio.Lock()
 
+    def opened(self) -> list[str]:
+        """The kept versions whose engines are open, least recently used first."""
+        return list(self._open)
+
     def known(self, version: str) -> bool:
         """Whether `version` can be served (the current one, or a kept copy)."""
         return version == self.current or find(self.settings.versions_dir, version) is not None
