@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from mini_project import make_project
+from mini_project import START_QUERY, change_a_fact, make_project
 from rdflib import Dataset, Graph, Literal
 from rdflib.namespace import OWL
 
@@ -22,25 +22,12 @@ from diplokg.build.versioning import version_triples
 from diplokg.cli import main
 from diplokg.config import Settings
 from diplokg.dataset import read_manifest
-from diplokg.namespaces import DATASET_IRI, DCAT3, GRAPH_VERSION, RES, VERSIONS
+from diplokg.namespaces import DATASET_IRI, DCAT3, GRAPH_VERSION, VERSIONS
 from diplokg.permalinks import record
 from diplokg.server.app import create_app
 from diplokg.server.engine import QueryEngine
 from diplokg.server.versions import VersionEngines
 from diplokg.versions import current_version, find, kept
-
-VISIT = RES["visit-2014-12-hollande-kazakhstan"]
-START_QUERY = (
-    f"SELECT ?start WHERE {{ <{VISIT}> <https://w3id.org/diplokg/ontology#startDate> ?start }}"
-)
-
-
-def change_a_fact(settings: Settings, day: str) -> None:
-    """Correct the start date of the December 2014 visit in the curated file."""
-    facts = settings.graph_dir / "tour.ttl"
-    text = facts.read_text(encoding="utf-8")
-    old = next(d for d in ("2014-12-05", "2014-12-04", "2014-12-03") if f'startDate "{d}"' in text)
-    facts.write_text(text.replace(f'startDate "{old}"', f'startDate "{day}"'), encoding="utf-8")
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
