@@ -160,7 +160,7 @@ def test_paragraphs_are_split_on_blank_lines() -> None:
 
 
 def _passage(number: int, start: int, end: int) -> Passage:
-    return Passage(number, RES[f"a{number}"], start, end, "", [], [], [], [], True)
+    return Passage(number, RES[f"a{number}"], start, end, "", [], [], [], [], [], True)
 
 
 def test_nested_and_overlapping_spans_cut_the_text_into_pieces() -> None:
@@ -299,6 +299,15 @@ def test_machines_get_web_annotations(fixture_client: TestClient, fixture_text: 
          "https://w3id.org/diplokg/ontology#Visit"),
         (str(RES.visit), "https://w3id.org/diplokg/ontology#sourceActor", str(RES.hollande)),
     }  # fmt: skip
+    assert all(b["type"] == "rdf:Statement" for b in visit["body"])
+    assert all(b["dkg:statedBy"] == [{"id": visit["id"]}] for b in visit["body"])
+    meeting = next(i for i in items if i["id"] == str(RES["evidence/meeting/1"]))
+    (counterpart,) = [b for b in meeting["body"] if "dkg:interpretedBy" in b]
+    (reading,) = counterpart["dkg:interpretedBy"]
+    assert reading["rdfs:comment"] == '"son homologue": the President of Kazakhstan (the office).'
+    assert reading["dkg:interpretationKind"] == {
+        "id": str(RES["interpretation-counterpart-resolution"])
+    }
     same = fixture_client.get(f"/document/{FIXTURE_SLUG}.jsonld").json()
     assert same == body
 
@@ -367,6 +376,23 @@ def test_per_fact_evidence_lists_the_facts_statements(
     assert "per fact" in text  # the view says what it cannot tell on this data
     # the visit took place in Kazakhstan: inferred, marked derived
     assert "derived statement" in text and "Kazakhstan" in text
+
+
+def test_per_fact_evidence_as_json_ld(seed_client: TestClient) -> None:
+    items = seed_client.get(f"/document/{SEED_SLUG}.jsonld").json()["first"]["items"]
+    visit = next(
+        i for i in items if i["id"] == str(RES["evidence/visit-2014-12-hollande-kazakhstan/1"])
+    )
+    (fact,) = visit["body"]  # the body is the fact, with its asserted triples
+    assert fact["id"] == str(RES["visit-2014-12-hollande-kazakhstan"])
+    assert {"id": str(RES.astana)} in fact["https://w3id.org/diplokg/ontology#tookPlaceIn"]
+    holding = next(
+        i
+        for i in items
+        if i["body"][0]["id"] == str(RES["holding-nazarbayev-president-kazakhstan"])
+    )
+    (note,) = holding["body"][0]["dkg:interpretation"]
+    assert note["@value"].startswith('"le Président Nazarbaïev" is the President of Kazakhstan')
 
 
 def test_per_fact_evidence_marks_interpretation_notes(

@@ -86,6 +86,7 @@ class Note:
     node: Identifier | None = None
     kind: Identifier | None = None  # a concept of res:interpretation-kinds
     concerns: Identifier | None = None  # the property it concerns
+    about: Identifier | None = None  # the fact it is a note of (dkg:interpretation)
 
 
 @dataclass
@@ -97,6 +98,8 @@ class Statement:
     object: Identifier
     kind: str  # stated, interpretation or derived
     notes: list[Note] = field(default_factory=list)
+    reifier: Identifier | None = None  # its rdf:Statement node, in evidence per statement
+    stated_by: set[Identifier] = field(default_factory=set)  # the annotations that state it
 
 
 @dataclass
@@ -108,6 +111,7 @@ class Passage:
     start: int
     end: int
     exact: str
+    bodies: list[Identifier]  # what the annotation's oa:hasBody names
     subjects: list[Identifier]
     statements: list[Statement]
     notes: list[Note]
@@ -279,10 +283,12 @@ async def read_annotations(engine: QueryEngine, text: SourceText) -> AnnotatedTe
             if not isinstance(row["p"], URIRef):
                 continue
             statement = reifiers.setdefault(
-                row["st"], Statement(row["s"], row["p"], row["o"], INTERPRETATION)
+                row["st"],
+                Statement(row["s"], row["p"], row["o"], INTERPRETATION, reifier=row["st"]),
             )
             if row.get("by") is not None:
                 stated_by[row["st"]].add(row["by"])
+                statement.stated_by.add(row["by"])
                 statement.kind = STATED
             note = _note(row, "i", "ikind", "icomment")
             if note is not None and note not in statement.notes:
@@ -305,8 +311,10 @@ async def read_annotations(engine: QueryEngine, text: SourceText) -> AnnotatedTe
 }}"""
         ):
             note = _note(row, "i", "ikind", "icomment")
-            if note is not None and note not in notes[row["s"]]:
-                notes[row["s"]].append(note)
+            if note is not None:
+                note.about = row["s"]
+                if note not in notes[row["s"]]:
+                    notes[row["s"]].append(note)
 
     asserted: dict[Identifier, list[Statement]] = defaultdict(list)
     derived: dict[Identifier, list[Statement]] = defaultdict(list)
@@ -330,7 +338,7 @@ async def read_annotations(engine: QueryEngine, text: SourceText) -> AnnotatedTe
         about: set[Identifier] = set()
         for body in mine:
             if body in reified:
-                statement = reifiers.get(body) or Statement(*reified[body], STATED)
+                statement = reifiers.get(body) or Statement(*reified[body], STATED, reifier=body)
                 statements.append(statement)
                 about.add(statement.subject)
             else:
@@ -357,6 +365,7 @@ async def read_annotations(engine: QueryEngine, text: SourceText) -> AnnotatedTe
                 start=entry["start"],
                 end=entry["end"],
                 exact=entry["exact"],
+                bodies=mine,
                 subjects=sorted(about, key=str),
                 statements=statements,
                 notes=passage_notes,
@@ -400,23 +409,53 @@ def _jsonld_term(term: Identifier) -> Any:
     return {"id": str(term)}
 
 
-def annotation_collection(doc: AnnotatedText, base: str) -> dict[str, Any]:
-    """The passages as a Web Annotation collection of one page; each annotation's body lists
-    the statements it supports (`rdf:subject`, `rdf:predicate`, `rdf:object`)."""
-    items = []
-    for passage in doc.passages:
-        bodies = []
-        for st in passage.statements:
-            body: dict[str, Any] = {
+def _interpretation(note: Note) -> Any:
+    if note.node is None:  # a note written as a literal (evidence per fact)
+        return {"@value": note.comment}
+    node: dict[str, Any] = {"id": str(note.node), "rdfs:comment": note.comment}
+    if note.kind is not None:
+        node["dkg:interpretationKind"] = _jsonld_term(note.kind)
+    if note.concerns is not None:
+        node["dkg:concerns"] = _jsonld_term(note.concerns)
+    return node
+
+
+def _body(body: Identifier, passage: Passage) -> dict[str, Any]:
+    """A body as the data has it: an `rdf:Statement` reifier with its triple and support, or
+    (evidence per fact) the fact node with its asserted triples and interpretation notes."""
+    for st in passage.statements:
+        if st.reifier == body:
+            node: dict[str, Any] = {
+                **_jsonld_term(body),
                 "type": "rdf:Statement",
                 "rdf:subject": _jsonld_term(st.subject),
                 "rdf:predicate": _jsonld_term(st.predicate),
                 "rdf:object": _jsonld_term(st.object),
-                "dkg:support": st.kind,
             }
-            if st.notes:
-                body["dkg:interpretation"] = [n.comment for n in st.notes]
-            bodies.append(body)
+            if st.stated_by:
+                node["dkg:statedBy"] = [_jsonld_term(a) for a in sorted(st.stated_by, key=str)]
+            interpreted = [n for n in st.notes if n.node is not None]
+            if interpreted:
+                node["dkg:interpretedBy"] = [_interpretation(n) for n in interpreted]
+            return node
+    fact: dict[str, Any] = _jsonld_term(body)
+    for st in passage.statements:
+        if st.subject == body and st.reifier is None:
+            fact.setdefault(str(st.predicate), []).append(_jsonld_term(st.object))
+    notes = [_interpretation(n) for n in passage.notes if n.about == body]
+    if notes:
+        fact["dkg:interpretation"] = notes
+    return fact
+
+
+def annotation_collection(doc: AnnotatedText, base: str) -> dict[str, Any]:
+    """The passages as a Web Annotation collection of one page. Each annotation's bodies are
+    what the data says it supports: statement reifiers (`rdf:subject`, `rdf:predicate`,
+    `rdf:object`, `dkg:statedBy`, `dkg:interpretedBy`), or the fact node with its asserted
+    triples. Derived statements have no quote, so no annotation: ask /sparql for them."""
+    items = []
+    for passage in doc.passages:
+        bodies = [_body(b, passage) for b in passage.bodies]
         content = doc.content
         items.append(
             {
