@@ -217,3 +217,12 @@ def test_search_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert records[0]["kind"] == "quote"
     assert main(["search", '"']) == 0
     assert "(no rows)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("module", ["diplokg.search", "diplokg.permalinks"])
+def test_the_examples_in_docstrings_run(module: str) -> None:
+    import doctest
+    import importlib
+
+    failures, tried = doctest.testmod(importlib.import_module(module))
+    assert tried > 0 and failures == 0

@@ -10,9 +10,10 @@ not matter (FTS5's `unicode61` tokenizer with `remove_diacritics 2`: `nazarbaiev
 Nazarbaïev). Nothing the user types is FTS5 syntax: `"`, `*`, `AND`, `NEAR(`, `col:` are
 words or separators, so no input can make a query fail. Ranking is FTS5's bm25 with column
 weights (`WEIGHTS`): a word in a resource's preferred label weighs most, then one in any of
-its names, then one in a quote, then one in a sentence. When no row has every word, labels that share at least half of the query's
-trigrams (a trigram index of the labels, accents removed; queries of three trigrams or more)
-are offered instead, marked `near` ("Nazarbajev" finds Nazarbayev).
+its names, then one in a quote, then one in a sentence. When no row has every word, labels
+that share at least half of the query's trigrams (a trigram index of the labels, accents
+removed; queries of three trigrams or more) are offered instead, marked `near`
+("Nazarbajev" finds Nazarbayev).
 """
 
 from __future__ import annotations
