@@ -146,6 +146,22 @@ def test_what_cannot_be_recorded(client: TestClient, payload: dict[str, str], st
     assert response.status_code == status, response.text
 
 
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        pytest.param(b"not json", 422, id="not-json"),
+        pytest.param(b'{"query": 1}', 422, id="query-not-a-string"),
+        pytest.param(b'{"query": "' + b"x" * 400_000 + b'"}', 413, id="too-large"),
+    ],
+)
+def test_bad_bodies(client: TestClient, body: bytes, status: int) -> None:
+    response = client.post(
+        "/api/permalinks", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == status, response.text
+    assert "detail" in response.json()
+
+
 def test_unknown_and_gone_permalinks(client: TestClient, project: Settings, tmp_path: Path) -> None:
     for path in ("/p/000000000000", "/api/permalinks/000000000000", "/p/..%2Fbuild", "/p/x/cite"):
         assert client.get(path).status_code == 404, path

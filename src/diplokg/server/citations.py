@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -86,10 +86,24 @@ class CitationsRouter(APIRouter):
         settings = engines.settings
         directory = settings.permalinks_dir
 
-        async def create(body: PermalinkRequest, request: Request) -> Response:
+        # A JSON body holds the query escaped: up to six bytes per byte of query text.
+        body_limit = 6 * settings.max_query_bytes + 4096
+
+        async def create(request: Request) -> Response:
             """Record a query on a data version (the current one by default): a short link
             that gives the same answer for as long as that version is kept. The same query on
             the same version always gets the same link (201 the first time, then 200)."""
+            from diplokg.server.app import _read_body  # the body limit of /sparql
+
+            try:
+                body = PermalinkRequest.model_validate_json(await _read_body(request, body_limit))
+            except QueryRejected as exc:
+                return json_error(exc.status, exc.message)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()
+                )
+                return json_error(422, f"expected {{query, version?}} as JSON: {problems}")
             version = body.version or engines.current
             if version is None:
                 return json_error(
@@ -121,12 +135,22 @@ class CitationsRouter(APIRouter):
             summary="Record a permalink",
             response_model=PermalinkInfo,
             status_code=201,
+            openapi_extra={
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": PermalinkRequest.model_json_schema()}
+                    },
+                }
+            },
             responses={
                 200: {"description": "recorded before: the same link"},
                 400: {"description": "not a query this endpoint would run (the message says why)"},
                 403: {"description": "an update: this endpoint is read-only"},
                 404: {"description": "no such version kept"},
                 409: {"description": "the server serves no built, versioned dataset"},
+                413: {"description": "the body is larger than a query may be"},
+                422: {"description": "not a JSON object with a string `query`"},
             },
         )
 
