@@ -18,7 +18,12 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
-from test_browser import WAIT_S, _requested_urls, browser  # noqa: F401 - the shared browser
+from test_browser import (  # noqa: F401 - the shared browser
+    WAIT_S,
+    _requested_urls,
+    browser,
+    csp_violations,
+)
 
 from diplokg.build import ensure_built
 from diplokg.config import Settings
@@ -188,3 +193,25 @@ def test_the_editor_records_a_permalink_and_the_permalink_page_runs_it(
     assert len(rows) == 25  # the editor's default query: LIMIT 25
     assert any(re.search(r"/v/[0-9a-f]{12}/sparql", u) for u in _requested_urls(browser))
     assert browser.find_element(By.CSS_SELECTOR, "section.cite a.permalink").text == link
+
+
+def test_the_pages_break_no_rule_of_the_content_security_policy(
+    browser: WebDriver,  # noqa: F811
+    server: RunningServer,
+) -> None:
+    # The server sends a Content-Security-Policy (script-src 'self'): the pages' scripts are
+    # files, their data JSON blocks, and nothing they do is blocked.
+    csp_violations(browser)  # forget what earlier tests logged
+    wait = open_document(browser, server, "#char=0,12")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#text span.fragment")))
+    browser.get(server.url + "/")
+    wait.until(ec.element_to_be_clickable((By.ID, "cite-button"))).click()
+    link = wait.until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, "#cite-dialog a.permalink"))
+    ).get_attribute("href")
+    assert link is not None
+    browser.get(link)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".yasr table tbody tr") or None)
+    browser.get(server.url + "/search?q=Astana")
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ol.hits li")))
+    assert csp_violations(browser) == []
