@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     import networkx as nx
     import pyoxigraph as ox
 
+    from diplokg.events import EventRecord
+
 __all__ = ["KnowledgeGraph", "UnknownQueryError", "UnknownResourceError", "cli_query"]
 
 LABEL_BATCH = 200  # IRIs per label look-up, so a remote endpoint gets short queries
@@ -376,6 +378,24 @@ class KnowledgeGraph:
             "  OPTIONAL { ?annotation dkg:sentence ?sentence . }\n"
             "}\nORDER BY ?resource ?start ?annotation"
         )
+
+    def event_records(self) -> list[EventRecord]:
+        """The event table's records (see `events`), with what the PLOVER export adds."""
+        from diplokg.events import Row, records
+
+        def select(text: str) -> list[Row]:
+            answer = self.backend.run(text)
+            return [{name: term["value"] for name, term in row.items()} for row in answer.rows]
+
+        return records(select)
+
+    def events(self) -> pd.DataFrame:
+        """The event table: one row per coded direction of an interaction event (CAMEO and
+        PLOVER codes, actors with their codes and countries, date bounds, and the exact words
+        of the page with their offsets), with the columns of `diplokg.events.COLUMNS`."""
+        from diplokg.events import to_frame
+
+        return to_frame(self.event_records())
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """People, offices and organisations, and the events linking them.

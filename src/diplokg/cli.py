@@ -1,4 +1,4 @@
-"""The `diplokg` command line: build, serve, query, export, validate, stats, publish.
+"""The `diplokg` command line: build, serve, query, export, events, validate, stats, publish.
 
 Exit codes: 0 success, 1 validation failed, 2 any other error (bad input, bad query, I/O).
 """
@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", default=None, help="one named graph (asserted, inferred, ...)")
     p.add_argument("-o", "--output", required=True)
 
+    p = sub.add_parser("events", help="write the event table (CAMEO, PLOVER) as CSV or JSONL")
+    p.add_argument("--format", choices=["csv", "plover-jsonl"], default="csv")
+    p.add_argument("-o", "--output", default=None, help="write to FILE (default: stdout)")
+
     sub.add_parser("validate", help="run SHACL and consistency checks; exit 1 on violations")
     sub.add_parser("stats", help="print what the graph holds")
 
@@ -55,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--update", default=None, help="SPARQL Update endpoint")
     p.add_argument("--user", default=None)
     p.add_argument("--password-env", default=None, metavar="VAR")
-    p.add_argument("--graphs", default="asserted,inferred,enrichment,evidence,ontology")
+    p.add_argument("--graphs", default="asserted,inferred,enrichment,evidence,ontology,derived")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--replace", action="store_true", default=True)
     mode.add_argument("--merge", action="store_true")
@@ -88,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from diplokg.export import cli_export
 
             return cli_export(args)
+        if args.command == "events":
+            from diplokg.events import cli_events
+
+            return cli_events(args)
         if args.command == "validate":
             from diplokg.build import cli_validate
 

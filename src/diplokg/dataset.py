@@ -61,6 +61,8 @@ CONTEXT_FILE = "context.jsonld"
 DUMP_FILES = {
     "dataset.trig": "application/trig",
     "dataset.nq": "application/n-quads",
+    # the same quads plus the RDF 1.2 form of the statements' reifiers (rdf:reifies <<( s p o )>>)
+    "dataset-rdf12.nq": "application/n-quads",
     "merged.ttl": "text/turtle",
     "merged.nt": "application/n-triples",
     "merged.jsonld": "application/ld+json",
@@ -155,12 +157,17 @@ def write_dist(
     union = {t for triples in canon.values() for t in triples}
     per_graph = nquads_lines(canon)
     nquads = "".join(heapq.merge(*per_graph.values()))
+    from diplokg.statements import rdf12_lines
+
+    reifies = rdf12_lines(built.graphs[NAMED_GRAPHS["evidence"]])
+    nquads_rdf12 = "".join(heapq.merge(*per_graph.values(), reifies))
     ntriples = "".join(ntriples_lines(union))
     void = void_description(
         canon, built.graphs[NAMED_GRAPHS["ontology"]], built.graphs[NAMED_GRAPHS["asserted"]]
     )
     outputs = {
         "dataset.nq": nquads,
+        "dataset-rdf12.nq": nquads_rdf12,
         "dataset.trig": convert(
             "".join(line for name in sorted(per_graph) for line in per_graph[name]), "nq", "trig"
         ),
@@ -264,6 +271,7 @@ def load_store(settings: Settings | None = None) -> pyoxigraph.Store:
 def dataset_stats(store: pyoxigraph.Store) -> dict[str, Any]:
     """Triples per named graph, instances per class (union), and facts with evidence."""
     from diplokg.evidence import FACT_CLASSES
+    from diplokg.statements import statement_counts
 
     def rows(query: str) -> list[tuple[str, int]]:
         solutions = store.query(query, use_default_graph_as_union=True)
@@ -289,6 +297,7 @@ def dataset_stats(store: pyoxigraph.Store) -> dict[str, Any]:
         "instances_per_class": dict(per_class),
         "facts": sum(evidence.values()),
         "facts_with_evidence": evidence.get("true", 0),
+        "statements": statement_counts(store),
     }
 
 
@@ -304,6 +313,16 @@ def format_stats(stats: Mapping[str, Any]) -> str:
         f"facts: {stats['facts']}, with evidence from the source text: "
         f"{stats['facts_with_evidence']}"
     )
+    if "statements" in stats:
+        traced = stats["statements"]
+        lines.append(
+            f"statements: {traced['statements']}, stated by words of the source text: "
+            f"{traced['with_words']} (of which also interpreted: {traced['with_both']}), by an "
+            f"interpretation only: {traced['with_interpretation_only']}, by nothing: "
+            f"{traced['without_support']}"
+        )
+        kinds = ", ".join(f"{k} {n}" for k, n in traced["interpretations_by_kind"].items())
+        lines.append(f"interpretations by kind: {kinds or 'none'}")
     lines.append("instances per class (union of all graphs):")
     lines += [f"  {_short(cls):<40} {n:>5}" for cls, n in stats["instances_per_class"].items()]
     return "\n".join(lines)

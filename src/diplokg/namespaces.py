@@ -27,12 +27,16 @@ GRAPH_ASSERTED = GRAPH["asserted"]
 GRAPH_ENRICHMENT = GRAPH["enrichment"]
 GRAPH_EVIDENCE = GRAPH["evidence"]
 GRAPH_INFERRED = GRAPH["inferred"]
+# What the build's rules and date arithmetic derive (codings, levels, bounds), kept apart from
+# the OWL 2 RL entailments of graph/inferred.
+GRAPH_DERIVED = GRAPH["derived"]
 NAMED_GRAPHS = {
     "ontology": GRAPH_ONTOLOGY,
     "asserted": GRAPH_ASSERTED,
     "enrichment": GRAPH_ENRICHMENT,
     "evidence": GRAPH_EVIDENCE,
     "inferred": GRAPH_INFERRED,
+    "derived": GRAPH_DERIVED,
 }
 
 _SPACE = re.compile(r"\s")

@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from diplokg import linked_data
+from diplokg import events, linked_data
 from diplokg.config import Settings
 from diplokg.errors import InputError
 from diplokg.namespaces import RES
@@ -534,6 +534,7 @@ def install(app: FastAPI, engine: QueryEngine, settings: Settings) -> None:
     _install_api(app, runner)
     _install_linked_data(app, engine)
     _install_dumps(app, settings)
+    events.install(app, engine)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         detail = exc.detail if isinstance(exc, HTTPException) else "not found"
