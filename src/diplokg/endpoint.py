@@ -333,7 +333,10 @@ def _default_data(settings: Settings) -> Path:
     if importlib.util.find_spec("diplokg.dataset") is None:
         raise DiplokgError("no built dataset yet: pass --data FILE (TriG, N-Quads, Turtle)")
     dataset = importlib.import_module("diplokg.dataset")
-    return Path(dataset.ensure_built(settings))
+    built = Path(dataset.ensure_built(settings))
+    # the same quads plus the statements' RDF 1.2 reifiers (rdf:reifies <<( s p o )>>)
+    rdf12 = built.with_name("dataset-rdf12.nq")
+    return rdf12 if rdf12.is_file() else built
 
 
 def create_app(settings: Settings, data: Path | None = None) -> FastAPI:

@@ -265,8 +265,10 @@ def _collect_subject(
                 f"{source.path}: {_statement_name(statement)}: no quote states it (dkg:states) "
                 "and no interpretation concerns it (dkg:concerns)"
             )
-        support.stated[statement].update((subject, span) for span in spans)
-        support.interpreted[statement].update(reads)
+        if spans:
+            support.stated[statement].update((subject, span) for span in spans)
+        if reads:
+            support.interpreted[statement].update(reads)
 
 
 def _key(term: Node) -> str:
