@@ -306,3 +306,31 @@ def test_rdf11_dumps_hold_no_triple_term_and_the_rdf12_dump_does(seed_dist: Path
 def test_the_served_store_is_the_rdf12_dump(seed_dist: Path) -> None:
     settings = Settings(root=seed_dist.parent)
     assert _default_data(settings) == seed_dist / "dataset-rdf12.nq"
+
+
+# --- resource pages show each statement's support ----------------------------------------------
+
+
+def test_resource_page_shows_the_words_and_interpretations_of_each_statement(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from fastapi.testclient import TestClient
+    from mini_project import make_project as make_tour
+
+    from diplokg.endpoint import create_app
+
+    tour = make_tour(tmp_path_factory.mktemp("why-pages"))
+    app = create_app(tour, tour.dist_dir / "dataset-rdf12.nq")
+    with TestClient(app) as client:
+        page = client.get(
+            "/resource/visit-2008-nazarbayev-paris", headers={"Accept": "text/html"}
+        ).text
+    # tour.ttl: "la visite du Président Nazarbaïev à Paris en 2008" states the guest; that the
+    # host is France is an implied party ("A visit to Paris is a visit to France, the host.")
+    rows = {row.split("</td>", 1)[0]: row for row in page.split('<tr class="')[1:]}
+    guest = next(row for key, row in rows.items() if "guest" in key)
+    assert '<ul class="why"' in guest
+    assert '<q lang="fr">la visite du Président Nazarbaïev à Paris en 2008</q>' in guest
+    host = next(row for key, row in rows.items() if ">host<" in key)
+    assert "implied party" in host
+    assert "A visit to Paris is a visit to France, the host." in host

@@ -30,6 +30,7 @@ from diplokg.namespaces import (
     compact_iri,
     sparql_prefixes,
 )
+from diplokg.support import Support, support_html, support_of
 
 if TYPE_CHECKING:
     from diplokg.engine import QueryEngine
@@ -87,6 +88,8 @@ class Resource:
     incoming: list[Fact]
     labels: dict[Identifier, list[Literal]]
     evidence: dict[Identifier, list[Evidence]]
+    # (predicate, object) of an outgoing statement -> its words or interpretations (support.py)
+    support: dict[tuple[Identifier, Identifier], list[Support]] = field(default_factory=dict)
 
     @property
     def types(self) -> list[Fact]:
@@ -208,10 +211,10 @@ async def describe(engine: QueryEngine, iri: URIRef) -> Resource | None:
         return None
     neighbours = {f.other for f in outgoing} | {f.other for f in incoming}
     terms = neighbours | {f.predicate for f in outgoing + incoming} | {iri}
-    labels, evidence = await asyncio.gather(
-        labels_of(engine, terms), evidence_of(engine, neighbours | {iri})
+    labels, evidence, support = await asyncio.gather(
+        labels_of(engine, terms), evidence_of(engine, neighbours | {iri}), support_of(engine, iri)
     )
-    return Resource(iri, outgoing, incoming, labels, evidence)
+    return Resource(iri, outgoing, incoming, labels, evidence, support)
 
 
 def resource_graph_query(iri: URIRef) -> str:
@@ -400,7 +403,7 @@ def _badge(kind: str) -> str:
     return f'<span class="badge {kind}">{kind}</span>'
 
 
-def _fact_rows(facts: Sequence[Fact], resource: Resource) -> str:
+def _fact_rows(facts: Sequence[Fact], resource: Resource, outgoing: bool = False) -> str:
     """One row a fact, the related resource followed by its own evidence quotes."""
     rows = []
     for fact in facts:
@@ -408,6 +411,8 @@ def _fact_rows(facts: Sequence[Fact], resource: Resource) -> str:
             continue  # shown in the Evidence section
         other = term_html(fact.other, resource.labels)
         quotes = evidence_html(resource.evidence.get(fact.other, []))
+        if outgoing:  # the words or interpretation behind the statement
+            quotes += support_html(resource.support.get((fact.predicate, fact.other), []))
         rows.append(
             f'<tr class="{fact.provenance}"><td>{term_html(fact.predicate, resource.labels)}</td>'
             f"<td>{other}{quotes}</td><td>{_badge(fact.provenance)}</td></tr>"
@@ -443,7 +448,7 @@ def resource_html(resource: Resource, formats: Sequence[tuple[str, str]]) -> str
         out.append(f'<section id="evidence"><h2>Evidence</h2>{evidence_html(own)}</section>')
     out.append(
         '<section id="facts"><h2>Facts</h2><table><thead><tr><th>Property</th><th>Value</th>'
-        f"<th>Source</th></tr></thead><tbody>{_fact_rows(resource.outgoing, resource)}"
+        f"<th>Source</th></tr></thead><tbody>{_fact_rows(resource.outgoing, resource, True)}"
         "</tbody></table></section>"
     )
     if resource.incoming:
