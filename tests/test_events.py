@@ -348,7 +348,7 @@ def test_cli_writes_csv_to_a_file(
     monkeypatch.setenv("DIPLOKG_ROOT", str(tour.root))
     out = tmp_path / "events.csv"
     assert main(["events", "--format", "csv", "-o", str(out)]) == 0
-    assert f"wrote {2 * TOUR_EVENTS} events to {out}" in capsys.readouterr().err
+    assert f"wrote {2 * TOUR_EVENTS} coded rows to {out}" in capsys.readouterr().err
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 2 * TOUR_EVENTS
     text = TOUR_TEXT.read_text(encoding="utf-8")

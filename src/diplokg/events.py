@@ -600,7 +600,8 @@ def cli_events(args: argparse.Namespace) -> int:
             write_text(output, text)
         except OSError as exc:
             raise InputError(output, f"cannot be written: {exc.strerror or exc}") from None
-        print(f"wrote {text.count(chr(10)) - (fmt == 'csv')} events to {output}", file=sys.stderr)
+        rows = text.count("\n") - (fmt == "csv")
+        print(f"wrote {rows} coded rows to {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
