@@ -27,7 +27,7 @@ SEED = "france-kazakhstan-2015"
 def make_project(
     root: Path, facts: str | None = None, text: str | None = None, name: str = "mini"
 ) -> Settings:
-    """A project under `root`: the repository's ontology and shapes, one document `name`.
+    """A project under `root`: the repository's ontology, shapes and rules, one document `name`.
 
     `facts` and `text` replace the mini fixture's Turtle and source text; `text=""` leaves the
     source text out altogether.
@@ -36,6 +36,7 @@ def make_project(
     (root / "graph").mkdir(exist_ok=True)
     for source in ("diplokg.ttl", "shapes.ttl"):
         shutil.copy(REPO / "ontology" / source, root / "ontology" / source)
+    shutil.copytree(REPO / "ontology" / "rules", root / "ontology" / "rules", dirs_exist_ok=True)
     if text != "":
         body = text if text is not None else MINI_TEXT.read_text(encoding="utf-8")
         (root / "graph" / f"{name}.txt").write_text(body, encoding="utf-8")

@@ -56,7 +56,7 @@ def test_every_output_is_written(seed_dist: Path) -> None:
     assert sorted(p.name for p in seed_dist.iterdir()) == OUTPUTS
 
 
-def test_dataset_has_the_five_named_graphs(seed_dist: Path, seed_dataset: Dataset) -> None:
+def test_dataset_has_the_six_named_graphs(seed_dist: Path, seed_dataset: Dataset) -> None:
     counts = json.loads((seed_dist / "build.json").read_text())["counts"]
     for name, iri in NAMED_GRAPHS.items():
         assert len(seed_dataset.graph(iri)) == counts["triples_per_graph"][name] > 0, name
@@ -113,7 +113,7 @@ def test_quotes_become_evidence(seed_dataset: Dataset) -> None:
 
 def test_inferred_graph_is_kept_apart(seed_dataset: Dataset) -> None:
     inferred = set(seed_dataset.graph(NAMED_GRAPHS["inferred"]))
-    for name in ("ontology", "asserted", "enrichment", "evidence"):
+    for name in ("ontology", "asserted", "enrichment", "evidence", "derived"):
         assert not inferred & set(seed_dataset.graph(NAMED_GRAPHS[name])), name
     # the 5-6 December 2014 visit took place in Kazakhstan: derived, not stated
     fact = (RES["visit-2014-12-hollande-kazakhstan"], DKG.tookPlaceIn, RES.kazakhstan)
@@ -170,7 +170,7 @@ def test_second_build_in_another_process_is_byte_identical(seed_dist: Path, tmp_
     )
     assert run.returncode == 0, run.stderr
     assert file_hashes(again) == file_hashes(seed_dist)
-    for step in ("parse", "evidence", "reason", "validate", "write"):
+    for step in ("parse", "evidence", "reason", "derive", "validate", "write"):
         assert step in run.stdout
 
 
@@ -239,12 +239,12 @@ def _break_line(text: str, marker: str) -> tuple[str, int]:
     and the number of the inserted line."""
     lines = text.splitlines()
     number = next(i for i, line in enumerate(lines, start=1) if marker in line) + 1
-    lines.insert(number - 1, "    dkg:actor nope:undeclared ;")
+    lines.insert(number - 1, "    dkg:sourceActor nope:undeclared ;")
     return "\n".join(lines) + "\n", number
 
 
 MINI_TEXT_BODY = (REPO / "tests" / "data" / "build" / "mini.txt").read_text(encoding="utf-8")
-BROKEN, BROKEN_LINE = _break_line(mini_facts(), "dkg:actor res:laurent-fabius ;")
+BROKEN, BROKEN_LINE = _break_line(mini_facts(), "dkg:sourceActor res:laurent-fabius ;")
 FAILURES = [
     pytest.param(
         {"graph/mini.ttl": BROKEN}, 2, f"graph/mini.ttl:{BROKEN_LINE}: bad Turtle", id="bad-turtle"
@@ -280,7 +280,7 @@ FAILURES = [
             .replace('dkg:endDate "2014-12-06"^^xsd:date ;', "")
         },
         1,
-        "res:visit-2014-12-hollande-kazakhstan: dkgsh:EventShape: an event needs a dkg:date",
+        "res:visit-2014-12-hollande-kazakhstan: dkgsh:EventShape: an event needs a date or bounds",
         id="visit-without-date",
     ),
 ]
@@ -348,8 +348,13 @@ def test_validate_command(mini: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_stats_command(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["stats"]) == 0
     out = capsys.readouterr().out
-    # the mini document states three facts: a visit, a reception and an agreement
-    assert "facts: 3, with evidence from the source text: 3" in out
+    # the mini document states six facts: a visit, a reception, an agreement and the three
+    # office holdings of Hollande, Fabius and Idrissov
+    assert "facts: 6, with evidence from the source text: 6" in out
+    # every statement has support; mini.ttl writes eight interpretation nodes
+    assert "by nothing: 0" in out
+    kinds = "page-perspective 1, placement-from-context 3, reading-of-the-phrase 4"
+    assert f"interpretations by kind: {kinds}" in out
     for name in NAMED_GRAPHS:
         assert name in out
     assert "dkg:Person" in out

@@ -1,9 +1,10 @@
-"""The annotated source text, `/document/{slug}`: on evidence per statement and on today's data.
+"""The annotated source text, `/document/{slug}`: on evidence per statement, small and real.
 
-Two datasets. tests/data/document/ is small and in the event model's shape (issue 13, section
-4): annotation bodies are rdf:Statement reifiers, stated or interpreted, with nested and
-overlapping spans. The real build (graph/) still records the evidence per fact: the view lists
-the fact's asserted triples and its interpretation notes.
+Two datasets, both in the event model's shape (issue 13, section 4): annotation bodies are
+rdf:Statement reifiers, stated or interpreted. tests/data/document/ is small, with nested and
+overlapping spans. The real build (graph/) also names the fact itself a body of each of its
+annotations, beside the statements the words state: the view lists those statements, not the
+fact's other triples, and the statements only an interpretation supports, with their notes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from diplokg.build import ensure_built
 from diplokg.config import Settings
-from diplokg.dataset import source_texts
+from diplokg.dataset import served_file, source_texts
 from diplokg.namespaces import RES
 from diplokg.server.app import create_app
 from diplokg.server.documents import Passage, paragraph_spans, paragraphs
@@ -29,7 +30,10 @@ from diplokg.server.documents import Passage, paragraph_spans, paragraphs
 FIXTURE = Path(__file__).parent / "data" / "document"
 FIXTURE_SLUG = "document-fixture"
 SEED_SLUG = "document-france-kazakhstan-2015"
-HOLLANDE_QUOTE = "s’est rendu en visite officielle à Astana et Almaty les 5 et 6 décembre 2014"
+# The visit's quote in graph/france-kazakhstan-2015.ttl; the same words also state that the
+# President's office holding is attested at the visit.
+HOLLANDE_QUOTE = "et s’est rendu en visite officielle à Astana et Almaty les 5 et 6 décembre 2014"
+VISIT_LABEL = "President Hollande's official visit to Astana and Almaty"
 
 
 def fixture_dist(root: Path) -> Path:
@@ -68,7 +72,8 @@ def fixture_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestCli
 @pytest.fixture(scope="module")
 def seed_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     root = tmp_path_factory.mktemp("document-seed")
-    app = create_app(Settings(root=root), ensure_built(Settings()))
+    # the file `diplokg serve` serves: the RDF 1.2 dump of the build
+    app = create_app(Settings(root=root), served_file(ensure_built(Settings()).parent))
     with TestClient(app) as client:
         yield client
 
@@ -336,7 +341,7 @@ def test_unknown_documents_and_files_served_without_texts(
 
 
 # --------------------------------------------------------------------------------------------
-# Today's data: evidence per fact (the real build)
+# The real build: evidence per statement
 # --------------------------------------------------------------------------------------------
 
 
@@ -353,7 +358,13 @@ def test_every_quote_of_the_page_is_highlighted(seed_client: TestClient, seed_te
     html = seed_client.get(f"/document/{SEED_SLUG}", headers={"Accept": "text/html"}).text
     page = read_page(html)
     annotations = seed_client.get(f"/document/{SEED_SLUG}.jsonld").json()["first"]["items"]
-    assert len(page.passages) == len(annotations) == 106
+    # One annotation per quote of graph/france-kazakhstan-2015.ttl (143 `dkg:quote` values, no
+    # two of one fact at the same place), and one per mention (section 4: an entity whose
+    # rdf:type no quote states and no interpretation concerns is found by its name in the
+    # text): 56 such entities, but 4 of them (the Astana Opera, the Astana Ballet, the
+    # Government of Kazakhstan, the Kazakh universities) are named exactly where their own
+    # quote stands, which is then their only annotation. 143 + 56 - 4 = 195.
+    assert len(page.passages) == len(annotations) == 195
     for passage in page.passages.values():
         start, end = int(passage["s"]), int(passage["e"])
         assert any(p is not None and s < end and s + len(t) > start for s, t, p in page.pieces), (
@@ -364,45 +375,72 @@ def test_every_quote_of_the_page_is_highlighted(seed_client: TestClient, seed_te
         assert seed_text[start : start + len(piece)] == piece
 
 
-def test_per_fact_evidence_lists_the_facts_statements(
+def test_each_span_of_the_seed_lists_the_statements_it_states(
     seed_client: TestClient, seed_text: str
 ) -> None:
     page = read_page(seed_client.get(f"/document/{SEED_SLUG}").text)
-    visit = passage_with(page, seed_text, HOLLANDE_QUOTE)
-    text = visit["text"]
-    assert "President Hollande's official visit to Astana and Almaty" in text
-    for words in ("actor", "François Hollande", "took place in", "Astana", "Almaty", "stated"):
-        assert words in text, words
-    assert "per fact" in text  # the view says what it cannot tell on this data
+    found = passages_with(page, seed_text, HOLLANDE_QUOTE)
+    texts = [" ".join(p["text"].split()) for p in found]
+    (text,) = [t for t in texts if f"evidence of {VISIT_LABEL}" in t]
+    stated = text.split("derived statement")[0]
+    # what the words state: the kind of visit, its places and days
+    for words in ("official visit", "took place in", "Astana", "Almaty", "2014-12-05", "stated"):
+        assert words in stated, words
+    # who visited is read, not stated, in these words: listed with its interpretation
+    assert "source actor François Hollande interpretation coreference" in stated
+    assert "per fact" not in text  # the view knows each statement's support
     # the visit took place in Kazakhstan: inferred, marked derived
-    assert "derived statement" in text and "Kazakhstan" in text
+    assert "derived statement" in text and "took place in Kazakhstan derived" in text
+    # the same words as evidence of Hollande's office holding state one statement of it only
+    (holding,) = [t for t in texts if t != text]
+    own = holding.split("derived statement")[0]
+    assert f"attested at {VISIT_LABEL} stated" in own
+    assert "holder" not in own
 
 
-def test_per_fact_evidence_as_json_ld(seed_client: TestClient) -> None:
+def test_the_seed_as_json_ld_names_the_statements(seed_client: TestClient) -> None:
     items = seed_client.get(f"/document/{SEED_SLUG}.jsonld").json()["first"]["items"]
     visit = next(
         i for i in items if i["id"] == str(RES["evidence/visit-2014-12-hollande-kazakhstan/1"])
     )
-    (fact,) = visit["body"]  # the body is the fact, with its asserted triples
-    assert fact["id"] == str(RES["visit-2014-12-hollande-kazakhstan"])
-    assert {"id": str(RES.astana)} in fact["https://w3id.org/diplokg/ontology#tookPlaceIn"]
-    holding = next(
+    # the bodies: the statements the words state, and the fact they are about
+    statements = [b for b in visit["body"] if b.get("type") == "rdf:Statement"]
+    assert {b["id"] for b in visit["body"]} - {b["id"] for b in statements} == {
+        str(RES["visit-2014-12-hollande-kazakhstan"])
+    }
+    assert all(
+        b["rdf:subject"] == {"id": str(RES["visit-2014-12-hollande-kazakhstan"])}
+        and b["dkg:statedBy"] == [{"id": visit["id"]}]
+        for b in statements
+    )
+    assert {"id": str(RES.astana)} in [
+        b["rdf:object"] for b in statements if b["rdf:predicate"]["id"].endswith("#tookPlaceIn")
+    ]
+    # "le Premier ministre a reçu son homologue à Paris": stated, and read as the office
+    reception = next(
         i
         for i in items
-        if i["body"][0]["id"] == str(RES["holding-nazarbayev-president-kazakhstan"])
+        if i["id"].startswith(str(RES["evidence/reception-2012-06-11-prime-ministers/"]))
+        and i["target"]["selector"][0]["exact"].endswith("son homologue à Paris")
     )
-    (note,) = holding["body"][0]["dkg:interpretation"]
-    assert note["@value"].startswith('"le Président Nazarbaïev" is the President of Kazakhstan')
+    (counterpart,) = [
+        b
+        for b in reception["body"]
+        if b.get("rdf:predicate") == {"id": "https://w3id.org/diplokg/ontology#targetActor"}
+    ]
+    (note,) = counterpart["dkg:interpretedBy"]
+    assert note["rdfs:comment"].startswith('The text names the offices only: "son homologue"')
+    assert note["dkg:interpretationKind"] == {
+        "id": str(RES["interpretation-counterpart-resolution"])
+    }
 
 
-def test_per_fact_evidence_marks_interpretation_notes(
-    seed_client: TestClient, seed_text: str
-) -> None:
+def test_the_seed_marks_interpretations(seed_client: TestClient, seed_text: str) -> None:
     page = read_page(seed_client.get(f"/document/{SEED_SLUG}").text)
     found = passages_with(page, seed_text, "a été reçu par le Président Nazarbaïev")
     holding = next(p["text"] for p in found if "Nazarbayev as President" in p["text"])
-    assert "interpretation" in holding
-    assert '"le Président Nazarbaïev" is the President of Kazakhstan' in holding
+    assert "interpretation reading of the phrase" in " ".join(holding.split())
+    assert '"le Président Nazarbaïev", who creates a Kazakh scholarship programme' in holding
 
 
 def test_resource_pages_link_each_quote_to_its_place(

@@ -37,7 +37,19 @@ NOT_RL = (
     OWL.imports,
 )
 DATE_TYPES = {XSD.date, XSD.gYearMonth, XSD.gYear}
-DATE_PROPERTIES = (DKG.date, DKG.startDate, DKG.endDate, DKG.signedOn, DKG.period, DKG.attestedOn)
+DATE_PROPERTIES = (
+    DKG.date,
+    DKG.startDate,
+    DKG.endDate,
+    DKG.signedOn,
+    DKG.period,
+    DKG.attestedOn,
+    DKG.inSessionOn,
+    DKG.notBefore,
+    DKG.notAfter,
+    DKG.validFrom,
+    DKG.validUntil,
+)
 
 
 def _parse(*paths: Path) -> Graph:
@@ -183,6 +195,17 @@ def test_a_month_stays_a_month(facts: Graph) -> None:
     )
 
 
+def test_the_summit_borrows_no_date(facts: Graph) -> None:
+    # "une seconde fois le 24 mars 2014 en marge du Sommet sur la Sécurité Nucléaire à La Haye":
+    # the day is the meeting's; the summit was in session that day, its span is not given.
+    summit = RES["nuclear-security-summit-2014"]
+    assert facts.value(summit, DKG.date) is None
+    assert facts.value(summit, DKG.startDate) is None
+    assert facts.value(summit, DKG.inSessionOn) == Literal("2014-03-24", datatype=XSD.date)
+    meeting = RES["meeting-2014-03-24-hollande-nazarbayev"]
+    assert facts.value(meeting, DKG.date) == Literal("2014-03-24", datatype=XSD.date)
+
+
 def test_spelling_variants_are_alternative_labels(facts: Graph) -> None:
     alt = {(str(s).removeprefix(str(RES)), str(o)) for s, o in facts.subject_objects(SKOS.altLabel)}
     assert {
@@ -197,10 +220,11 @@ def test_enrichment_comes_only_from_the_reference_tables() -> None:
     enrichment = _parse(ROOT / "graph" / "france-kazakhstan-2015.enrichment.ttl")
     holdings = set(enrichment.subjects(RDF.type, DKG.OfficeHolding))
     matches = set(enrichment.subjects(RDF.type, DKG.ExternalMatch))
-    # 12 rows in office-holders.tsv, one of them with two terms; 19 rows in wikidata.tsv, two
-    # of which (Netherlands, Government of the French Republic) name nothing the page mentions.
+    # 12 rows in office-holders.tsv, one of them with two terms; 19 rows in wikidata.tsv, one
+    # of which (Government of the French Republic) names nothing the graph holds (the
+    # Netherlands is there since places.tsv puts The Hague in it).
     assert len(holdings) == 13
-    assert len(matches) == 17
+    assert len(matches) == 18
     for node in holdings | matches:
         assert (node, DCTERMS.source, None) in enrichment, node
         assert (node, PROV.wasDerivedFrom, None) in enrichment, node
@@ -213,10 +237,17 @@ def _table(name: str) -> list[dict[str, str]]:
     return [dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]]
 
 
+def _english(graph: Graph, node: object) -> str:
+    if node is None:
+        return ""
+    return next((str(x) for x in graph.objects(node, RDFS.label) if x.language == "en"), "")
+
+
 def enrichment_outside_tables(enrichment: Graph) -> list[str]:
-    """Wikidata links and holders whose row (identifier, match kind, source) is not in the
-    reference tables of graph/reference/; a holder named by the page has its labels there."""
+    """Wikidata links, holders, country codes, places, ranks and sectors whose row is not in the
+    reference tables of graph/reference/ (each entity named by its English label there)."""
     names_of = enrichment + _parse(ROOT / "graph" / "france-kazakhstan-2015.ttl")
+    names_of += _parse(ROOT / "ontology" / "diplokg.ttl")
     wikidata = {
         (WD[row["qid"]], SKOS[f"{row['match']}Match"], URIRef(row["evidence"]))
         for row in _table("wikidata.tsv")
@@ -238,6 +269,24 @@ def enrichment_outside_tables(enrichment: Graph) -> list[str]:
         source = enrichment.value(holding, DCTERMS.source)
         if not any((name, source) in holders for name in names):
             found.append(f"{holding}: {sorted(names)} {source}")
+    countries = {(row["country"], row["alpha3"]) for row in _table("countries.tsv")}
+    for country, code in enrichment.subject_objects(DKG.iso3166Alpha3):
+        if (_english(names_of, country), str(code)) not in countries:
+            found.append(f"{country}: {code}")
+    places = {(r["place"], r["country"], r["geonameid"]) for r in _table("places.tsv")}
+    for place, geonames in enrichment.subject_objects(DKG.geonamesId):
+        for country in enrichment.objects(place, DKG.locatedIn):
+            row = (_english(names_of, place), _english(names_of, country), str(geonames))
+            if row not in places:
+                found.append(f"{place}: {row}")
+    actors = {(r["actor"], r["protocol_rank"], r["cameo_sector"]) for r in _table("actors.tsv")}
+    for actor in set(enrichment.subjects(DKG.cameoSector)) | set(
+        enrichment.subjects(DKG.protocolRank)
+    ):
+        rank = _english(names_of, enrichment.value(actor, DKG.protocolRank))
+        sector = str(enrichment.value(actor, DKG.cameoSector) or "")
+        if (_english(names_of, actor), rank, sector) not in actors:
+            found.append(f"{actor}: {rank} {sector}")
     return sorted(found)
 
 
@@ -248,9 +297,16 @@ def test_a_link_outside_the_tables_is_found() -> None:
     enrichment.set((RES["wikidata-match-paris"], DKG.matchTarget, WD.Q1))
     holding = RES["term-manuel-valls-prime-minister-france"]
     enrichment.set((holding, DCTERMS.source, URIRef("https://example.org/not-a-row")))
+    # The Hague put in France, a wrong ISO code, a defence minister coded GOV only
+    enrichment.set((RES["the-hague"], DKG.locatedIn, RES.france))
+    enrichment.set((RES.kazakhstan, DKG.iso3166Alpha3, Literal("KZ")))
+    enrichment.set((RES["office-minister-defence-france"], DKG.cameoSector, Literal("GOV")))
     found = enrichment_outside_tables(enrichment)
     assert [line.split(":", 2)[1] for line in found] == [
+        "//w3id.org/diplokg/resource/kazakhstan",
+        "//w3id.org/diplokg/resource/office-minister-defence-france",
         "//w3id.org/diplokg/resource/term-manuel-valls-prime-minister-france",
+        "//w3id.org/diplokg/resource/the-hague",
         "//w3id.org/diplokg/resource/wikidata-match-chymkent",
         "//w3id.org/diplokg/resource/wikidata-match-paris",
     ]

@@ -16,7 +16,7 @@ from diplokg.config import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "tour.ipynb"
-FIGURES = ("timeline.png", "network.png", "economy.png")
+FIGURES = ("timeline.png", "network.png", "economy.png", "cooperation.png")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colours in IPython tracebacks
 

@@ -80,6 +80,7 @@ def test_a_changed_fact_is_a_new_version_and_the_old_one_is_kept(tmp_path: Path)
     first = current_version(settings.dist_dir)
     assert first is not None
     first_dataset = (settings.dist_dir / "dataset.nq").read_bytes()
+    first_rdf12 = (settings.dist_dir / "dataset-rdf12.nq").read_bytes()
     change_a_fact(settings, "2014-12-04")
     build(settings)
     second = current_version(settings.dist_dir)
@@ -87,9 +88,19 @@ def test_a_changed_fact_is_a_new_version_and_the_old_one_is_kept(tmp_path: Path)
     assert {v.id for v in kept(settings.versions_dir)} == {first, second}
     old = find(settings.versions_dir, first)
     assert old is not None
-    assert old.dataset.read_bytes() == first_dataset
+    # Both dumps as they were; the version is served, as the current one, from the RDF 1.2 one.
+    assert (old.path / "dataset.nq").read_bytes() == first_dataset
+    assert old.dataset == old.path / "dataset-rdf12.nq"
+    assert old.dataset.read_bytes() == first_rdf12
     names = {p.relative_to(old.path).as_posix() for p in old.path.rglob("*") if p.is_file()}
-    assert names == {"dataset.nq", "build.json", "void.ttl", "search.sqlite", "documents/tour.txt"}
+    assert names == {
+        "dataset.nq",
+        "dataset-rdf12.nq",
+        "build.json",
+        "void.ttl",
+        "search.sqlite",
+        "documents/tour.txt",
+    }
     # Building again, even unchanged, keeps nothing twice; another dist/ keeps nothing.
     build(settings)
     build(settings, dist=tmp_path / "elsewhere", force=True)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import networkx as nx
     import pyoxigraph as ox
 
+    from diplokg.events import EventRecord
     from diplokg.sparql_client import SparqlClient
 
 __all__ = ["KnowledgeGraph", "UnknownQueryError", "UnknownResourceError"]
@@ -372,6 +373,24 @@ class KnowledgeGraph:
         terms = " ".join(dict.fromkeys(_RESOURCE.term(r) for r in resources))
         # The pages need where the sentence starts, to place the quote; a table does not.
         return self.sparql(evidence_query(terms)).drop(columns="sentenceStart")
+
+    def event_records(self) -> list[EventRecord]:
+        """The event table's records (see `events`), with what the PLOVER export adds."""
+        from diplokg.events import Row, records
+
+        def select(text: str) -> list[Row]:
+            answer = self.backend.run(text)
+            return [{name: term["value"] for name, term in row.items()} for row in answer.rows]
+
+        return records(select)
+
+    def events(self) -> pd.DataFrame:
+        """The event table: one row per coded direction of an interaction event (CAMEO and
+        PLOVER codes, actors with their codes and countries, date bounds, and the exact words
+        of the page with their offsets), with the columns of `diplokg.events.COLUMNS`."""
+        from diplokg.events import to_frame
+
+        return to_frame(self.event_records())
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """People, offices and organisations, and the events linking them.

@@ -1,5 +1,5 @@
-"""The `diplokg` command line: build, serve, query, search, export, validate, stats, publish,
-versions.
+"""The `diplokg` command line: build, serve, query, search, export, events, validate, stats,
+publish, versions.
 
 The only module that parses arguments, prints and chooses exit codes: each command's handler
 calls the job's functions, which return values or raise a `DiplokgError`.
@@ -71,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
         help="remove every kept version that is neither current nor cited by a permalink",
     )
 
+    p = sub.add_parser("events", help="write the event table (CAMEO, PLOVER) as CSV or JSONL")
+    p.add_argument("--format", choices=["csv", "plover-jsonl"], default="csv")
+    p.add_argument("-o", "--output", default=None, help="write to FILE (default: stdout)")
+
     sub.add_parser("validate", help="run SHACL and consistency checks; exit 1 on violations")
     sub.add_parser("stats", help="print what the graph holds")
 
@@ -80,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--update", default=None, help="SPARQL Update endpoint")
     p.add_argument("--user", default=None)
     p.add_argument("--password-env", default=None, metavar="VAR")
-    p.add_argument("--graphs", default="asserted,inferred,enrichment,evidence,ontology,version")
+    p.add_argument(
+        "--graphs", default="asserted,inferred,enrichment,evidence,ontology,derived,version"
+    )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--replace", action="store_true", default=True)
     mode.add_argument("--merge", action="store_true")
@@ -222,6 +228,30 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _events(args: argparse.Namespace) -> int:
+    """`diplokg events [--format csv|plover-jsonl] [-o FILE]`: the event table on stdout, or
+    written atomically to FILE with the count of coded rows on stderr."""
+    from diplokg.api import KnowledgeGraph
+    from diplokg.events import render
+    from diplokg.rdfio import write_text
+
+    with KnowledgeGraph.load() as kg:
+        records = kg.event_records()
+    text = render(records, args.format)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    output = Path(args.output)
+    try:
+        write_text(output, text)
+    except OSError as exc:
+        if disk_full(exc):
+            raise DiskFull(f"{output}: no space left on device") from None
+        raise InputError(output, f"cannot be written: {exc.strerror or exc}") from None
+    print(f"wrote {len(records)} coded rows to {output}", file=sys.stderr)
+    return 0
+
+
 def _search(args: argparse.Namespace) -> int:
     """`diplokg search TEXT`: the hits in the built dataset's index (built first if stale)."""
     from diplokg.build import ensure_built
@@ -335,6 +365,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": _serve,
     "query": _query,
     "export": _export,
+    "events": _events,
     "validate": _validate,
     "stats": _stats,
     "publish": _publish,

@@ -84,3 +84,7 @@ class Settings:
     @property
     def shapes_file(self) -> Path:
         return self.ontology_dir / "shapes.ttl"
+
+    @property
+    def rules_dir(self) -> Path:
+        return self.ontology_dir / "rules"

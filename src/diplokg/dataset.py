@@ -28,8 +28,13 @@ def dump_file(fmt: Format) -> str:
 
 
 DATASET_FILE = dump_file(NQUADS)
+# The same quads (every named graph, the version's too) plus the RDF 1.2 form of the statements'
+# reifiers, `rdf:reifies <<( s p o )>>`, which rdflib cannot read: N-Quads 1.2, served when
+# present (`served_file`).
+RDF12_FILE = f"dataset-rdf12.{NQUADS.extension}"
 # The dump files and their media types, as the DCAT description lists them.
 DUMP_FILES = {dump_file(fmt): fmt.media_type for fmt in GRAPH_FORMATS}
+DUMP_FILES[RDF12_FILE] = NQUADS.media_type
 SEARCH_FILE = "search.sqlite"  # the full-text index (diplokg.search)
 DOCUMENTS_DIR = "documents"  # a copy of each source text, as the build read it
 
@@ -82,10 +87,19 @@ def source_texts(dist: Path, manifest: dict[str, Any] | None = None) -> list[Sou
     ]
 
 
+def served_file(folder: Path) -> Path:
+    """The file of a build (dist/ or a kept version) that the server loads: the RDF 1.2 dump,
+    whose store also answers `rdf:reifies <<( s p o )>>`, else (a build that has none)
+    dataset.nq."""
+    rdf12 = folder / RDF12_FILE
+    return rdf12 if rdf12.is_file() else folder / DATASET_FILE
+
+
 def dist_of(data: Path) -> Path | None:
-    """The build folder `data` belongs to, when `data` is a build's dataset.nq, else None (a
-    file served with `diplokg serve --data` has no texts, search index or version)."""
+    """The build folder `data` belongs to, when `data` is a build's dataset.nq or its RDF 1.2
+    dump, else None (a file served with `diplokg serve --data` has no texts, search index or
+    version)."""
     folder = data.resolve().parent
-    if data.name != DATASET_FILE or read_manifest(folder) is None:
+    if data.name not in (DATASET_FILE, RDF12_FILE) or read_manifest(folder) is None:
         return None
     return folder

@@ -67,6 +67,9 @@ GRAPH_ASSERTED = GRAPH["asserted"]
 GRAPH_ENRICHMENT = GRAPH["enrichment"]
 GRAPH_EVIDENCE = GRAPH["evidence"]
 GRAPH_INFERRED = GRAPH["inferred"]
+# What the build's rules and date arithmetic derive (codings, levels, bounds), kept apart from
+# the OWL 2 RL entailments of graph/inferred.
+GRAPH_DERIVED = GRAPH["derived"]
 # The dataset's version (its content hash), so that every dump says which version it is.
 GRAPH_VERSION = GRAPH["version"]
 NAMED_GRAPHS = {
@@ -75,6 +78,7 @@ NAMED_GRAPHS = {
     "enrichment": GRAPH_ENRICHMENT,
     "evidence": GRAPH_EVIDENCE,
     "inferred": GRAPH_INFERRED,
+    "derived": GRAPH_DERIVED,
     "version": GRAPH_VERSION,
 }
 

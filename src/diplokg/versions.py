@@ -23,15 +23,18 @@ from diplokg.dataset import (
     DATASET_FILE,
     DOCUMENTS_DIR,
     MANIFEST,
+    RDF12_FILE,
     SEARCH_FILE,
     VOID_FILE,
     read_manifest,
+    served_file,
 )
 
 __all__ = ["KeptVersion", "current_version", "find", "keep", "kept", "prune", "valid_id"]
 
-# What a kept version holds: enough to serve its SPARQL endpoint, its texts and its search.
-KEPT = (DATASET_FILE, MANIFEST, SEARCH_FILE, VOID_FILE, DOCUMENTS_DIR)
+# What a kept version holds: enough to serve its SPARQL endpoint as the current one is served
+# (from the RDF 1.2 dump when the build wrote one), its texts and its search.
+KEPT = (DATASET_FILE, RDF12_FILE, MANIFEST, SEARCH_FILE, VOID_FILE, DOCUMENTS_DIR)
 _ID = re.compile(r"^[0-9a-f]{12}$")
 
 
@@ -44,7 +47,8 @@ class KeptVersion:
 
     @property
     def dataset(self) -> Path:
-        return self.path / DATASET_FILE
+        """The file its engine loads: the same one the server would load from its dist/."""
+        return served_file(self.path)
 
     @property
     def size(self) -> int:

@@ -23,7 +23,15 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 from diplokg.__version__ import __version__
 from diplokg.build.search_index import search_index
 from diplokg.build.versioning import version_id, version_iri, version_triples
-from diplokg.dataset import CONTEXT_FILE, DUMP_FILES, MANIFEST, SEARCH_FILE, VOID_FILE, dump_file
+from diplokg.dataset import (
+    CONTEXT_FILE,
+    DUMP_FILES,
+    MANIFEST,
+    RDF12_FILE,
+    SEARCH_FILE,
+    VOID_FILE,
+    dump_file,
+)
 from diplokg.formats import JSON_LD, NQUADS, NTRIPLES, RDFXML, TRIG, TURTLE
 from diplokg.namespaces import (
     DATASET_IRI,
@@ -46,6 +54,7 @@ from diplokg.rdfio import (
     replace_dir,
     write_text,
 )
+from diplokg.statements import rdf12_lines
 
 if TYPE_CHECKING:
     from diplokg.build.reason import Reasoner
@@ -136,15 +145,19 @@ def write_dist(
     key: str,
     reasoner: Reasoner,
 ) -> None:
-    """Write the dumps of the named `graphs` (with the graph of their version), their
-    description, the source `texts`, the search index and build.json into a fresh folder
-    that then replaces `dist`."""
+    """Write the dumps of the named `graphs` (with the graph of their version; the RDF 1.2
+    N-Quads dump also with the statements' `rdf:reifies`), their description, the source
+    `texts`, the search index and build.json into a fresh folder that then replaces `dist`."""
     canon = canonical_quads(graphs)
     version = version_id(canon)
     canon[GRAPH_VERSION] = version_triples(version)
     union = {t for triples in canon.values() for t in triples}
     per_graph = nquads_lines(canon)
     nquads = "".join(heapq.merge(*per_graph.values()))
+    # The same dataset, its version graph too, plus the RDF 1.2 form of the statements'
+    # reifiers: the version id, computed above without either, is the same for both dumps.
+    reifies = rdf12_lines(graphs[NAMED_GRAPHS["evidence"]])
+    nquads_rdf12 = "".join(heapq.merge(*per_graph.values(), reifies))
     ntriples = "".join(ntriples_lines(union))
     void = void_description(
         canon, graphs[NAMED_GRAPHS["ontology"]], graphs[NAMED_GRAPHS["asserted"]]
@@ -154,6 +167,7 @@ def write_dist(
     binaries = {SEARCH_FILE: search_index(graphs, list(texts), version)}
     outputs = {
         dump_file(NQUADS): nquads,
+        RDF12_FILE: nquads_rdf12,
         dump_file(TRIG): convert(
             "".join(line for name in sorted(per_graph) for line in per_graph[name]), NQUADS, TRIG
         ),

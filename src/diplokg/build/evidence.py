@@ -13,7 +13,7 @@ semicolon joins clauses of one French sentence, so it does not end one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -170,6 +170,10 @@ class Source:
     path: str
 
 
+# Where a passage is: (index of the source, start, end), offsets in code points.
+Span = tuple[int, int, int]
+
+
 def evidence_graph(sources: Sequence[Source], ontology: Graph) -> Graph:
     """Web Annotations for every quote of every curated file, anchored in its own text.
 
@@ -178,8 +182,20 @@ def evidence_graph(sources: Sequence[Source], ontology: Graph) -> Graph:
     a fact class carries at least one quote. The caller removes the quotes from the asserted
     graphs with `strip_quotes` afterwards.
     """
+    return annotate(sources, ontology)[0]
+
+
+def annotate(
+    sources: Sequence[Source],
+    ontology: Graph,
+    mentions: Mapping[URIRef, Iterable[Span]] | None = None,
+) -> tuple[Graph, dict[tuple[URIRef, Span], URIRef]]:
+    """`evidence_graph`, plus `mentions` (an entity's name found in a text, annotated with the
+    motivation oa:identifying) numbered with the quotes; also returns which annotation IRI
+    each (resource, span) got."""
     fact_classes = subclasses(ontology, FACT_CLASSES)
-    located: dict[URIRef, set[tuple[int, int, int]]] = defaultdict(set)
+    located: dict[URIRef, set[Span]] = defaultdict(set)
+    identifying: set[tuple[URIRef, Span]] = set()
     for index, source in enumerate(sources):
         facts = {f for cls in fact_classes for f in source.facts.subjects(RDF.type, cls)}
         facts |= set(source.facts.subjects(DKG.quote, None))
@@ -190,15 +206,25 @@ def evidence_graph(sources: Sequence[Source], ontology: Graph) -> Graph:
             if not quotes:
                 raise EvidenceError(f"{fact}: a fact with no dkg:quote (in {source.path})")
             located[fact].update((index, *locate(source.text, q, str(fact))) for q in quotes)
+    for entity, places in (mentions or {}).items():
+        for place in places:
+            if place not in located[entity]:
+                identifying.add((entity, place))
+                located[entity].add(place)
     docs = [source_document(source.facts, source.path) for source in sources]
     spans = [sentence_spans(source.text) for source in sources]
     out = Graph()
+    notes: dict[tuple[URIRef, Span], URIRef] = {}
     for fact, places in located.items():
         for n, (index, start, end) in enumerate(sorted(places), start=1):
             text = sources[index].text
             sentence = covering_sentence(spans[index], start, end, len(text))
-            _annotate(out, fact, n, docs[index], text, (start, end), sentence)
-    return out
+            number = max(1, sum(1 for a, _ in spans[index] if a <= sentence[0]))
+            motivation = OA.identifying if (fact, (index, start, end)) in identifying else None
+            notes[(fact, (index, start, end))] = _annotate(
+                out, fact, n, docs[index], text, (start, end), sentence, number, motivation
+            )
+    return out, notes
 
 
 def covering_sentence(
@@ -218,7 +244,9 @@ def _annotate(
     text: str,
     quote: tuple[int, int],
     sentence: tuple[int, int],
-) -> None:
+    sentence_number: int,
+    motivation: URIRef | None = None,
+) -> URIRef:
     slug = str(fact)[len(str(RES)) :]
     note = RES[f"evidence/{slug}/{n}"]
     target = URIRef(f"{note}/target")
@@ -229,11 +257,12 @@ def _annotate(
     out.add((fact, DKG.hasEvidence, note))
     out.add((note, RDF.type, OA.Annotation))
     out.add((note, OA.hasBody, fact))
-    out.add((note, OA.motivatedBy, OA.describing))
+    out.add((note, OA.motivatedBy, motivation or OA.describing))
     out.add((note, OA.hasTarget, target))
     out.add((note, DKG.sentence, Literal(text[s_start:s_end])))
     out.add((note, DKG.sentenceStart, _count(s_start)))
     out.add((note, DKG.sentenceEnd, _count(s_end)))
+    out.add((note, DKG.sentenceNumber, Literal(sentence_number, datatype=XSD.positiveInteger)))
     out.add((target, RDF.type, OA.SpecificResource))
     out.add((target, OA.hasSource, doc))
     out.add((target, OA.hasSelector, quote_sel))
@@ -245,6 +274,7 @@ def _annotate(
     out.add((position, RDF.type, OA.TextPositionSelector))
     out.add((position, OA.start, _count(start)))
     out.add((position, OA.end, _count(end)))
+    return note
 
 
 def _count(value: int) -> Literal:

@@ -1,8 +1,10 @@
 """The build pipeline: from the hand-written inputs to a checked dist/, rebuilt only when needed.
 
 Steps: parse the ontology and each document's curated Turtle; resolve evidence quotes to
-offsets; reason (OWL 2 RL) over ontology + asserted + enrichment; check consistency and SHACL;
-write every output into a fresh folder that replaces dist/ only when all went well.
+offsets and trace every statement to its quote or interpretation; reason (OWL 2 RL) over
+ontology + asserted + enrichment; derive the event codings, levels and date bounds (rules of
+ontology/rules/ and the interval arithmetic); check consistency and SHACL; write every output
+into a fresh folder that replaces dist/ only when all went well.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 
+from diplokg import intervals, rules, statements
 from diplokg.__version__ import __version__
 from diplokg.build.dist import write_dist
-from diplokg.build.evidence import Source, evidence_graph, strip_quotes
+from diplokg.build.evidence import Source, annotate, strip_quotes
 from diplokg.build.reason import DEFAULT_REASONER, REASONERS, Reasoner, infer, kinds
 from diplokg.build.sources import source_texts
 from diplokg.build.validate import Problem, consistency_problems, report, shacl_problems
@@ -34,6 +37,7 @@ from diplokg.errors import InputError, ValidationFailed
 from diplokg.namespaces import (
     DKG,
     GRAPH_ASSERTED,
+    GRAPH_DERIVED,
     GRAPH_ENRICHMENT,
     GRAPH_EVIDENCE,
     GRAPH_INFERRED,
@@ -97,7 +101,7 @@ def discover(settings: Settings) -> list[Document]:
 
 def input_files(settings: Settings) -> list[Path]:
     """The files whose content decides the build (ontology, shapes, texts, curated Turtle)."""
-    files = [settings.ontology_file, settings.shapes_file]
+    files = [settings.ontology_file, settings.shapes_file, *sorted(settings.rules_dir.glob("*.rq"))]
     files += sorted(settings.graph_dir.glob("*.txt")) + sorted(settings.graph_dir.glob("*.ttl"))
     return [f for f in files if f.is_file()]
 
@@ -152,7 +156,7 @@ def build_key(hashes: dict[str, str], reasoner: Reasoner) -> str:
 
 @dataclass
 class Assembled:
-    """The five named graphs of a build and what reasoning and validation said about them."""
+    """The named graphs of a build and what reasoning and validation said about them."""
 
     graphs: dict[URIRef, Graph]
     closure: set[Triple]
@@ -190,14 +194,23 @@ def assemble(
             if doc.enrichment is not None:
                 enrichment += parse_turtle(doc.enrichment)
         n_parsed = len(ontology) + sum(len(g) for _, g in curated) + len(enrichment)
-    with _step(progress, "evidence", lambda: f"{len(evidence)} triples"):
+    with _step(
+        progress,
+        "evidence",
+        lambda: f"{len(evidence)} triples, {len(support.statements)} statements traced",
+    ):
         sources = [
             Source(facts, doc.text.read_text(encoding="utf-8"), str(doc.facts))
             for doc, facts in curated
         ]
-        evidence += evidence_graph(sources, ontology)
+        support = statements.collect(sources, ontology)
+        annotations, notes = annotate(sources, ontology, support.mentions)
+        evidence += annotations
+        evidence += statements.statement_graph(support, notes, ontology)
         for _, facts in curated:
+            statements.strip_states(facts)
             strip_quotes(facts)
+            statements.strip_interpretations(facts)
             asserted += facts
     with _step(
         progress,
@@ -209,12 +222,18 @@ def assemble(
     ):
         result = infer(ontology, [asserted, enrichment], reasoner)
         counts = kinds(result.inferred, result.closure)
+    with _step(progress, "derive", lambda: f"{len(derived)} triples ({len(rule_set)} rules)"):
+        rule_set = rules.load_rules(settings.rules_dir)
+        derived = rules.derive(rule_set, result.closure)
+        derived |= intervals.interval_triples(result.closure)
+        derived -= result.closure
     graphs = {
         GRAPH_ONTOLOGY: ontology,
         GRAPH_ASSERTED: asserted,
         GRAPH_ENRICHMENT: enrichment,
         GRAPH_EVIDENCE: evidence,
         GRAPH_INFERRED: _graph(result.inferred),
+        GRAPH_DERIVED: _graph(derived),
     }
     built = Assembled(graphs, result.closure, result.errors, counts, documents)
     with _step(progress, "validate", lambda: f"{len(built.problems)} problem(s)"):

@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from diplokg.build.evidence import FACT_CLASSES
 from diplokg.namespaces import DKG, NAMED_GRAPHS, compact_iri
+from diplokg.statements import statement_counts
 
 if TYPE_CHECKING:
     import pyoxigraph
 
 
 def dataset_stats(store: pyoxigraph.Store) -> dict[str, Any]:
-    """Triples per named graph, instances per class (union), and facts with evidence."""
+    """Triples per named graph, instances per class (union), facts with evidence, and the
+    asserted statements by what supports them."""
 
     def rows(query: str) -> list[tuple[str, int]]:
         solutions = store.query(query, use_default_graph_as_union=True)
@@ -39,6 +41,7 @@ def dataset_stats(store: pyoxigraph.Store) -> dict[str, Any]:
         "instances_per_class": dict(per_class),
         "facts": sum(evidence.values()),
         "facts_with_evidence": evidence.get("true", 0),
+        "statements": statement_counts(store),
     }
 
 
@@ -54,6 +57,16 @@ def format_stats(stats: Mapping[str, Any]) -> str:
         f"facts: {stats['facts']}, with evidence from the source text: "
         f"{stats['facts_with_evidence']}"
     )
+    if "statements" in stats:
+        traced = stats["statements"]
+        lines.append(
+            f"statements: {traced['statements']}, stated by words of the source text: "
+            f"{traced['with_words']} (of which also interpreted: {traced['with_both']}), by an "
+            f"interpretation only: {traced['with_interpretation_only']}, by nothing: "
+            f"{traced['without_support']}"
+        )
+        kinds = ", ".join(f"{k} {n}" for k, n in traced["interpretations_by_kind"].items())
+        lines.append(f"interpretations by kind: {kinds or 'none'}")
     lines.append("instances per class (union of all graphs):")
     lines += [f"  {_short(cls):<40} {n:>5}" for cls, n in stats["instances_per_class"].items()]
     return "\n".join(lines)

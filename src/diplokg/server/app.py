@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diplokg.config import Settings
+from diplokg.dataset import served_file
 from diplokg.server.budget import ClientKey
 from diplokg.server.endpoint import (
     DESCRIPTION,
@@ -119,9 +120,11 @@ class RequestLog:
 
 
 def _default_data(settings: Settings) -> Path:
+    """The built dataset's file the server loads: its RDF 1.2 dump (the same quads plus the
+    statements' `rdf:reifies <<( s p o )>>`) when the build wrote one, else dataset.nq."""
     from diplokg.build import ensure_built  # the build wing loads only when no file is given
 
-    return ensure_built(settings)
+    return served_file(ensure_built(settings).parent)
 
 
 def _sparql_router(engine: QueryEngine, settings: Settings) -> APIRouter:
@@ -190,6 +193,10 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
 
     for router in citable_routers(engine, settings, path):
         app.include_router(router)
+    # Issue 13: the event table.
+    from diplokg import events
+
+    events.install(app, engine)
     app.add_exception_handler(404, not_found_handler)
 
     app.add_middleware(

@@ -189,10 +189,6 @@ def paragraphs(text: str, passages: Iterable[Passage]) -> list[Paragraph]:
 # --------------------------------------------------------------------------------------------
 
 
-def _values(terms: Iterable[Identifier]) -> str:
-    return " ".join(sorted({t.n3() for t in terms if isinstance(t, URIRef)}))
-
-
 def _int(term: Identifier | None) -> int | None:
     try:
         return int(str(term)) if term is not None else None
@@ -246,25 +242,31 @@ async def read_annotations(engine: QueryEngine, text: SourceText) -> AnnotatedTe
     bodies = {b for e in found.values() for b in e["bodies"]}
 
     # Bodies that are statements (rdf:subject...), and the facts the others are.
+    # A page states hundreds of statements: the queries that name them go in batches
+    # (`linked_data.select_in_batches`), each far under the endpoint's query size limit.
     reified: dict[Identifier, tuple[Identifier, URIRef, Identifier]] = {}
-    if bodies:
-        for row in await engine.select(
-            prefixes + f"SELECT ?b ?s ?p ?o WHERE {{ VALUES ?b {{ {_values(bodies)} }} "
+    for row in await linked_data.select_in_batches(
+        engine,
+        lambda values: (
+            prefixes + f"SELECT ?b ?s ?p ?o WHERE {{ VALUES ?b {{ {values} }} "
             "?b rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o . }"
-        ):
-            if isinstance(row["p"], URIRef):
-                reified[row["b"]] = (row["s"], row["p"], row["o"])
+        ),
+        bodies,
+    ):
+        if isinstance(row["p"], URIRef):
+            reified[row["b"]] = (row["s"], row["p"], row["o"])
     subjects = {b for b in bodies if b not in reified} | {s for s, _, _ in reified.values()}
-    values = _values(subjects)
 
     reifiers: dict[Identifier, Statement] = {}
     stated_by: dict[Identifier, set[Identifier]] = defaultdict(set)
     triples: list[tuple[Identifier, URIRef, Identifier, Identifier]] = []
     notes: dict[Identifier, list[Note]] = defaultdict(list)
-    if values:
-        for row in await engine.select(
-            prefixes
-            + f"""SELECT ?st ?s ?p ?o ?by ?i ?ikind ?icomment ?concerns WHERE {{
+    if subjects:
+        for row in await linked_data.select_in_batches(
+            engine,
+            lambda values: (
+                prefixes
+                + f"""SELECT ?st ?s ?p ?o ?by ?i ?ikind ?icomment ?concerns WHERE {{
   VALUES ?s {{ {values} }}
   ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
   OPTIONAL {{ ?st dkg:statedBy ?by }}
@@ -275,6 +277,8 @@ async def read_annotations(engine: QueryEngine, text: SourceText) -> AnnotatedTe
     OPTIONAL {{ ?i dkg:concerns ?concerns }}
   }}
 }}"""
+            ),
+            subjects,
         ):
             if not isinstance(row["p"], URIRef):
                 continue
@@ -290,21 +294,29 @@ async def read_annotations(engine: QueryEngine, text: SourceText) -> AnnotatedTe
             if note is not None and note not in statement.notes:
                 statement.notes.append(note)
         graphs = " ".join(g.n3() for g in (GRAPH_ASSERTED, *DERIVED_GRAPHS))
-        for row in await engine.select(
-            f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values} }} VALUES ?g {{ {graphs} }} "
-            "GRAPH ?g { ?s ?p ?o } }"
+        for row in await linked_data.select_in_batches(
+            engine,
+            lambda values: (
+                f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {values} }} "
+                f"VALUES ?g {{ {graphs} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            ),
+            subjects,
         ):
             if isinstance(row["p"], URIRef):
                 triples.append((row["s"], row["p"], row["o"], row["g"]))
-        for row in await engine.select(
-            prefixes
-            + f"""SELECT ?s ?i ?ikind ?icomment ?concerns WHERE {{
+        for row in await linked_data.select_in_batches(
+            engine,
+            lambda values: (
+                prefixes
+                + f"""SELECT ?s ?i ?ikind ?icomment ?concerns WHERE {{
   VALUES ?s {{ {values} }}
   ?s dkg:interpretation ?i .
   OPTIONAL {{ ?i dkg:interpretationKind ?ikind }}
   OPTIONAL {{ ?i rdfs:comment ?icomment }}
   OPTIONAL {{ ?i dkg:concerns ?concerns }}
 }}"""
+            ),
+            subjects,
         ):
             note = _note(row, "i", "ikind", "icomment")
             if note is not None:
@@ -330,6 +342,9 @@ async def read_annotations(engine: QueryEngine, text: SourceText) -> AnnotatedTe
         if entry["start"] is None or entry["end"] is None:
             continue
         mine = sorted(entry["bodies"], key=str)
+        # Per statement as soon as one body is a reifier: the build also names the fact itself
+        # a body, whose other triples other words state (or none: an interpretation).
+        per_statement = any(b in reified for b in mine)
         statements: list[Statement] = []
         about: set[Identifier] = set()
         for body in mine:
@@ -338,7 +353,8 @@ async def read_annotations(engine: QueryEngine, text: SourceText) -> AnnotatedTe
                 statements.append(statement)
                 about.add(statement.subject)
             else:
-                statements += asserted.get(body, [])
+                if not per_statement:
+                    statements += asserted.get(body, [])
                 about.add(body)
         # Statements about the same subjects that only an interpretation supports.
         statements += [
@@ -366,7 +382,7 @@ async def read_annotations(engine: QueryEngine, text: SourceText) -> AnnotatedTe
                 statements=statements,
                 notes=passage_notes,
                 derived=[d for s in sorted(about, key=str) for d in derived.get(s, [])],
-                per_statement=any(b in reified for b in mine),
+                per_statement=per_statement,
             )
         )
     terms: set[Identifier] = {source}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -30,6 +30,7 @@ from diplokg.namespaces import (
     sparql_prefixes,
 )
 from diplokg.queries import evidence_query
+from diplokg.support import Support, support_of
 from diplokg.terms import pick_label
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ class Resource:
     incoming: list[Fact]
     labels: dict[Identifier, list[Literal]]
     evidence: dict[Identifier, list[Evidence]]
+    # (predicate, object) of an outgoing statement -> its words or interpretations (support.py)
+    support: dict[tuple[Identifier, Identifier], list[Support]] = field(default_factory=dict)
 
     @property
     def types(self) -> list[Fact]:
@@ -105,14 +108,47 @@ def provenance(graphs: Iterable[Identifier]) -> str:
     return STATED
 
 
-def _values(terms: Iterable[Identifier]) -> str:
-    return " ".join(t.n3() for t in terms if isinstance(t, URIRef))
+# The most bytes of IRIs one VALUES block of a page's query holds: its queries stay well under
+# the endpoint's own limit (`Settings.max_query_bytes`, 32 KiB by default), which they obey too.
+VALUES_BYTES = 8 * 1024
+
+
+def value_batches(terms: Iterable[Identifier], limit: int = VALUES_BYTES) -> list[str]:
+    """The IRIs among `terms` (sorted, once each) as the bodies of VALUES blocks of at most
+    `limit` bytes each: a page about many resources asks in several queries."""
+    batches: list[str] = []
+    batch: list[str] = []
+    size = 0
+    for iri in sorted({t.n3() for t in terms if isinstance(t, URIRef)}):
+        if batch and size + len(iri) + 1 > limit:
+            batches.append(" ".join(batch))
+            batch, size = [], 0
+        batch.append(iri)
+        size += len(iri) + 1
+    if batch:
+        batches.append(" ".join(batch))
+    return batches
+
+
+async def select_in_batches(
+    engine: QueryEngine, query: Callable[[str], str], terms: Iterable[Identifier]
+) -> list[dict[str, Identifier]]:
+    """The rows of `query(values)` for every batch of `terms` (see `value_batches`)."""
+    rows: list[dict[str, Identifier]] = []
+    for values in value_batches(terms):
+        rows += await engine.select(query(values))
+    return rows
 
 
 async def _facts(engine: QueryEngine, pattern: str) -> list[Fact]:
-    """Triples matching `pattern` (with ?p and ?x), grouped with the named graphs holding them."""
+    """Triples matching `pattern` (with ?p and ?x), grouped with the named graphs holding them.
+
+    Triple terms are left out: served from the RDF 1.2 dump, a statement's reifier also
+    `rdf:reifies <<( s p o )>>`, which says again what its rdf:subject, rdf:predicate and
+    rdf:object rows show."""
     rows = await engine.select(
-        f"SELECT ?p ?x ?g WHERE {{ {{ {pattern} }} OPTIONAL {{ GRAPH ?g {{ {pattern} }} }} }}"
+        f"SELECT ?p ?x ?g WHERE {{ {{ {pattern} }} FILTER(!isTRIPLE(?x)) "
+        f"OPTIONAL {{ GRAPH ?g {{ {pattern} }} }} }}"
     )
     facts: dict[tuple[Identifier, Identifier], Fact] = {}
     for row in rows:
@@ -129,13 +165,14 @@ async def labels_of(
     engine: QueryEngine, terms: Iterable[Identifier]
 ) -> dict[Identifier, list[Literal]]:
     """The rdfs:label / skos:prefLabel values of every IRI in `terms`."""
-    values = _values(set(terms))
-    if not values:
-        return {}
     props = " ".join(p.n3() for p in LABEL_PROPERTIES)
-    rows = await engine.select(
-        f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} VALUES ?lp {{ {props} }} "
-        "?x ?lp ?label . FILTER(isLiteral(?label)) }"
+    rows = await select_in_batches(
+        engine,
+        lambda values: (
+            f"SELECT ?x ?label WHERE {{ VALUES ?x {{ {values} }} VALUES ?lp {{ {props} }} "
+            "?x ?lp ?label . FILTER(isLiteral(?label)) }"
+        ),
+        terms,
     )
     labels: dict[Identifier, list[Literal]] = defaultdict(list)
     for row in rows:
@@ -158,10 +195,7 @@ async def evidence_of(
     engine: QueryEngine, facts: Iterable[Identifier]
 ) -> dict[Identifier, list[Evidence]]:
     """The annotations (quote, offsets, sentence) of every fact in `facts` that has some."""
-    values = _values(set(facts))
-    if not values:
-        return {}
-    rows = await engine.select(evidence_query(values))
+    rows = await select_in_batches(engine, evidence_query, facts)
     found: dict[Identifier, list[Evidence]] = defaultdict(list)
     seen: set[tuple[Identifier, Identifier]] = set()
     for row in rows:
@@ -193,10 +227,13 @@ async def describe(engine: QueryEngine, iri: URIRef) -> Resource | None:
         return None
     neighbours = {f.other for f in outgoing} | {f.other for f in incoming}
     terms = neighbours | {f.predicate for f in outgoing + incoming} | {iri}
+    # Two queries at a time: each reserves its deadline from the client's budget of worker
+    # time (diplokg.server.budget), which two reservations use up; a third at once is refused.
     labels, evidence = await asyncio.gather(
         labels_of(engine, terms), evidence_of(engine, neighbours | {iri})
     )
-    return Resource(iri, outgoing, incoming, labels, evidence)
+    support = await support_of(engine, iri)
+    return Resource(iri, outgoing, incoming, labels, evidence, support)
 
 
 def resource_graph_query(iri: URIRef) -> str:

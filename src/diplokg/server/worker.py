@@ -28,6 +28,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from diplokg.formats import (
+    JSON_LD,
     NTRIPLES,
     RDFXML,
     RESULTS_JSON,
@@ -59,6 +60,14 @@ class Job:
     max_rows: int
     max_bytes: int
     dataset_id: str = ""
+
+
+class Uncarried(ValueError):
+    """The answer holds what its format cannot carry: the client asked for the wrong one (406).
+
+    A triple term (`<<( s p o )>>`, served from the RDF 1.2 dump) in a graph asked for as
+    JSON-LD 1.1, which has no syntax for it; pyoxigraph's writer refuses it with an OSError,
+    which would otherwise read as a failing store. RDF/XML says the same (`XmlError`)."""
 
 
 class _Full(Exception):
@@ -132,7 +141,7 @@ def run_job(store: ox.Store, job: Job) -> tuple[Any, ...]:
             body, truncated = _serialize_triples(results, job, fmt)
         if fmt.xml:
             body = xml_safe(body)
-    except XmlError as exc:
+    except (XmlError, Uncarried) as exc:
         return ("error", 406, str(exc))
     except (SyntaxError, ValueError) as exc:
         return ("error", 400, "query error: " + _first_line(exc))
@@ -198,10 +207,12 @@ def _serialize_triples(results: ox.QueryTriples, job: Job, fmt: Format) -> tuple
 
 
 def _graph_body(ntriples: bytes, fmt: Format) -> bytes:
-    quads = ox.parse(ntriples, format=NTRIPLES.rdf)
+    quads = list(ox.parse(ntriples, format=NTRIPLES.rdf))
     if fmt is RDFXML:  # pyoxigraph's writer can produce ill-formed XML (see rdfxml.py)
         return rdf_xml((ox.Triple(q.subject, q.predicate, q.object) for q in quads), _prefixes())
     prefixes = _prefixes() if fmt in (TURTLE, TRIG) else None
+    if fmt is JSON_LD and any(isinstance(q.object, ox.Triple) for q in quads):
+        raise Uncarried("the answer holds a triple term, which JSON-LD 1.1 cannot carry")
     return ox.serialize(quads, format=fmt.rdf, prefixes=prefixes) or b""
 
 
