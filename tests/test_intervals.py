@@ -9,7 +9,7 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import RDF, XSD
 
-from diplokg.intervals import QUALIFIER, bounds, interval_triples
+from diplokg.build.intervals import QUALIFIER, bounds, interval_triples
 from diplokg.namespaces import DKG, RES, TIME
 
 D = dt.date

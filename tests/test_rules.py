@@ -12,7 +12,7 @@ from build_fixtures import REPO, ontology
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from diplokg import rules
+from diplokg.build import rules
 from diplokg.errors import InputError
 from diplokg.namespaces import DKG, RES
 from diplokg.rdfio import Triple

@@ -12,8 +12,7 @@ from build_fixtures import MINI_FACTS, MINI_TEXT, REPO, make_project, mini_facts
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from diplokg import statements
-from diplokg.build import build
+from diplokg.build import build, statements
 from diplokg.build.evidence import Source, annotate
 from diplokg.cli import main
 from diplokg.config import Settings

@@ -6,12 +6,12 @@ import pytest
 from build_fixtures import DATA, MINI_FACTS, MINI_TEXT, REPO, ontology
 from rdflib import Graph
 
-from diplokg import intervals, rules
+from diplokg.build import intervals, rules
 from diplokg.build.evidence import Source, annotate, strip_quotes
 from diplokg.build.reason import infer
+from diplokg.build.statements import strip_interpretations, strip_states
 from diplokg.build.validate import Problem, consistency_problems, shacl_problems
 from diplokg.rdfio import parse_turtle
-from diplokg.statements import strip_interpretations, strip_states
 
 SHAPES = REPO / "ontology" / "shapes.ttl"
 

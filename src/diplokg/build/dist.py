@@ -22,6 +22,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
 from diplokg.__version__ import __version__
 from diplokg.build.search_index import search_index
+from diplokg.build.statements import rdf12_lines
 from diplokg.build.versioning import version_id, version_iri, version_triples
 from diplokg.dataset import (
     CONTEXT_FILE,
@@ -54,7 +55,6 @@ from diplokg.rdfio import (
     replace_dir,
     write_text,
 )
-from diplokg.statements import rdf12_lines
 
 if TYPE_CHECKING:
     from diplokg.build.reason import Reasoner

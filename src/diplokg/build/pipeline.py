@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 
-from diplokg import intervals, rules, statements
 from diplokg.__version__ import __version__
+from diplokg.build import intervals, rules, statements
 from diplokg.build.dist import write_dist
 from diplokg.build.evidence import Source, annotate, strip_quotes
 from diplokg.build.reason import DEFAULT_REASONER, REASONERS, Reasoner, infer, kinds

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from diplokg.build.evidence import FACT_CLASSES
+from diplokg.build.statements import statement_counts
 from diplokg.namespaces import DKG, NAMED_GRAPHS, compact_iri
-from diplokg.statements import statement_counts
 
 if TYPE_CHECKING:
     import pyoxigraph

@@ -30,7 +30,7 @@ from diplokg.namespaces import (
     sparql_prefixes,
 )
 from diplokg.queries import evidence_query
-from diplokg.support import Support, support_of
+from diplokg.server.support import Support, support_of
 from diplokg.terms import pick_label
 
 if TYPE_CHECKING:

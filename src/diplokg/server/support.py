@@ -2,8 +2,8 @@
 state it (quote and code-point offsets) or the curators' interpretation (kind and explanation).
 
 Read from the evidence graph's reifiers (`rdf:Statement` with `dkg:statedBy` an annotation or
-`dkg:interpretedBy` an interpretation; see diplokg.statements), through the query engine, as the
-canned query `why` does. `diplokg.server.linked_data` calls `support_of`; the template
+`dkg:interpretedBy` an interpretation; see diplokg.build.statements), through the query engine,
+as the canned query `why` does. `diplokg.server.linked_data` calls `support_of`; the template
 `terms.html` (macro `support`) shows them under each outgoing fact.
 """
 
