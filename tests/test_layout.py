@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "shared",
         (
             "diplokg.dataset",
+            "diplokg.events",
             "diplokg.frames",
             "diplokg.permalinks",
             "diplokg.protocol",

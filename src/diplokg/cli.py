@@ -26,7 +26,7 @@ from diplokg.errors import (
     ValidationFailed,
     disk_full,
 )
-from diplokg.formats import GRAPH_FORMATS, by_key
+from diplokg.formats import EVENT_CSV, EVENT_FORMATS, GRAPH_FORMATS, by_key
 
 if TYPE_CHECKING:
     import httpx
@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser("events", help="write the event table (CAMEO, PLOVER) as CSV or JSONL")
-    p.add_argument("--format", choices=["csv", "plover-jsonl"], default="csv")
+    p.add_argument("--format", choices=[f.key for f in EVENT_FORMATS], default=EVENT_CSV.key)
     p.add_argument("-o", "--output", default=None, help="write to FILE (default: stdout)")
 
     sub.add_parser("validate", help="run SHACL and consistency checks; exit 1 on violations")

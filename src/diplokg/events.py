@@ -3,9 +3,10 @@
 
 The rows come from the codings the build derives (`dkg:EventCoding`, graph `derived`), read with
 a few SPARQL queries so that the same table comes from the embedded dataset (`kg.events()`,
-`diplokg events`) or any endpoint serving it (`GET /api/events`). Two exports: CSV with exactly
-the columns of `COLUMNS`, and PLOVER JSONL (one JSON record a line, the field names of the PLOVER
-manual's "Data Fields" chapter, with diplokg's extras).
+`diplokg events`) or any endpoint serving it (`GET /api/events`, diplokg.server.events). Two
+exports: CSV with exactly the columns of `COLUMNS`, and PLOVER JSONL (one JSON record a line, the
+field names of the PLOVER manual's "Data Fields" chapter, with diplokg's extras). This module
+only computes: the command line (diplokg.cli) prints, the route answers.
 """
 
 from __future__ import annotations
@@ -18,27 +19,22 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-# At module level: FastAPI reads the route's annotations from this module's globals.
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-
-from diplokg import __version__
+from diplokg.__version__ import __version__
 from diplokg.errors import QueryError
+from diplokg.formats import EVENT_CSV, EVENT_FORMATS, Format
 from diplokg.namespaces import WD, sparql_prefixes
 
 if TYPE_CHECKING:
     import pandas as pd
-    from fastapi import FastAPI
-
-    from diplokg.server.engine import QueryEngine
 
 __all__ = [
     "COLUMNS",
-    "FORMATS",
     "EventRecord",
     "Row",
-    "install",
+    "by_key",
     "records",
+    "records_async",
+    "render",
     "to_csv",
     "to_frame",
     "to_plover_jsonl",
@@ -72,7 +68,6 @@ COLUMNS = (
     "document",
     "stated_or_derived",
 )
-FORMATS = {"csv": "text/csv; charset=utf-8", "plover-jsonl": "application/x-ndjson"}
 CODEBOOK = (
     "CAMEO 1.1b3 event codes and Goldstein weights; PLOVER 0.8 categories and modes after "
     "CAMEO2PLOVER-2021, contexts culture and education added by diplokg"
@@ -568,56 +563,16 @@ def to_frame(rows: Iterable[EventRecord]) -> pd.DataFrame:
     return frame
 
 
+def by_key(key: str) -> Format:
+    """The export named `key` (csv or plover-jsonl); QueryError naming the known ones."""
+    for fmt in EVENT_FORMATS:
+        if fmt.key == key:
+            return fmt
+    known = ", ".join(f.key for f in EVENT_FORMATS)
+    raise QueryError(f"unknown events format '{key}' (known: {known})")
+
+
 def render(rows: Iterable[EventRecord], fmt: str) -> str:
     """The text of the export `fmt` (csv or plover-jsonl)."""
-    if fmt == "csv":
-        return to_csv(rows)
-    if fmt == "plover-jsonl":
-        return to_plover_jsonl(rows)
-    raise QueryError(f"unknown events format '{fmt}' (known: {', '.join(FORMATS)})")
-
-
-# -- the web route -----------------------------------------------------------------------
-
-
-def install(app: FastAPI, engine: QueryEngine) -> None:
-    """Add `GET /api/events?format=csv|plover-jsonl|json` to the web app."""
-    from diplokg.protocol import QueryRejected
-
-    async def select(text: str) -> list[Row]:
-        rows = await engine.select(text)
-        return [{name: str(term) for name, term in row.items()} for row in rows]
-
-    async def events(request: Request) -> Response:
-        """The event table: one row per coded direction of an interaction event."""
-        fmt = request.query_params.get("format", "json")
-        if fmt not in (*FORMATS, "json"):
-            offered = ", ".join((*FORMATS, "json"))
-            return JSONResponse(
-                {"detail": f"parameter 'format': '{fmt}' is not one of {offered}"},
-                status_code=400,
-            )
-        try:
-            rows = await records_async(select)
-        except QueryRejected as exc:
-            return JSONResponse({"detail": exc.message}, status_code=exc.status)
-        if fmt == "json":
-            return JSONResponse([r.row() for r in rows])
-        return Response(render(rows, fmt), media_type=FORMATS[fmt])
-
-    app.add_api_route(
-        "/api/events",
-        events,
-        methods=["GET"],
-        tags=["events"],
-        summary="The event table (CAMEO, PLOVER)",
-        description=(
-            "One row per coded direction of an interaction event, with the words of the page "
-            "behind it. `format`: json (rows with the CSV's columns), csv or plover-jsonl."
-        ),
-        response_class=Response,
-        responses={
-            200: {"content": {"application/json": {}, **{m: {} for m in FORMATS.values()}}},
-            400: {"description": "an unknown format"},
-        },
-    )
+    export = by_key(fmt)
+    return to_csv(rows) if export is EVENT_CSV else to_plover_jsonl(rows)

@@ -8,7 +8,8 @@ send in `Accept`, the longer file extensions we also read, rdflib's name for the
 whether our outputs in it keep the named graphs. Content negotiation (`diplokg.protocol`),
 the engine and its workers (serialization, XML escaping, truncation flags), the stores, the
 service description, exports, the dumps of dist/, the resource pages and publishing all read
-this table.
+this table. So do the event table's exports (diplokg.events): CSV and PLOVER JSONL, tables of
+coded events, no RDF.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from pathlib import Path
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
 __all__ = [
+    "EVENT_CSV",
+    "EVENT_FORMATS",
     "GRAPH_FORMATS",
     "JSON_LD",
     "NQUADS",
     "NTRIPLES",
+    "PLOVER_JSONL",
     "RDFXML",
     "RESULTS_CSV",
     "RESULTS_JSON",
@@ -128,6 +132,12 @@ NQUADS = _rdf("nquads", RdfFormat.N_QUADS, "nquads", longer=("nquads",), dataset
 # Order matters: the first entry is the default when the client accepts anything.
 RESULT_FORMATS: tuple[Format, ...] = (RESULTS_JSON, RESULTS_XML, RESULTS_CSV, RESULTS_TSV)
 GRAPH_FORMATS: tuple[Format, ...] = (TURTLE, NTRIPLES, JSON_LD, RDFXML, TRIG, NQUADS)
+
+# The event table (diplokg.events): CSV with its own columns (not SPARQL results, the same media
+# type), and PLOVER's JSON Lines, one record a line (the PLOVER manual's "Data Fields").
+EVENT_CSV = Format("csv", RESULTS_CSV.media_type, extensions=("csv",))
+PLOVER_JSONL = Format("plover-jsonl", "application/x-ndjson", extensions=("jsonl",))
+EVENT_FORMATS: tuple[Format, ...] = (EVENT_CSV, PLOVER_JSONL)
 
 
 def by_key(key: str) -> Format:

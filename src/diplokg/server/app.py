@@ -194,9 +194,9 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
     for router in citable_routers(engine, settings, path):
         app.include_router(router)
     # Issue 13: the event table.
-    from diplokg import events
+    from diplokg.server.events import EventsRouter
 
-    events.install(app, engine)
+    app.include_router(EventsRouter(engine))
     app.add_exception_handler(404, not_found_handler)
 
     app.add_middleware(
