@@ -1,8 +1,9 @@
 """Take docs/annotated-page.png: the annotated source page, one passage open, in headless Chromium.
 
 Run from the repository root after `make build`: `.venv/bin/python docs/screenshot.py`. It
-serves the built dataset on a free 127.0.0.1 port (as the tests do), opens
-/document/<slug>#char=START,END (the 5-6 December 2014 visit) and saves the window.
+serves the built dataset (its RDF 1.2 dump, as `diplokg serve` does) on a free 127.0.0.1 port
+(as the tests do), opens /document/<slug>#char=START,END (the 5-6 December 2014 visit) and
+saves the window.
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ from conftest_server import serve  # noqa: E402
 
 from diplokg.build import ensure_built  # noqa: E402
 from diplokg.config import Settings  # noqa: E402
+from diplokg.dataset import served_file  # noqa: E402
 
 SLUG = "document-france-kazakhstan-2015"
-FRAGMENT = (
-    "char=883,959"  # "s’est rendu en visite officielle à Astana et Almaty les 5 et 6 décembre 2014"
-)
+# "et s’est rendu en visite officielle à Astana et Almaty les 5 et 6 décembre 2014"
+FRAGMENT = "char=880,959"
 OUTPUT = REPO / "docs" / "annotated-page.png"
 
 
 def main() -> None:
     settings = Settings()
-    data = ensure_built(settings)
+    data = served_file(ensure_built(settings).parent)  # what `diplokg serve` serves
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for flag in (

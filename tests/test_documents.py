@@ -26,6 +26,7 @@ from diplokg.dataset import served_file, source_texts
 from diplokg.namespaces import RES
 from diplokg.server.app import create_app
 from diplokg.server.documents import Passage, paragraph_spans, paragraphs
+from diplokg.server.linked_data import VALUES_BYTES, value_batches
 
 FIXTURE = Path(__file__).parent / "data" / "document"
 FIXTURE_SLUG = "document-fixture"
@@ -457,6 +458,16 @@ def test_resource_pages_link_each_quote_to_its_place(
     for start, end in links:
         assert seed_text[int(start) : int(end)]  # a real span of the text
     assert seed_client.get(f"/document/{SEED_SLUG}").status_code == 200
+
+
+def test_a_page_about_many_statements_asks_in_batches_under_the_query_limit() -> None:
+    # the seed's annotations name 742 bodies (statements, facts): 74 KB of IRIs, over the
+    # endpoint's 32 KiB query limit
+    terms = [RES[f"statement/{n:04d}/" + "x" * 90] for n in range(800)]
+    batches = value_batches(terms)
+    assert len(batches) > 1
+    assert all(len(b) <= VALUES_BYTES < Settings().max_query_bytes // 2 for b in batches)
+    assert sorted(" ".join(batches).split()) == sorted(t.n3() for t in terms)
 
 
 def test_the_document_index(seed_client: TestClient) -> None:
