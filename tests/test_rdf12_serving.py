@@ -10,6 +10,7 @@ page of a reifier shows.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from diplokg.build import build
 from diplokg.build.statements import REIFIES
 from diplokg.config import Settings
 from diplokg.dataset import DATASET_FILE, RDF12_FILE, read_manifest, served_file
-from diplokg.namespaces import DKG, GRAPH_EVIDENCE, RDF
+from diplokg.namespaces import DKG, GRAPH_EVIDENCE, GRAPH_VERSION, RDF
 from diplokg.server.app import create_app
 from diplokg.server.stores import META, open_store, verify
 from diplokg.versions import current_version, find
@@ -59,6 +60,21 @@ def test_a_build_is_served_from_its_rdf12_dump(tour: Settings) -> None:
     # a folder without it (a build before the event model) is served from dataset.nq
     (tour.root / "older").mkdir()
     assert served_file(tour.root / "older") == tour.root / "older" / DATASET_FILE
+
+
+def test_both_dumps_carry_the_same_version_and_the_same_id(tour: Settings) -> None:
+    manifest = read_manifest(tour.dist_dir)
+    assert manifest is not None
+    plain = (tour.dist_dir / DATASET_FILE).read_text(encoding="utf-8").splitlines(True)
+    rdf12 = (tour.dist_dir / RDF12_FILE).read_text(encoding="utf-8").splitlines(True)
+    version = [line for line in plain if line.endswith(f"<{GRAPH_VERSION}> .\n")]
+    assert len(version) == 6 and set(version) <= set(rdf12)
+    # the id, as README's check computes it, from either dump: the version graph left out, and
+    # from the RDF 1.2 one its rdf:reifies lines too
+    rest = [line for line in rdf12 if line not in version and f" <{REIFIES}> " not in line]
+    assert rest == [line for line in plain if line not in version]
+    digest = hashlib.sha256("".join(rest).encode()).hexdigest()[:12]
+    assert digest == manifest["version"]
 
 
 def test_the_store_of_the_rdf12_dump_is_verified_and_reused(tour: Settings, tmp_path: Path) -> None:
