@@ -262,6 +262,19 @@ FAILURES = [
         id="ambiguous-quote",
     ),
     pytest.param(
+        {"graph/mini.ttl": mini_facts().replace("a dkg:Reception", "a dkg:Recepton")},
+        2,
+        "res:reception-2014-06-10: dkg:Recepton is not declared by the ontology "
+        "(did you mean dkg:Reception?)",
+        id="misspelt-class",
+    ),
+    pytest.param(
+        {"graph/mini.ttl": mini_facts().replace('"2009-10"^^', '"2009-1"^^')},
+        2,
+        'res:agreement-2009: "2009-1"^^xsd:gYearMonth is not a valid xsd:gYearMonth',
+        id="ill-typed-month",
+    ),
+    pytest.param(
         {"graph/mini.ttl": mini_facts("res:paris a dkg:Person .")},
         1,
         "res:paris: owl:disjointWith: is both a dkg:Person and a dkg:Place",

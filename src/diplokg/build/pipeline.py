@@ -1,6 +1,7 @@
 """The build pipeline: from the hand-written inputs to a checked dist/, rebuilt only when needed.
 
-Steps: parse the ontology and each document's curated Turtle; resolve evidence quotes to
+Steps: parse the ontology and each document's curated Turtle; lint them (ill-typed literals,
+undeclared terms, untyped resources: `diplokg.build.lint`); resolve evidence quotes to
 offsets; reason (OWL 2 RL) over ontology + asserted + enrichment; check consistency and SHACL;
 write every output into a fresh folder that replaces dist/ only when all went well.
 """
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, URIRef
 
 from diplokg.__version__ import __version__
+from diplokg.build import lint
 from diplokg.build.dist import write_dist
 from diplokg.build.evidence import Source, evidence_graph, strip_quotes
 from diplokg.build.reason import DEFAULT_REASONER, REASONERS, Reasoner, infer, kinds
@@ -174,10 +176,22 @@ def assemble(
         ontology = parse_turtle(settings.ontology_file)
         shapes = parse_turtle(settings.shapes_file)
         curated = [(doc, parse_turtle(doc.facts)) for doc in documents]
-        for doc in documents:
-            if doc.enrichment is not None:
-                enrichment += parse_turtle(doc.enrichment)
+        enriched = [
+            (doc.enrichment, parse_turtle(doc.enrichment))
+            for doc in documents
+            if doc.enrichment is not None
+        ]
+        for _, graph in enriched:
+            enrichment += graph
         n_parsed = len(ontology) + sum(len(g) for _, g in curated) + len(enrichment)
+    with _step(progress, "lint", lambda: f"{len(linted)} file(s), 0 problem(s)"):
+        linted = [
+            lint.Source(settings.ontology_file, ontology, "ontology"),
+            lint.Source(settings.shapes_file, shapes, "shapes"),
+            *(lint.Source(doc.facts, facts) for doc, facts in curated),
+            *(lint.Source(path, graph) for path, graph in enriched),
+        ]
+        lint.check(linted, root=settings.root)
     with _step(progress, "evidence", lambda: f"{len(evidence)} triples"):
         sources = [
             Source(facts, doc.text.read_text(encoding="utf-8"), str(doc.facts))
