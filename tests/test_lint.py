@@ -58,10 +58,11 @@ def test_each_ill_typed_literal_is_named_with_file_line_and_resource() -> None:
 
 
 def test_rdflib_alone_misses_months_years_and_dates_typed_as_moments() -> None:
-    # Why the lint has its own table: rdflib has no lexical form for these two, and it turns
-    # a date typed xsd:dateTime into midnight instead of refusing it.
-    assert Literal("1999-9", datatype=XSD.gYearMonth).ill_typed is None
-    assert Literal("14", datatype=XSD.gYear).ill_typed is None
+    # Why the lint has its own table: rdflib has no lexical form for these two (None), or the
+    # lenient one owlrl registers when it is imported (False), and it turns a date typed
+    # xsd:dateTime into midnight instead of refusing it.
+    assert not Literal("1999-9", datatype=XSD.gYearMonth).ill_typed
+    assert not Literal("14", datatype=XSD.gYear).ill_typed
     assert str(Literal("2014-01-01", datatype=XSD.dateTime)) == "2014-01-01T00:00:00"
     assert literal_problem("2014-01-01", XSD.dateTime) is not None
 
