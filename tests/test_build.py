@@ -147,6 +147,9 @@ def test_manifest_records_inputs_counts_and_reasoner(seed_dist: Path) -> None:
     assert manifest["files"] == {
         name: h for name, h in file_hashes(seed_dist).items() if name != "build.json"
     }
+    assert manifest["sizes"] == {
+        name: (seed_dist / name).stat().st_size for name in manifest["files"]
+    }
 
 
 def test_second_build_in_another_process_is_byte_identical(seed_dist: Path, tmp_path: Path) -> None:

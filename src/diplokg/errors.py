@@ -38,6 +38,10 @@ class DamagedDist(InputError):
     """A file of dist/ that is not what its build.json records (truncated, edited, missing),
     named; raised when it cannot be rebuilt (a dataset file given by path, a read-only dist/)."""
 
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(path, f"damaged: {reason}")
+
 
 class EvidenceError(DiplokgError):
     """An evidence quote that is missing, not in the source, or ambiguous; names the fact."""

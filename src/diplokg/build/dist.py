@@ -160,11 +160,14 @@ def write_dist(
             name: hashlib.sha256(text.encode("utf-8")).hexdigest()
             for name, text in sorted(outputs.items())
         },
+        # Readers check sizes with a stat before trusting a file (diplokg.dataset).
+        "sizes": {name: len(text.encode("utf-8")) for name, text in sorted(outputs.items())},
         "versions": _versions(),
     }
     with replace_dir(dist) as staging:
         for name, text in outputs.items():
             write_text(staging / name, text)
+        # Last, so that an output newer than build.json is one changed since the build.
         write_text(staging / MANIFEST, _dump_json(manifest))
         _keep_foreign(dist, staging, {*outputs, MANIFEST})
 

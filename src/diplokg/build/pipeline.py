@@ -30,8 +30,8 @@ from diplokg.build.evidence import Source, evidence_graph, strip_quotes
 from diplokg.build.reason import DEFAULT_REASONER, REASONERS, Reasoner, infer, kinds
 from diplokg.build.validate import Problem, consistency_problems, report, shacl_problems
 from diplokg.config import Settings
-from diplokg.dataset import DATASET_FILE, open_store, read_manifest
-from diplokg.errors import InputError, ValidationFailed
+from diplokg.dataset import DATASET_FILE, check_outputs, load_manifest, open_store
+from diplokg.errors import DamagedDist, InputError, ValidationFailed, disk_full
 from diplokg.namespaces import (
     DKG,
     GRAPH_ASSERTED,
@@ -241,10 +241,15 @@ def build(
     dist = (dist or settings.dist_dir).resolve()
     hashes = input_hashes(settings)
     key = build_key(hashes, reasoner)
-    manifest = read_manifest(dist)
-    if not force and manifest is not None and manifest.get("key") == key:
-        progress(f"up to date  {dist}")
-        return dist
+    if not force:
+        try:
+            manifest = load_manifest(dist)
+            if manifest is not None and manifest.get("key") == key:
+                check_outputs(dist, manifest)
+                progress(f"up to date  {dist}")
+                return dist
+        except DamagedDist as damage:
+            progress(f"rebuild   {damage}")
     started = time.perf_counter()
     built = assemble(settings, reasoner, progress)
     if built.problems:
@@ -278,25 +283,37 @@ def _build_lock(dist: Path) -> Iterator[None]:
 
 
 def ensure_built(settings: Settings | None = None, progress: Progress = _to_stderr) -> Path:
-    """The path of dist/dataset.nq, building first only if an input's content changed.
+    """The path of dist/dataset.nq, checked against build.json, building first if an input's
+    content changed or a file of dist/ is damaged (the file is named in the progress).
 
     A rebuild reports its steps on stderr by default: the server and notebooks that call this
-    should show why their start takes seconds.
+    should show why their start takes seconds. Raises DamagedDist when dist/ is damaged and
+    cannot be rewritten (a read-only folder).
     """
     settings = settings or Settings()
     dist = settings.dist_dir
     with _build_lock(dist):
-        manifest = read_manifest(dist)
         reasoner = DEFAULT_REASONER
-        if manifest is not None and manifest.get("reasoner") in REASONERS:
-            reasoner = manifest["reasoner"]
-        if manifest is None or manifest.get("key") != build_key(input_hashes(settings), reasoner):
-            build(
-                settings,
-                reasoner=reasoner,
-                force=True,
-                progress=progress,
-            )
+        damage = None
+        try:
+            manifest = load_manifest(dist)
+            if manifest is not None and manifest.get("reasoner") in REASONERS:
+                reasoner = manifest["reasoner"]
+            if manifest is not None and manifest.get("key") == build_key(
+                input_hashes(settings), reasoner
+            ):
+                check_outputs(dist, manifest, read=[DATASET_FILE])
+                return dist / DATASET_FILE
+        except DamagedDist as exc:
+            damage = exc
+            progress(f"rebuild   {damage}")
+        try:
+            build(settings, reasoner=reasoner, force=True, progress=progress)
+        except OSError as exc:
+            if damage is None or disk_full(exc):
+                raise
+            reason = f"{damage.reason}; cannot rebuild it: {exc.strerror or exc}"
+            raise DamagedDist(damage.path, reason) from None
     return dist / DATASET_FILE
 
 
