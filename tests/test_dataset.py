@@ -4,11 +4,14 @@ traceback."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
+import logging
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -274,3 +277,26 @@ def test_a_damaged_dump_is_not_downloaded(project: Settings) -> None:
         assert response.status_code == 503
         assert "merged.ttl is damaged" in response.json()["detail"]
         assert client.get("/dumps/merged.nt").status_code == 200
+
+
+def test_a_dataset_damaged_while_served_is_not_swapped_in(
+    project: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = dataclasses.replace(project, reload_check_s=0.05)
+    path = project.dist_dir / DATASET_FILE
+    count = {"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"}
+    accept = {"Accept": "text/csv"}
+    with TestClient(create_app(settings, path)) as client:
+        assert client.get("/sparql", params=count, headers=accept).text.split() == [
+            "n",
+            str(quads(project.dist_dir)),
+        ]
+        data = path.read_bytes()
+        with caplog.at_level(logging.WARNING, logger="diplokg.engine"):
+            path.write_bytes(data[: data.index(b"\n", len(data) // 2) + 1])  # parses, in part
+            deadline = time.monotonic() + 30
+            while not any("damaged" in r.getMessage() for r in caplog.records):
+                assert time.monotonic() < deadline, "the watcher never refused the damaged file"
+                time.sleep(0.05)
+        answer = client.get("/sparql", params=count, headers=accept)
+        assert answer.text.split() == ["n", str(quads(project.dist_dir))]
