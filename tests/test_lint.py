@@ -3,6 +3,7 @@ and resource, suggests the nearest declared term, and stops `diplokg build` with
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
@@ -252,3 +253,21 @@ def test_the_build_stops_on_every_problem_at_once(
         'exists in the calendar, e.g. "2014-12-05"',
     ]
     assert not settings.dist_dir.exists()
+
+
+def test_the_document_record_names_its_text_and_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The mini page's record names mini.txt: copied as other.ttl beside other.txt, it is wrong.
+    facts = mini_facts('res:mini-page dkg:sha256 "8581af22" .')
+    make_project(tmp_path, facts=facts, name="other")
+    monkeypatch.setenv("DIPLOKG_ROOT", str(tmp_path))
+    digest = hashlib.sha256((tmp_path / "graph" / "other.txt").read_bytes()).hexdigest()
+    last = len(facts.splitlines())
+    assert main(["build"]) == 2
+    assert capsys.readouterr().err.splitlines()[1:] == [
+        'graph/other.ttl:13: res:mini-page: needs dkg:sourceFile "other.txt", the text beside '
+        'this file (found "mini.txt")',
+        f"graph/other.ttl:{last}: res:mini-page: dkg:sha256 is not the SHA-256 of other.txt "
+        f"({digest})",
+    ]

@@ -30,6 +30,7 @@ named without a line.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -72,11 +73,13 @@ Namer = Callable[[Node], str]
 
 @dataclass(frozen=True)
 class Source:
-    """One parsed input: its file, its graph and what it is (ontology, shapes or data)."""
+    """One parsed input: its file, its graph and what it is (ontology, shapes or data); for a
+    document's curated file, the source text beside it (`graph/<doc>.txt`)."""
 
     path: Path
     graph: Graph
     role: Role = "data"
+    document_text: Path | None = None
 
     @cached_property
     def text(self) -> str:
@@ -613,6 +616,28 @@ def _ontology_problems(report: _Report, vocabulary: Vocabulary) -> None:
 _LANGUAGES = (("en", "English"), ("fr", "French"))
 
 
+def _record_problems(report: _Report, text: Path) -> None:
+    """The dkg:SourceDocument record must name the text beside the curated file, and its
+    dkg:sha256, when given, must be that text's (a re-captured page is a new document)."""
+    graph = report.source.graph
+    name = report.text.name
+    for record in graph.subjects(RDF.type, DKG.SourceDocument):
+        files = [str(f) for f in graph.objects(record, DKG.sourceFile)]
+        if files != [text.name]:
+            found = ", ".join(f'"{f}"' for f in files) or "none"
+            term = DKG.sourceFile if files else DKG.SourceDocument
+            message = f'needs {name(DKG.sourceFile)} "{text.name}", the text beside this file'
+            report.add(record, term, f"{message} (found {found})")
+        digest = hashlib.sha256(text.read_bytes()).hexdigest()
+        for given in graph.objects(record, DKG.sha256):
+            if str(given) != digest:
+                report.add(
+                    record,
+                    given,
+                    f"{name(DKG.sha256)} is not the SHA-256 of {text.name} ({digest})",
+                )
+
+
 def lint(sources: Sequence[Source], *, root: Path | None = None) -> list[LintProblem]:
     """Every problem of `sources`, file by file in their order, then by line.
 
@@ -634,6 +659,8 @@ def lint(sources: Sequence[Source], *, root: Path | None = None) -> list[LintPro
         _untyped_objects(report, typed, slugs)
         if source.role == "ontology":
             _ontology_problems(report, vocabulary)
+        if source.document_text is not None:
+            _record_problems(report, source.document_text)
         problems += sorted(report.found.values(), key=lambda p: (p.line or 0, p.focus, p.message))
     return problems
 

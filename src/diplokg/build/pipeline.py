@@ -188,7 +188,7 @@ def assemble(
         linted = [
             lint.Source(settings.ontology_file, ontology, "ontology"),
             lint.Source(settings.shapes_file, shapes, "shapes"),
-            *(lint.Source(doc.facts, facts) for doc, facts in curated),
+            *(lint.Source(doc.facts, facts, document_text=doc.text) for doc, facts in curated),
             *(lint.Source(path, graph) for path, graph in enriched),
         ]
         lint.check(linted, root=settings.root)
