@@ -10,8 +10,8 @@ enrichment):
   `dkg:tookPlaceInn`), or uses as the other kind (a property as a class); a class, property
   or datatype of another vocabulary that the ontology does not reuse, or that is not a term of
   a vocabulary rdflib knows in full (`dcterms:sourse`, `xsd:datee`);
-- a resource of ours (`res:`) used as an object that no input gives an `rdf:type`, most
-  often a misspelt slug;
+- a resource of ours (`res:`) that no input gives an `rdf:type`, used as an object (most
+  often a misspelt slug) or as a subject (a misspelt subject, a fact whose class was lost);
 - and in the ontology: constructs outside OWL 2 RL, and terms without an English and a French
   label, a comment and `rdfs:isDefinedBy`.
 
@@ -580,16 +580,25 @@ def _check_literal(
     report.add(subject, as_written, f"{message}: {why}" if why else message)
 
 
-def _untyped_objects(report: _Report, typed: set[Node], slugs: list[str]) -> None:
+def _untyped(report: _Report, typed: set[Node], slugs: list[str]) -> None:
+    """Resources of ours that no input types: as objects (a misspelt slug, a record never
+    written) and as subjects (a misspelt subject, a fact whose class line was lost), which
+    the shapes, selecting by class, would never see."""
     name = report.text.name
+
+    def hint(resource: URIRef) -> str:
+        near = _nearest(resource.removeprefix(str(RES)), slugs)
+        return f" (did you mean {name(RES[near])}?)" if near else ""
+
     for s, p, o in report.source.graph:
+        if isinstance(s, URIRef) and str(s).startswith(str(RES)) and s not in typed:
+            report.add(s, s, f"has no rdf:type in any input{hint(s)}")
         if p == RDF.type or not isinstance(o, URIRef) or not str(o).startswith(str(RES)):
             continue
-        if o in typed:
-            continue
-        near = _nearest(o.removeprefix(str(RES)), slugs)
-        hint = f" (did you mean {name(RES[near])}?)" if near else ""
-        report.add(s, o, f"{name(o)}, the object of {name(p)}, has no rdf:type in any input{hint}")
+        if o not in typed:
+            report.add(
+                s, o, f"{name(o)}, the object of {name(p)}, has no rdf:type in any input{hint(o)}"
+            )
 
 
 def _ontology_problems(report: _Report, vocabulary: Vocabulary) -> None:
@@ -656,7 +665,7 @@ def lint(sources: Sequence[Source], *, root: Path | None = None) -> list[LintPro
         report = _Report(source, root)
         _literal_problems(report, vocabulary)
         _term_problems(report, vocabulary)
-        _untyped_objects(report, typed, slugs)
+        _untyped(report, typed, slugs)
         if source.role == "ontology":
             _ontology_problems(report, vocabulary)
         if source.document_text is not None:

@@ -89,7 +89,7 @@ def discover(settings: Settings) -> list[Document]:
             continue
         text = facts.with_suffix(".txt")
         if not text.is_file():
-            quoted = sorted(str(f) for f in parse_turtle(facts).subjects(DKG.quote, None))
+            quoted = sorted({str(f) for f in parse_turtle(facts).subjects(DKG.quote, None)})
             named = ", ".join(quoted[:3]) + (" ..." if len(quoted) > 3 else "")
             raise InputError(text, f"source text not found; the quotes of {named} need it")
     return documents
