@@ -273,3 +273,28 @@ def test_the_document_record_names_its_text_and_hash(
         f"graph/other.ttl:{last}: res:mini-page: dkg:sha256 is not the SHA-256 of other.txt "
         f"({digest})",
     ]
+
+
+def test_a_term_newer_than_rdflib_knows_is_accepted_once_the_ontology_declares_it(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data.ttl"
+    data.write_text(
+        "@prefix dkg: <https://w3id.org/diplokg/ontology#> .\n"
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix res: <https://w3id.org/diplokg/resource/> .\n"
+        'res:paris a dkg:City ; rdfs:label "Paris"@en , "Paris"@fr ;\n'
+        "    rdf:reifies res:paris .\n",
+        encoding="utf-8",
+    )
+    assert lint_file(data) == [
+        f"{data}:6: res:paris: rdf:reifies is not a term of "
+        "<http://www.w3.org/1999/02/22-rdf-syntax-ns#>"
+    ]
+    ontology = tmp_path / "ontology.ttl"
+    ontology.write_text(
+        ONTOLOGY.read_text(encoding="utf-8") + "\nrdf:reifies a owl:ObjectProperty .\n",
+        encoding="utf-8",
+    )
+    assert lint_file(data, ontology=ontology) == []

@@ -314,18 +314,25 @@ def uses(graph: Graph) -> Iterator[tuple[Node, Node, Use]]:
 
 @dataclass
 class Vocabulary:
-    """What the ontology declares in its own namespace, and the vocabularies it reuses."""
+    """What the ontology declares in its own namespace, the vocabularies it reuses, and the
+    terms of other vocabularies it declares itself (`vouched`): a term newer than rdflib's
+    list of its vocabulary (say, RDF 1.2's `rdf:reifies`) is accepted once the ontology gives
+    it an rdf:type."""
 
     classes: set[URIRef] = field(default_factory=set)
     properties: set[URIRef] = field(default_factory=set)
     declared: set[URIRef] = field(default_factory=set)
     reused: set[str] = field(default_factory=set)
+    vouched: set[URIRef] = field(default_factory=set)
 
     @classmethod
     def of(cls, ontology: Graph) -> Vocabulary:
         vocabulary = cls()
         for term, kind in ontology.subject_objects(RDF.type):
-            if not isinstance(term, URIRef) or not str(term).startswith(str(DKG)):
+            if not isinstance(term, URIRef):
+                continue
+            if not str(term).startswith(str(DKG)):
+                vocabulary.vouched.add(term)
                 continue
             vocabulary.declared.add(term)
             if kind in _CLASS_TYPES:
@@ -513,7 +520,7 @@ def _our_term(term: URIRef, use: Use, vocabulary: Vocabulary, name: Namer) -> st
 
 def _foreign_term(term: URIRef, role: Role, vocabulary: Vocabulary, name: Namer) -> str | None:
     closed = _closed(term)
-    if closed is not None and not _known(closed, term):
+    if closed is not None and not _known(closed, term) and term not in vocabulary.vouched:
         base = str(closed._NS)
         near = _nearest(term.removeprefix(base), _local_names(closed))
         hint = f" (did you mean {name(URIRef(base + near))}?)" if near else ""
