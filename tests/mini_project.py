@@ -12,6 +12,7 @@ from pathlib import Path
 
 from diplokg.build import build
 from diplokg.config import Settings
+from diplokg.namespaces import DKG, RES
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "data" / "api"
@@ -27,3 +28,17 @@ def make_project(root: Path, *, built: bool = True) -> Settings:
     if built:
         build(settings, progress=lambda line: None)
     return settings
+
+
+# The start date of the December 2014 visit: the fact the version and permalink tests change.
+VISIT = RES["visit-2014-12-hollande-kazakhstan"]
+START_QUERY = f"SELECT ?start WHERE {{ <{VISIT}> <{DKG.startDate}> ?start }}"
+
+
+def change_a_fact(settings: Settings, day: str) -> None:
+    """Correct the start date of the December 2014 visit in the curated file, as a curator
+    would (the version and permalink tests rebuild afterwards)."""
+    facts = settings.graph_dir / "tour.ttl"
+    text = facts.read_text(encoding="utf-8")
+    old = next(d for d in ("2014-12-05", "2014-12-04", "2014-12-03") if f'startDate "{d}"' in text)
+    facts.write_text(text.replace(f'startDate "{old}"', f'startDate "{day}"'), encoding="utf-8")

@@ -42,7 +42,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
     ):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    # performance: every request (_requested_urls); browser: the console, where Chromium
+    # reports what the Content-Security-Policy blocked (csp_violations).
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     try:
         yield driver
@@ -58,6 +60,15 @@ def _requested_urls(driver: WebDriver) -> list[str]:
         if message["method"] == "Network.requestWillBeSent":
             urls.append(message["params"]["request"]["url"])
     return urls
+
+
+def csp_violations(driver: WebDriver) -> list[str]:
+    """What the Content-Security-Policy blocked since the last call (the console's log)."""
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]
 
 
 def test_canned_query_tab_runs_and_shows_rows(

@@ -26,11 +26,17 @@ from diplokg.config import Settings
 from diplokg.dataset import DUMP_FILES
 from diplokg.namespaces import DATASET_IRI, DKG, DUMPS, NAMED_GRAPHS, PREFIXES, RES
 
-OUTPUTS = sorted([*DUMP_FILES, "context.jsonld", "void.ttl", "build.json"])
+OUTPUTS = sorted(
+    [*DUMP_FILES, "context.jsonld", "void.ttl", "build.json", "search.sqlite", "documents"]
+)
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -313,7 +319,8 @@ def test_failed_build_names_the_cause_and_keeps_dist(
     assert main(["build"]) == code
     assert message in capsys.readouterr().err
     assert file_hashes(mini / "dist") == before
-    assert sorted(p.name for p in mini.iterdir()) == ["dist", "graph", "ontology"]
+    # no staging folder left behind (versions/ keeps the first build, by design)
+    assert sorted(p.name for p in mini.iterdir()) == ["dist", "graph", "ontology", "versions"]
 
 
 def test_broken_ontology_is_named_with_its_line(
@@ -342,7 +349,8 @@ def test_crash_while_writing_keeps_previous_dist(
     with pytest.raises(OSError, match="disk full"):
         build(Settings(), force=True, progress=lambda line: None)
     assert file_hashes(mini / "dist") == before
-    assert sorted(p.name for p in mini.iterdir()) == ["dist", "graph", "ontology"]
+    # no staging folder left behind (versions/ keeps the first build, by design)
+    assert sorted(p.name for p in mini.iterdir()) == ["dist", "graph", "ontology", "versions"]
 
 
 def test_validate_command(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:

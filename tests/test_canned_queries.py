@@ -1305,4 +1305,5 @@ def test_statistics_class_counts_from_the_page(
         "dkg:EconomicFigure": "9",
         "dkg:CulturalSeason": "3",  # the crossed seasons, the French and the Kazakh season
     }  # fmt: skip
-    assert Counter(row[0] for row in rows_of(store, catalogue, "statistics"))["triples"] == 5
+    # the five graphs of the data and the one that says its version
+    assert Counter(row[0] for row in rows_of(store, catalogue, "statistics"))["triples"] == 6

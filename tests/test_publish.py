@@ -41,7 +41,14 @@ DATA = Path(__file__).parent / "data" / "publish"
 DATASET = DATA / "dataset.trig"
 QUERIES = DATA / "queries"
 ALL_GRAPHS = list(NAMED_GRAPHS)
-EXPECTED_COUNTS = {"asserted": 15, "inferred": 2, "enrichment": 0, "evidence": 1, "ontology": 10}
+EXPECTED_COUNTS = {
+    "asserted": 15,
+    "inferred": 2,
+    "enrichment": 0,
+    "evidence": 1,
+    "ontology": 10,
+    "version": 0,
+}
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 
 pytestmark = pytest.mark.server

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from diplokg.config import Settings
-from diplokg.dataset import check_file
+from diplokg.dataset import SEARCH_FILE, check_file, dist_of
 from diplokg.errors import InputError, QueryError
 from diplokg.formats import NTRIPLES, RESULTS_JSON, TURTLE, rdf_format_of
 from diplokg.frames import Answer, lexical, shorten, to_frame
@@ -189,10 +189,17 @@ def _param_text(value: object) -> str:
 class KnowledgeGraph:
     """The graph, queried locally or remotely, with answers as typed pandas DataFrames."""
 
-    def __init__(self, backend: Backend, queries_dir: Path | None = None, lang: str = "en") -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        queries_dir: Path | None = None,
+        lang: str = "en",
+        search_index: Path | None = None,
+    ) -> None:
         self.backend = backend
         self.queries_dir = queries_dir or Settings().queries_dir
         self.lang = lang
+        self.search_index = search_index  # the build's search.sqlite, when there is one
         self._labels: dict[str, str | None] = {}
 
     def __repr__(self) -> str:
@@ -243,7 +250,9 @@ class KnowledgeGraph:
             store.load(path=path, format=fmt)
         except SyntaxError as exc:
             raise InputError(path, f"cannot be parsed: {exc}") from None
-        return cls(EmbeddedBackend(store), settings.queries_dir, lang)
+        dist = dist_of(path)
+        index = dist / SEARCH_FILE if dist is not None else None
+        return cls(EmbeddedBackend(store), settings.queries_dir, lang, search_index=index)
 
     @classmethod
     def remote(
@@ -300,6 +309,27 @@ class KnowledgeGraph:
         """Run any SPARQL query: SELECT gives its columns, typed; ASK a `boolean` column;
         CONSTRUCT and DESCRIBE subject, predicate and object."""
         return to_frame(self.backend.run(text), self.labels)
+
+    # -- search --------------------------------------------------------------------------------
+
+    def search(self, text: str, *, limit: int = 20, offset: int = 0) -> pd.DataFrame:
+        """Labels (French and English, alternative spellings), quotes and sentences holding
+        every word of `text`, accents and case aside, best first; the snippet marks the words
+        with `**`. Columns: see `diplokg.search.results_frame`. Needs the built dataset (the
+        index is `dist/search.sqlite`); raises SearchError for a graph loaded from another
+        file or a remote endpoint.
+
+        >>> kg.search("Nazarbaev").loc[0, ["kind", "label"]].tolist()  # doctest: +SKIP
+        ['resource', 'Nazarbayev']
+        """
+        from diplokg.search import PLAIN_MARKS, SearchError, results_frame, search
+
+        if self.search_index is None:
+            raise SearchError(
+                "search needs the built dataset: KnowledgeGraph.load() without a file"
+            )
+        found = search(self.search_index, text, limit=limit, offset=offset, marks=PLAIN_MARKS)
+        return results_frame(found)
 
     # -- resources -----------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The `diplokg` command line: build, serve, query, export, validate, stats, publish.
+"""The `diplokg` command line: build, serve, query, search, export, validate, stats, publish,
+versions.
 
 The only module that parses arguments, prints and chooses exit codes: each command's handler
 calls the job's functions, which return values or raise a `DiplokgError`.
@@ -57,6 +58,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", default=None, help="one named graph (asserted, inferred, ...)")
     p.add_argument("-o", "--output", required=True)
 
+    p = sub.add_parser("search", help="find labels, quotes and sentences by their words")
+    p.add_argument("text", help="words to find (accents and case do not matter)")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
+
+    p = sub.add_parser("versions", help="list the kept versions of the dataset, or prune them")
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="remove every kept version that is neither current nor cited by a permalink",
+    )
+
     sub.add_parser("validate", help="run SHACL and consistency checks; exit 1 on violations")
     sub.add_parser("stats", help="print what the graph holds")
 
@@ -66,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--update", default=None, help="SPARQL Update endpoint")
     p.add_argument("--user", default=None)
     p.add_argument("--password-env", default=None, metavar="VAR")
-    p.add_argument("--graphs", default="asserted,inferred,enrichment,evidence,ontology")
+    p.add_argument("--graphs", default="asserted,inferred,enrichment,evidence,ontology,version")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--replace", action="store_true", default=True)
     mode.add_argument("--merge", action="store_true")
@@ -208,6 +222,51 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _search(args: argparse.Namespace) -> int:
+    """`diplokg search TEXT`: the hits in the built dataset's index (built first if stale)."""
+    from diplokg.build import ensure_built
+    from diplokg.dataset import SEARCH_FILE
+    from diplokg.frames import format_frame
+    from diplokg.search import PLAIN_MARKS, results_frame, search
+
+    index = ensure_built(Settings()).parent / SEARCH_FILE
+    found = search(index, args.text, limit=args.limit, offset=args.offset, marks=PLAIN_MARKS)
+    frame = results_frame(found)
+    if args.format == "table":
+        frame = frame[["kind", "label", "snippet", "url"]]
+    if found.near:
+        print(f"no entry holds every word of {args.text!r}; near spellings:", file=sys.stderr)
+    sys.stdout.write(format_frame(frame, args.format))
+    return 0
+
+
+def _versions(args: argparse.Namespace) -> int:
+    """`diplokg versions [--prune]`: the kept versions, the current one and permalinks' ones."""
+    import datetime as dt
+
+    from diplokg.permalinks import cited_versions
+    from diplokg.versions import current_version, kept, prune
+
+    settings = Settings()
+    current = current_version(settings.dist_dir)
+    cited = cited_versions(settings.permalinks_dir)
+    if args.prune:
+        spare = cited | ({current} if current else set())
+        removed = prune(settings.versions_dir, spare)
+        print(f"removed {len(removed)} version(s): {', '.join(removed) or 'none'}")
+        return 0
+    print(f"{'version':<12}  {'kept (UTC)':<16}  {'MB':>6}  note")
+    for version in kept(settings.versions_dir):
+        when = dt.datetime.fromtimestamp(version.kept_at, dt.UTC).strftime("%Y-%m-%d %H:%M")
+        notes = [
+            n
+            for n, on in (("current", version.id == current), ("cited", version.id in cited))
+            if on
+        ]
+        print(f"{version.id:<12}  {when:<16}  {version.size / 1e6:>6.1f}  {', '.join(notes)}")
+    return 0
+
+
 def _publish_auth(args: argparse.Namespace) -> httpx.Auth | None:
     """The credentials of --user and the environment variable named by --password-env."""
     import httpx
@@ -279,6 +338,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": _validate,
     "stats": _stats,
     "publish": _publish,
+    "search": _search,
+    "versions": _versions,
 }
 
 

@@ -47,6 +47,9 @@ class Settings:
     max_connections_per_client: int = 64  # open connections from one address
     store_dir: Path | None = None  # default: $XDG_CACHE_HOME/diplokg/stores
     reload_check_s: float = 2.0  # how often the served file is checked for a rebuild
+    # kept versions served at /v/{version}/sparql: engines open at once, workers each
+    max_open_versions: int = 2
+    version_workers: int = 1
 
     @property
     def ontology_dir(self) -> Path:
@@ -63,6 +66,16 @@ class Settings:
     @property
     def dist_dir(self) -> Path:
         return self.root / "dist"
+
+    @property
+    def versions_dir(self) -> Path:
+        """Kept copies of built versions, served at /v/{version}/ (never committed)."""
+        return self.root / "versions"
+
+    @property
+    def permalinks_dir(self) -> Path:
+        """The recorded permalinks, one JSON file each (never committed)."""
+        return self.root / "permalinks"
 
     @property
     def ontology_file(self) -> Path:

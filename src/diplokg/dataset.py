@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Mapping
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol
 
 from diplokg.errors import DamagedDist, InputError
@@ -40,6 +41,8 @@ def dump_file(fmt: Format) -> str:
 DATASET_FILE = dump_file(NQUADS)
 # The dump files and their media types, as the DCAT description lists them.
 DUMP_FILES = {dump_file(fmt): fmt.media_type for fmt in GRAPH_FORMATS}
+SEARCH_FILE = "search.sqlite"  # the full-text index (diplokg.search)
+DOCUMENTS_DIR = "documents"  # a copy of each source text, as the build read it
 
 
 def load_manifest(dist: Path) -> dict[str, Any] | None:
@@ -70,6 +73,18 @@ def load_manifest(dist: Path) -> dict[str, Any] | None:
     return manifest
 
 
+def read_manifest(dist: Path) -> dict[str, Any] | None:
+    """The build.json of `dist`, or None when there is no complete, readable build there
+    (whether its outputs are intact is `check_outputs`'s question)."""
+    try:
+        manifest = load_manifest(dist)
+    except DamagedDist:
+        return None
+    if manifest is None or not (dist / DATASET_FILE).is_file():
+        return None
+    return manifest
+
+
 class _Hash(Protocol):
     def update(self, data: bytes, /) -> None: ...
 
@@ -93,7 +108,8 @@ def _damage(
 ) -> str | None:
     """Why output `name` is not what build.json records, or None when it is."""
     path = dist / name
-    if Path(name).name != name or name == MANIFEST:
+    parts = PurePosixPath(name).parts
+    if not parts or parts[0] == "/" or ".." in parts or name == MANIFEST:
         return "is not a file of dist/"
     try:
         info = path.stat()
@@ -183,3 +199,37 @@ def open_store(path: Path) -> pyoxigraph.Store:
     except SyntaxError as exc:
         raise InputError(path, f"cannot be parsed as N-Quads: {exc}") from None
     return store
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A source text as the build copied it into dist/documents/, listed in build.json."""
+
+    name: str  # the text's file name without .txt (graph/<name>.txt)
+    path: Path  # its copy in dist/documents/
+    source: str  # the IRI of its dkg:SourceDocument, the oa:hasSource of its annotations
+    sha256: str
+    characters: int  # its length in code points: annotation offsets run from 0 to this
+
+    def read(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+def source_texts(dist: Path, manifest: dict[str, Any] | None = None) -> list[SourceText]:
+    """The source texts of the build in `dist` (none for a build that copied no text)."""
+    manifest = manifest if manifest is not None else read_manifest(dist)
+    entries = (manifest or {}).get("texts", [])
+    return [
+        SourceText(e["name"], dist / e["file"], e["source"], e["sha256"], e["characters"])
+        for e in entries
+        if (dist / e["file"]).is_file()
+    ]
+
+
+def dist_of(data: Path) -> Path | None:
+    """The build folder `data` belongs to, when `data` is a build's dataset.nq, else None (a
+    file served with `diplokg serve --data` has no texts, search index or version)."""
+    folder = data.resolve().parent
+    if data.name != DATASET_FILE or read_manifest(folder) is None:
+        return None
+    return folder

@@ -56,6 +56,8 @@ VANN = Namespace("http://purl.org/vocab/vann/")
 WD = Namespace("http://www.wikidata.org/entity/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+# rdflib's DCAT holds DCAT 2 only (it warns on dcat:version); the same namespace, DCAT 3 terms.
+DCAT3 = Namespace(str(DCAT))
 
 ONTOLOGY_IRI = "https://w3id.org/diplokg/ontology"
 
@@ -65,12 +67,15 @@ GRAPH_ASSERTED = GRAPH["asserted"]
 GRAPH_ENRICHMENT = GRAPH["enrichment"]
 GRAPH_EVIDENCE = GRAPH["evidence"]
 GRAPH_INFERRED = GRAPH["inferred"]
+# The dataset's version (its content hash), so that every dump says which version it is.
+GRAPH_VERSION = GRAPH["version"]
 NAMED_GRAPHS = {
     "ontology": GRAPH_ONTOLOGY,
     "asserted": GRAPH_ASSERTED,
     "enrichment": GRAPH_ENRICHMENT,
     "evidence": GRAPH_EVIDENCE,
     "inferred": GRAPH_INFERRED,
+    "version": GRAPH_VERSION,
 }
 
 _SPACE = re.compile(r"\s")
@@ -124,5 +129,7 @@ def sparql_prefixes() -> str:
 # The dataset as a whole (VoID/DCAT description) and where its dumps are published.
 DATASET_IRI = URIRef("https://w3id.org/diplokg/dataset")
 DUMPS = Namespace("https://w3id.org/diplokg/dumps/")
+# One IRI per built version of the dataset: <VERSIONS><version id> (see diplokg.versions).
+VERSIONS = Namespace("https://w3id.org/diplokg/dataset/version/")
 MEDIA_TYPES = Namespace("https://www.iana.org/assignments/media-types/")
 SHAPES = Namespace("https://w3id.org/diplokg/shapes#")

@@ -21,9 +21,20 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
 from diplokg.__version__ import __version__
-from diplokg.dataset import CONTEXT_FILE, DUMP_FILES, MANIFEST, VOID_FILE, dump_file
+from diplokg.build.search_index import search_index
+from diplokg.build.versioning import version_id, version_iri, version_triples
+from diplokg.dataset import CONTEXT_FILE, DUMP_FILES, MANIFEST, SEARCH_FILE, VOID_FILE, dump_file
 from diplokg.formats import JSON_LD, NQUADS, NTRIPLES, RDFXML, TRIG, TURTLE
-from diplokg.namespaces import DATASET_IRI, DKG, DUMPS, MEDIA_TYPES, NAMED_GRAPHS, PREFIXES, RES
+from diplokg.namespaces import (
+    DATASET_IRI,
+    DKG,
+    DUMPS,
+    GRAPH_VERSION,
+    MEDIA_TYPES,
+    NAMED_GRAPHS,
+    PREFIXES,
+    RES,
+)
 from diplokg.rdfio import (
     Triple,
     bind_prefixes,
@@ -38,6 +49,7 @@ from diplokg.rdfio import (
 
 if TYPE_CHECKING:
     from diplokg.build.reason import Reasoner
+    from diplokg.build.sources import Text
 
 _VERSIONED = ("rdflib", "owlrl", "pyshacl", "reasonable", "pyoxigraph")
 
@@ -99,6 +111,10 @@ def void_description(
     return void
 
 
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _versions() -> dict[str, str]:
     found = {"diplokg": __version__, "python": platform.python_version()}
     for package in _VERSIONED:
@@ -114,14 +130,18 @@ def write_dist(
     graphs: Mapping[URIRef, Graph],
     *,
     documents: Sequence[str],
+    texts: Sequence[Text] = (),
     inferred_kinds: Mapping[str, int],
     hashes: dict[str, str],
     key: str,
     reasoner: Reasoner,
 ) -> None:
-    """Write the dumps of the named `graphs`, their description and build.json into a fresh
-    folder that then replaces `dist`."""
+    """Write the dumps of the named `graphs` (with the graph of their version), their
+    description, the source `texts`, the search index and build.json into a fresh folder
+    that then replaces `dist`."""
     canon = canonical_quads(graphs)
+    version = version_id(canon)
+    canon[GRAPH_VERSION] = version_triples(version)
     union = {t for triples in canon.values() for t in triples}
     per_graph = nquads_lines(canon)
     nquads = "".join(heapq.merge(*per_graph.values()))
@@ -129,6 +149,9 @@ def write_dist(
     void = void_description(
         canon, graphs[NAMED_GRAPHS["ontology"]], graphs[NAMED_GRAPHS["asserted"]]
     )
+    for triple in version_triples(version):
+        void.add(triple)
+    binaries = {SEARCH_FILE: search_index(graphs, list(texts), version)}
     outputs = {
         dump_file(NQUADS): nquads,
         dump_file(TRIG): convert(
@@ -142,10 +165,14 @@ def write_dist(
         # rdflib writes the partitions nested as [ ... ], which reads far better; the graph
         # is small and its blank node labels are stable, so the output is too.
         VOID_FILE: bind_prefixes(void).serialize(format=TURTLE.rdflib),
+        **{text.file: text.text for text in texts},
     }
     names = {iri: name for name, iri in NAMED_GRAPHS.items()}
     manifest = {
         "key": key,
+        "version": version,
+        "version_iri": str(version_iri(version)),
+        "texts": [text.manifest_entry() for text in texts],
         "reasoner": reasoner,
         "inputs": hashes,
         "documents": list(documents),
@@ -157,19 +184,26 @@ def write_dist(
             "union": len(union),
         },
         "files": {
-            name: hashlib.sha256(text.encode("utf-8")).hexdigest()
-            for name, text in sorted(outputs.items())
+            **{name: _sha256(text.encode("utf-8")) for name, text in outputs.items()},
+            **{name: _sha256(data) for name, data in binaries.items()},
         },
         # Readers check sizes with a stat before trusting a file (diplokg.dataset).
-        "sizes": {name: len(text.encode("utf-8")) for name, text in sorted(outputs.items())},
+        "sizes": {
+            **{name: len(text.encode("utf-8")) for name, text in outputs.items()},
+            **{name: len(data) for name, data in binaries.items()},
+        },
         "versions": _versions(),
     }
     with replace_dir(dist) as staging:
         for name, text in outputs.items():
             write_text(staging / name, text)
+        for name, data in binaries.items():
+            (staging / name).write_bytes(data)
         # Last, so that an output newer than build.json is one changed since the build.
         write_text(staging / MANIFEST, _dump_json(manifest))
-        _keep_foreign(dist, staging, {*outputs, MANIFEST})
+        _keep_foreign(
+            dist, staging, {name.split("/")[0] for name in [*outputs, *binaries, MANIFEST]}
+        )
 
 
 def _keep_foreign(dist: Path, staging: Path, owned: set[str]) -> None:

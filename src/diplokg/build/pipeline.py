@@ -28,6 +28,7 @@ from diplokg.build import lint
 from diplokg.build.dist import write_dist
 from diplokg.build.evidence import Source, evidence_graph, strip_quotes
 from diplokg.build.reason import DEFAULT_REASONER, REASONERS, Reasoner, infer, kinds
+from diplokg.build.sources import source_texts
 from diplokg.build.validate import Problem, consistency_problems, report, shacl_problems
 from diplokg.config import Settings
 from diplokg.dataset import DATASET_FILE, check_outputs, load_manifest, open_store
@@ -41,6 +42,7 @@ from diplokg.namespaces import (
     GRAPH_ONTOLOGY,
 )
 from diplokg.rdfio import Triple, parse_turtle
+from diplokg.versions import keep
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -112,9 +114,19 @@ def input_hashes(settings: Settings) -> dict[str, str]:
 
 # Beside the build wing itself (this folder), the shared modules whose code decides what a
 # build writes: how RDF is parsed and serialised (rdfio, formats), the prefixes and graph
-# names (namespaces), the file names and media types of dist/ (dataset). tests/test_layout.py
-# checks that the build imports no other shared module but config and errors.
-SHARED_CODE = ("dataset.py", "formats.py", "namespaces.py", "rdfio.py")
+# names (namespaces), the file names and media types of dist/ (dataset), the search index's
+# schema and text folding (search), the label a search hit is called by (terms), what a kept
+# copy of dist/ holds (versions). tests/test_layout.py checks that the build imports no other
+# shared module but config and errors.
+SHARED_CODE = (
+    "dataset.py",
+    "formats.py",
+    "namespaces.py",
+    "rdfio.py",
+    "search.py",
+    "terms.py",
+    "versions.py",
+)
 
 
 def code_hashes() -> dict[str, str]:
@@ -241,12 +253,16 @@ def build(
     dist = (dist or settings.dist_dir).resolve()
     hashes = input_hashes(settings)
     key = build_key(hashes, reasoner)
+    # The project's own dist/ (the one served) is kept by version, for permalinks.
+    versions = settings.versions_dir if dist == settings.dist_dir.resolve() else None
     if not force:
         try:
             manifest = load_manifest(dist)
             if manifest is not None and manifest.get("key") == key:
                 check_outputs(dist, manifest)
                 progress(f"up to date  {dist}")
+                if versions is not None:
+                    keep(dist, versions)
                 return dist
         except DamagedDist as damage:
             progress(f"rebuild   {damage}")
@@ -259,11 +275,15 @@ def build(
             dist,
             built.graphs,
             documents=[doc.name for doc in built.documents],
+            texts=source_texts(built.documents, built.graphs[GRAPH_ASSERTED]),
             inferred_kinds=built.inferred_kinds,
             hashes=hashes,
             key=key,
             reasoner=reasoner,
         )
+    if versions is not None:
+        with _step(progress, "keep", lambda: f"version {kept.id if kept else '-'} in {versions}"):
+            kept = keep(dist, versions)
     progress(f"built     in {time.perf_counter() - started:.2f} s")
     return dist
 

@@ -144,7 +144,7 @@ class _Running:
 class QueryEngine:
     """Run SPARQL queries on a read-only dataset, safely, from async code."""
 
-    def __init__(self, stored: Stored, settings: Settings) -> None:
+    def __init__(self, stored: Stored, settings: Settings, budgets: Budgets | None = None) -> None:
         self.settings = settings
         self._stored = stored
         self.graph_sizes = dict(stored.graphs)
@@ -158,9 +158,15 @@ class QueryEngine:
         self._over_running = 0
         self._long = 0
         self._cache = _ResultCache()
-        self.budgets = Budgets(
-            settings.client_budget_s, settings.client_budget_rate, settings.over_budget_timeout_s
-        )
+        # Engines that serve one public (the kept versions beside the current one) share the
+        # budgets of its clients: querying another version is no way around one's budget.
+        if budgets is None:
+            budgets = Budgets(
+                settings.client_budget_s,
+                settings.client_budget_rate,
+                settings.over_budget_timeout_s,
+            )
+        self.budgets = budgets
         self.store_problem: str | None = None
         self._repairing: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
@@ -197,9 +203,12 @@ class QueryEngine:
     # ---- construction ------------------------------------------------------------------------
 
     @classmethod
-    def from_file(cls, path: Path, settings: Settings) -> QueryEngine:
-        """Load TriG, N-Quads, Turtle or N-Triples (once per content) and start the workers."""
-        return cls(open_store(Path(path), settings), settings)
+    def from_file(
+        cls, path: Path, settings: Settings, budgets: Budgets | None = None
+    ) -> QueryEngine:
+        """Load TriG, N-Quads, Turtle or N-Triples (once per content) and start the workers;
+        `budgets`: the client budgets to charge (default: the engine's own)."""
+        return cls(open_store(Path(path), settings), settings, budgets)
 
     @property
     def dataset_id(self) -> str:

@@ -333,6 +333,15 @@ def link(term: Identifier) -> str | None:
     return local_path(iri) or (iri if iri.startswith(("http://", "https://")) else None)
 
 
+def passage_url(source: Identifier | None, start: int | None, end: int | None) -> str | None:
+    """`/document/{slug}#char=start,end` for a quote of the source document `source` (its text
+    is shown there, see `diplokg.server.documents`)."""
+    iri = str(source or "")
+    if not iri.startswith(str(RES)) or start is None or end is None:
+        return None
+    return f"/document/{quote(iri[len(str(RES)) :], safe='/-_.~')}#char={start},{end}"
+
+
 def compact(iri: str) -> str:
     """`prefix:local` with the project's prefixes, else the full IRI."""
     return compact_iri(iri) or iri

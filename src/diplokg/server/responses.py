@@ -86,6 +86,7 @@ def templates() -> Environment:
         link=linked_data.link,
         pick_label=lambda labels: pick_label(labels, linked_data.PAGE_LANGUAGE),
         highlight=linked_data.highlight,
+        passage_url=linked_data.passage_url,
         has_evidence=DKG.hasEvidence,
         ontology_iri=ONTOLOGY_IRI,
     )
