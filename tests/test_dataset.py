@@ -300,3 +300,14 @@ def test_a_dataset_damaged_while_served_is_not_swapped_in(
                 time.sleep(0.05)
         answer = client.get("/sparql", params=count, headers=accept)
         assert answer.text.split() == ["n", str(quads(project.dist_dir))]
+
+
+def test_a_damaged_kept_version_is_not_served(project: Settings) -> None:
+    (kept,) = (project.root / "versions").iterdir()  # the build kept its version
+    other = kept.parent / "0123456789ab"  # a copy under another id, so the kept copy is read
+    shutil.copytree(kept, other)
+    damage(other, DATASET_FILE, "truncate")
+    with TestClient(create_app(project, project.dist_dir / DATASET_FILE)) as client:
+        response = client.get("/v/0123456789ab/sparql", params={"query": "ASK {}"})
+        assert response.status_code == 503
+        assert "the kept copy of this version is damaged: " in response.text

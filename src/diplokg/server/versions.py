@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from diplokg.config import Settings
+from diplokg.errors import DamagedDist
 from diplokg.namespaces import VERSIONS
 from diplokg.protocol import QueryRejected
 from diplokg.server.budget import current_client
@@ -141,6 +142,9 @@ class VersionEngines:
         try:
             # Loading a store may take a while on a large dataset: off the event loop.
             engine = await asyncio.to_thread(QueryEngine.from_file, dataset, settings, budgets)
+        except DamagedDist as exc:  # checked against the build.json kept beside it
+            message = f"the kept copy of this version is damaged: {exc.reason}"
+            raise QueryRejected(503, message) from None
         finally:
             budgets.settle(grant, time.monotonic() - started)
         engine.start()
