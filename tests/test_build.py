@@ -153,6 +153,9 @@ def test_manifest_records_inputs_counts_and_reasoner(seed_dist: Path) -> None:
     assert manifest["files"] == {
         name: h for name, h in file_hashes(seed_dist).items() if name != "build.json"
     }
+    assert manifest["sizes"] == {
+        name: (seed_dist / name).stat().st_size for name in manifest["files"]
+    }
 
 
 def test_second_build_in_another_process_is_byte_identical(seed_dist: Path, tmp_path: Path) -> None:
@@ -266,6 +269,19 @@ FAILURES = [
         2,
         "agreement-2009: quote found 2 times",
         id="ambiguous-quote",
+    ),
+    pytest.param(
+        {"graph/mini.ttl": mini_facts().replace("a dkg:Reception", "a dkg:Recepton")},
+        2,
+        "res:reception-2014-06-10: dkg:Recepton is not declared by the ontology "
+        "(did you mean dkg:Reception?)",
+        id="misspelt-class",
+    ),
+    pytest.param(
+        {"graph/mini.ttl": mini_facts().replace('"2009-10"^^', '"2009-1"^^')},
+        2,
+        'res:agreement-2009: "2009-1"^^xsd:gYearMonth is not a valid xsd:gYearMonth',
+        id="ill-typed-month",
     ),
     pytest.param(
         {"graph/mini.ttl": mini_facts("res:paris a dkg:Person .")},

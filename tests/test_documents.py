@@ -58,6 +58,16 @@ def fixture_dist(root: Path) -> Path:
             }
         ],
     }
+    # As the build records its outputs: a reader checks them before it trusts them.
+    written = [dist / "dataset.nq", dist / "documents" / "fixture.txt"]
+    names = [path.relative_to(dist).as_posix() for path in written]
+    manifest["files"] = {
+        name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for name, path in zip(names, written, strict=True)
+    }
+    manifest["sizes"] = {
+        name: path.stat().st_size for name, path in zip(names, written, strict=True)
+    }
     (dist / "build.json").write_text(json.dumps(manifest), encoding="utf-8")
     return dist
 

@@ -1,5 +1,6 @@
-"""The hand-written inputs: they parse strictly, stay in OWL 2 RL, use only declared terms,
-label everything in French and English, and carry evidence that matches the source text."""
+"""The hand-written inputs: they parse strictly, pass the build's lint (OWL 2 RL, declared
+terms, documented ontology terms, well-typed literals), label everything in French and English,
+and carry evidence that matches the source text."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from diplokg.build import load_store
+from diplokg.build.lint import LintProblem, Role, Source, lint
 from diplokg.config import Settings
-from diplokg.namespaces import DKG, OA, RES, SCHEMA, VANN, WD, sparql_prefixes
+from diplokg.namespaces import DKG, RES, WD, sparql_prefixes
+from diplokg.rdfio import parse_turtle
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "data" / "graph"
@@ -21,21 +24,6 @@ REFERENCE = ROOT / "graph" / "reference"
 SOURCE = ROOT / "graph" / "france-kazakhstan-2015.txt"
 SOURCE_SHA256 = "8581af22c5d3214ab0551a1c0a44be38ef08ed7edc5252c5f65193438bb6c054"
 TURTLE_FILES = sorted([*ROOT.glob("ontology/*.ttl"), *ROOT.glob("graph/*.ttl")])
-# Vocabularies the ontology aligns with: their terms may be used without a local declaration.
-ALIGNED = tuple(
-    str(ns) for ns in (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, FOAF, ORG, SCHEMA, OA, VANN)
-)
-# Constructs outside OWL 2 RL (unions/existentials as superclasses, exact or minimum cardinalities)
-# and imports of whole vocabularies whose axioms are not RL.
-NOT_RL = (
-    OWL.unionOf,
-    OWL.someValuesFrom,
-    OWL.cardinality,
-    OWL.minCardinality,
-    OWL.qualifiedCardinality,
-    OWL.minQualifiedCardinality,
-    OWL.imports,
-)
 DATE_TYPES = {XSD.date, XSD.gYearMonth, XSD.gYear}
 DATE_PROPERTIES = (
     DKG.date,
@@ -69,20 +57,12 @@ def facts() -> Graph:
     return _parse(*ROOT.glob("graph/*.ttl"))
 
 
-def rl_violations(graph: Graph) -> list[str]:
-    """Triples using a construct outside OWL 2 RL."""
-    return sorted(f"{s} {p}" for s, p, _ in graph if p in NOT_RL)
-
-
-def undeclared_terms(data: Graph, ontology: Graph) -> list[str]:
-    """Classes and properties in `data` that no ontology or aligned vocabulary defines."""
-    declared = set(ontology.subjects(RDF.type, None))
-    used = set(data.predicates()) | set(data.objects(None, RDF.type))
-    return sorted(
-        str(term)
-        for term in used
-        if isinstance(term, URIRef) and term not in declared and not str(term).startswith(ALIGNED)
-    )
+def lint_files(*paths: Path, role: Role = "data") -> list[LintProblem]:
+    """What the build's lint says of `paths` (each with `role`), beside the real ontology."""
+    ontology = ROOT / "ontology" / "diplokg.ttl"
+    sources = [Source(ontology, parse_turtle(ontology), "ontology")]
+    sources += [Source(path, parse_turtle(path), role) for path in paths]
+    return lint(sources, root=ROOT)
 
 
 def missing_labels(graph: Graph) -> list[str]:
@@ -98,19 +78,6 @@ def missing_labels(graph: Graph) -> list[str]:
         }
         if not {"fr", "en"} <= languages:
             missing.append(str(subject))
-    return sorted(missing)
-
-
-def unlabelled_terms(ontology: Graph) -> list[str]:
-    """Ontology terms lacking an English and a French label, a comment or rdfs:isDefinedBy."""
-    missing = []
-    for term in set(ontology.subjects(RDF.type, None)):
-        if not str(term).startswith(str(DKG)):
-            continue
-        languages = {label.language for label in ontology.objects(term, RDFS.label)}
-        described = all((term, p, None) in ontology for p in (RDFS.comment, RDFS.isDefinedBy))
-        if not {"fr", "en"} <= languages or not described:
-            missing.append(str(term))
     return sorted(missing)
 
 
@@ -137,29 +104,40 @@ def test_source_document_record(facts: Graph) -> None:
     assert str(facts.value(doc, DKG.capturedFrom)).startswith("http://www.diplomatie.gouv.fr/")
 
 
-def test_ontology_stays_in_owl2_rl(ontology: Graph) -> None:
-    assert rl_violations(ontology) == []
+def test_the_inputs_pass_the_lint_of_the_build() -> None:
+    # OWL 2 RL, declared terms, documented ontology terms, well-typed literals, typed objects:
+    # what `diplokg build` checks (diplokg.build.lint), on every Turtle file of the project.
+    found = lint_files(*sorted(ROOT.glob("graph/*.ttl")))
+    found += lint_files(ROOT / "ontology" / "shapes.ttl", role="shapes")
+    assert [str(problem) for problem in found] == []
 
 
 def test_rl_check_finds_a_union_an_existential_and_a_cardinality() -> None:
-    found = rl_violations(_parse(FIXTURES / "not-owl-rl.ttl"))
-    assert len(found) == 3
+    found = lint_files(FIXTURES / "not-owl-rl.ttl", role="ontology")
+    outside = [(p.line, p.focus, p.message.split()[0]) for p in found if "OWL 2 RL" in p.message]
+    assert outside == [
+        (7, "dkg:Delegate", "owl:unionOf"),
+        (8, "dkg:Delegate", "owl:someValuesFrom"),
+        (9, "dkg:Delegate", "owl:cardinality"),
+    ]
 
 
-def test_every_ontology_term_is_labelled_in_both_languages_and_commented(ontology: Graph) -> None:
-    assert unlabelled_terms(ontology) == []
+def test_an_undocumented_ontology_term_is_found() -> None:
+    found = lint_files(FIXTURES / "not-owl-rl.ttl", role="ontology")
+    assert [str(p) for p in found if "lacks" in p.message] == [
+        "tests/data/graph/not-owl-rl.ttl:6: dkg:Delegate: lacks an rdfs:label in English, an "
+        "rdfs:label in French, an rdfs:comment and "
+        "rdfs:isDefinedBy <https://w3id.org/diplokg/ontology>"
+    ]
 
 
-def test_every_term_used_in_the_graph_is_declared(facts: Graph, ontology: Graph) -> None:
-    assert undeclared_terms(facts, ontology) == []
-
-
-def test_undeclared_terms_are_found(ontology: Graph) -> None:
-    found = undeclared_terms(_parse(FIXTURES / "undeclared-and-unlabelled.ttl"), ontology)
-    assert found == [
-        "http://example.org/vocab#whatever",
-        str(DKG.Envoy),
-        str(DKG.sentBy),
+def test_undeclared_terms_are_found() -> None:
+    found = lint_files(FIXTURES / "undeclared-and-unlabelled.ttl")
+    assert [str(p).split(": ", 2)[2] for p in found] == [
+        "dkg:Envoy is not declared by the ontology",
+        "dkg:sentBy is not declared by the ontology (did you mean dkg:supplementedBy?)",
+        "res:france, the object of dkg:sentBy, has no rdf:type in any input",
+        "ex:whatever is from <http://example.org/vocab#>, a vocabulary the ontology does not use",
     ]
 
 

@@ -150,10 +150,12 @@ def upward_imports(graph: Mapping[str, set[str]]) -> list[str]:
 
 def test_public_names_are_pinned() -> None:
     assert diplokg.__all__ == [
+        "DamagedDist",
         "DiplokgError",
         "EvidenceError",
         "InputError",
         "KnowledgeGraph",
+        "LintFailed",
         "ParameterError",
         "QueryError",
         "Settings",

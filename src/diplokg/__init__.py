@@ -11,13 +11,23 @@ import typing
 
 from diplokg.__version__ import __version__
 from diplokg.config import Settings
-from diplokg.errors import DiplokgError, EvidenceError, InputError, QueryError, ValidationFailed
+from diplokg.errors import (
+    DamagedDist,
+    DiplokgError,
+    EvidenceError,
+    InputError,
+    LintFailed,
+    QueryError,
+    ValidationFailed,
+)
 
 __all__ = [
+    "DamagedDist",
     "DiplokgError",
     "EvidenceError",
     "InputError",
     "KnowledgeGraph",
+    "LintFailed",
     "ParameterError",
     "QueryError",
     "Settings",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from diplokg.config import Settings
-from diplokg.dataset import SEARCH_FILE, dist_of
+from diplokg.dataset import SEARCH_FILE, check_file, dist_of
 from diplokg.errors import InputError, QueryError
 from diplokg.formats import NTRIPLES, RESULTS_JSON, TURTLE, rdf_format_of
 from diplokg.frames import Answer, lexical, shorten, to_frame
@@ -224,17 +224,23 @@ class KnowledgeGraph:
         settings: Settings | None = None,
         lang: str = "en",
     ) -> KnowledgeGraph:
-        """The built dataset (rebuilt first if an input changed), or the RDF file `data`,
-        in an embedded Oxigraph store."""
+        """The built dataset (rebuilt first if an input changed or a file of dist/ is damaged),
+        or the RDF file `data`, in an embedded Oxigraph store.
+
+        Raises InputError for a file that is missing or cannot be parsed, and DamagedDist for
+        an output of a build that is not what its build.json records.
+        """
         import pyoxigraph as ox
 
         settings = settings or Settings()
         if data is None:
             from diplokg.build import ensure_built
 
-            path = ensure_built(settings)
+            path = ensure_built(settings)  # checked against build.json, rebuilt if damaged
         else:
             path = Path(data)
+            if path.is_file():
+                check_file(path)
         if not path.is_file():
             raise InputError(path, "file not found")
         fmt = rdf_format_of(path)

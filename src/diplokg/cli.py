@@ -259,7 +259,7 @@ def _search(args: argparse.Namespace) -> int:
     from diplokg.frames import format_frame
     from diplokg.search import PLAIN_MARKS, results_frame, search
 
-    index = ensure_built(Settings()).parent / SEARCH_FILE
+    index = ensure_built(Settings(), read=[SEARCH_FILE]).parent / SEARCH_FILE
     found = search(index, args.text, limit=args.limit, offset=args.offset, marks=PLAIN_MARKS)
     frame = results_frame(found)
     if args.format == "table":

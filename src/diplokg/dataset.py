@@ -1,16 +1,27 @@
-"""The built dataset in dist/, as its readers see it: its file names, build.json, the store.
+"""The built dataset in dist/, as its readers see it: its file names, build.json, the store,
+and the check that a file of dist/ is still what the build wrote.
 
 `diplokg.build` writes dist/; everything else (the server, the Python API, exports,
 publishing) only reads it, through the names and functions here.
+
+build.json records each output's sha256 and size in bytes, and is written after them. A
+reader trusts a file without reading it when its size is the recorded one and it is not newer
+than build.json; a file about to be read, a file changed since (newer than build.json), or
+every file when a full check is asked for, is hashed in full. Hashing runs at about 1 GB/s
+(1.6 ms for the seed's 1.4 MB dataset.nq), far below what loading the file costs, so the file
+a reader loads is always hashed; the other outputs cost a `stat` each.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, Protocol
 
+from diplokg.errors import DamagedDist, InputError
 from diplokg.formats import GRAPH_FORMATS, NQUADS, Format
 
 if TYPE_CHECKING:
@@ -39,15 +50,145 @@ SEARCH_FILE = "search.sqlite"  # the full-text index (diplokg.search)
 DOCUMENTS_DIR = "documents"  # a copy of each source text, as the build read it
 
 
-def read_manifest(dist: Path) -> dict[str, Any] | None:
-    """The build.json of `dist`, or None when there is no complete build there."""
+def load_manifest(dist: Path) -> dict[str, Any] | None:
+    """The build.json of `dist`, or None when `dist` holds no build at all.
+
+    Raises DamagedDist when build.json is unreadable, is not one of ours (no output hashes
+    and sizes), or is missing beside a dataset.
+    """
+    path = dist / MANIFEST
     try:
-        manifest = json.loads((dist / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if (dist / DATASET_FILE).exists():
+            raise DamagedDist(path, "missing beside the dataset") from None
         return None
-    if not (dist / DATASET_FILE).is_file() or not isinstance(manifest, dict):
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DamagedDist(path, f"cannot be read ({exc})") from None
+    try:
+        manifest = json.loads(text)
+    except ValueError:
+        raise DamagedDist(path, "not valid JSON") from None
+    if not (
+        isinstance(manifest, dict)
+        and isinstance(manifest.get("files"), dict)
+        and isinstance(manifest.get("sizes"), dict)
+    ):
+        raise DamagedDist(path, "records no output hashes and sizes")
+    return manifest
+
+
+def read_manifest(dist: Path) -> dict[str, Any] | None:
+    """The build.json of `dist`, or None when there is no complete, readable build there
+    (whether its outputs are intact is `check_outputs`'s question)."""
+    try:
+        manifest = load_manifest(dist)
+    except DamagedDist:
+        return None
+    if manifest is None or not (dist / DATASET_FILE).is_file():
         return None
     return manifest
+
+
+class _Hash(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
+def hash_file(path: Path, *hashes: _Hash) -> None:
+    """Feed the bytes of `path` to each of `hashes`, in one pass."""
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            for h in hashes:
+                h.update(block)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    hash_file(path, h)
+    return h.hexdigest()
+
+
+def _damage(
+    dist: Path, manifest: Mapping[str, Any], name: str, *, read: bool, written_ns: int
+) -> str | None:
+    """Why output `name` is not what build.json records, or None when it is."""
+    path = dist / name
+    parts = PurePosixPath(name).parts
+    if not parts or parts[0] == "/" or ".." in parts or name == MANIFEST:
+        return "is not a file of dist/"
+    try:
+        info = path.stat()
+    except OSError:
+        return "missing"
+    size = manifest["sizes"].get(name)
+    if not isinstance(size, int):
+        return "build.json records no size for it"
+    if info.st_size != size:
+        return f"{info.st_size:,} bytes where build.json records {size:,}"
+    expected = manifest["files"].get(name)
+    if (read or info.st_mtime_ns > written_ns) and file_sha256(path) != expected:
+        return "its content is not what build.json records (sha256)"
+    return None
+
+
+def check_outputs(
+    dist: Path,
+    manifest: Mapping[str, Any],
+    *,
+    read: Collection[str] = (),
+    only: Collection[str] | None = None,
+    full: bool = False,
+) -> None:
+    """Raise DamagedDist naming every output of `dist` (or of `only`) that is not as
+    `manifest` records: a `stat` each, and a full hash of the files in `read` (about to be
+    read), of those changed since build.json was written, or of all when `full`."""
+    try:
+        written_ns = (dist / MANIFEST).stat().st_mtime_ns
+    except OSError:
+        written_ns = -1
+    names = sorted(manifest["files"]) if only is None else sorted(only)
+    names.sort(key=lambda name: name not in read)  # name first what the caller reads
+    found = [
+        (dist / name, why)
+        for name in names
+        if (why := _damage(dist, manifest, name, read=full or name in read, written_ns=written_ns))
+    ]
+    if found:
+        (path, why), *others = found
+        raise DamagedDist(path, why + "".join(f"; {p}: damaged: {w}" for p, w in others))
+
+
+def verify_dist(
+    dist: Path, *, read: Collection[str] = (DATASET_FILE,), full: bool = False
+) -> dict[str, Any] | None:
+    """The build.json of `dist` once every output is checked against it (`check_outputs`),
+    or None when `dist` holds no build. Raises DamagedDist naming what is damaged."""
+    manifest = load_manifest(dist)
+    if manifest is not None:
+        check_outputs(dist, manifest, read=read, full=full)
+    return manifest
+
+
+def check_file(path: Path, *, sha256: str | None = None, read: bool = True) -> None:
+    """Raise DamagedDist when `path` is an output of a build (listed in the build.json beside
+    it) that is not what that build wrote; any other file passes. `sha256`: the file's hash,
+    when the caller has just computed it; `read=False` checks only what a `stat` tells (size,
+    and a full hash only when the file is newer than build.json)."""
+    path = Path(path)
+    if not (path.parent / MANIFEST).exists():
+        return
+    try:
+        manifest = load_manifest(path.parent)
+    except DamagedDist:
+        if path.name in DUMP_FILES:
+            raise
+        return
+    if manifest is None or path.name not in manifest["files"]:
+        return
+    hashed = read and sha256 is None
+    check_outputs(path.parent, manifest, only=[path.name], read=[path.name] if hashed else [])
+    if sha256 is not None and sha256 != manifest["files"][path.name]:
+        raise DamagedDist(path, "its content is not what build.json records (sha256)")
 
 
 def open_store(path: Path) -> pyoxigraph.Store:
@@ -58,7 +199,10 @@ def open_store(path: Path) -> pyoxigraph.Store:
     import pyoxigraph
 
     store = pyoxigraph.Store()
-    store.load(path=path, format=NQUADS.rdf)
+    try:
+        store.load(path=path, format=NQUADS.rdf)
+    except SyntaxError as exc:
+        raise InputError(path, f"cannot be parsed as N-Quads: {exc}") from None
     return store
 
 

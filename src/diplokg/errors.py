@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -19,6 +20,27 @@ class InputError(DiplokgError):
         self.line = line
         where = f"{self.path}:{line}" if line is not None else str(self.path)
         super().__init__(f"{where}: {message}")
+
+
+class LintFailed(DiplokgError):
+    """Turtle that parses but says something the ontology cannot mean: an ill-typed literal,
+    an undeclared term, an untyped resource. Carries every problem of the run, one line each
+    (`graph/x.ttl:42: res:visit-x: dkg:Vist is not declared by the ontology ...`)."""
+
+    def __init__(self, problems: Iterable[object]) -> None:
+        self.problems = [str(problem) for problem in problems]
+        super().__init__(
+            f"{len(self.problems)} problem(s) in the inputs:\n" + "\n".join(self.problems)
+        )
+
+
+class DamagedDist(InputError):
+    """A file of dist/ that is not what its build.json records (truncated, edited, missing),
+    named; raised when it cannot be rebuilt (a dataset file given by path, a read-only dist/)."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(path, f"damaged: {reason}")
 
 
 class EvidenceError(DiplokgError):

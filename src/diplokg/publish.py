@@ -28,6 +28,7 @@ import httpx
 import pyoxigraph as ox
 from tqdm import tqdm
 
+from diplokg.dataset import check_file
 from diplokg.errors import DiplokgError, InputError, QueryError
 from diplokg.formats import NTRIPLES, RESULTS_JSON
 from diplokg.namespaces import GRAPH, NAMED_GRAPHS, XSD
@@ -173,6 +174,8 @@ def load_graphs(path: Path, names: Sequence[str]) -> list[GraphPayload]:
     if unknown:
         known = ", ".join(NAMED_GRAPHS)
         raise PublishError(f"unknown graph name(s) {', '.join(unknown)} (known: {known})")
+    if path.is_file():
+        check_file(path)  # an output of a build must be what the build wrote
     by_iri: dict[str, list[str]] = {str(NAMED_GRAPHS[n]): [] for n in names}
     outside = 0
     for quad in _read_quads(path):

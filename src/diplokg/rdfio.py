@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -41,13 +43,33 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
+def _not_a_conversion_failure(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("Failed to convert Literal")
+
+
+@contextlib.contextmanager
+def quiet_literals() -> Iterator[None]:
+    """Silence what rdflib says about a literal it cannot convert to a value (a logged
+    traceback per ill-typed literal, a warning per odd boolean): the build's lint reports
+    each such literal in one line naming file and line."""
+    logger = logging.getLogger("rdflib.term")
+    logger.addFilter(_not_a_conversion_failure)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"rdflib\.term")
+            yield
+    finally:
+        logger.removeFilter(_not_a_conversion_failure)
+
+
 def parse_turtle(path: Path) -> Graph:
     """Parse a Turtle file; a syntax error becomes an InputError naming the file and line."""
     if not path.is_file():
         raise InputError(path, "file not found")
     graph = Graph()
     try:
-        graph.parse(path, format="turtle")
+        with quiet_literals():
+            graph.parse(path, format="turtle")
     except BadSyntax as exc:
         # The parser's own line counter runs ahead after look-ahead; the offset does not.
         line = exc._str.decode("utf-8")[: exc._i].count("\n") + 1

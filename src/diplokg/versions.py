@@ -26,6 +26,8 @@ from diplokg.dataset import (
     RDF12_FILE,
     SEARCH_FILE,
     VOID_FILE,
+    check_outputs,
+    load_manifest,
     read_manifest,
     served_file,
 )
@@ -49,6 +51,15 @@ class KeptVersion:
     def dataset(self) -> Path:
         """The file its engine loads: the same one the server would load from its dist/."""
         return served_file(self.path)
+
+    def check(self) -> None:
+        """Raise DamagedDist naming each file of this copy that is not what its build.json
+        records (the copy holds only the files of `KEPT`; the one served is hashed in full)."""
+        manifest = load_manifest(self.path)
+        if manifest is None:
+            return
+        names = [name for name in manifest["files"] if name.split("/")[0] in KEPT]
+        check_outputs(self.path, manifest, only=names, read=[self.dataset.name])
 
     @property
     def size(self) -> int:

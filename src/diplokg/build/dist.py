@@ -201,6 +201,11 @@ def write_dist(
             **{name: _sha256(text.encode("utf-8")) for name, text in outputs.items()},
             **{name: _sha256(data) for name, data in binaries.items()},
         },
+        # Readers check sizes with a stat before trusting a file (diplokg.dataset).
+        "sizes": {
+            **{name: len(text.encode("utf-8")) for name, text in outputs.items()},
+            **{name: len(data) for name, data in binaries.items()},
+        },
         "versions": _versions(),
     }
     with replace_dir(dist) as staging:
@@ -208,6 +213,7 @@ def write_dist(
             write_text(staging / name, text)
         for name, data in binaries.items():
             (staging / name).write_bytes(data)
+        # Last, so that an output newer than build.json is one changed since the build.
         write_text(staging / MANIFEST, _dump_json(manifest))
         _keep_foreign(
             dist, staging, {name.split("/")[0] for name in [*outputs, *binaries, MANIFEST]}

@@ -1,6 +1,7 @@
 """The build pipeline: from the hand-written inputs to a checked dist/, rebuilt only when needed.
 
-Steps: parse the ontology and each document's curated Turtle; resolve evidence quotes to
+Steps: parse the ontology and each document's curated Turtle; lint them (ill-typed literals,
+undeclared terms, untyped resources: `diplokg.build.lint`); resolve evidence quotes to
 offsets and trace every statement to its quote or interpretation; reason (OWL 2 RL) over
 ontology + asserted + enrichment; derive the event codings, levels and date bounds (rules of
 ontology/rules/ and the interval arithmetic); check consistency and SHACL; write every output
@@ -16,7 +17,7 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,15 +26,21 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, URIRef
 
 from diplokg.__version__ import __version__
-from diplokg.build import intervals, rules, statements
+from diplokg.build import intervals, lint, rules, statements
 from diplokg.build.dist import write_dist
 from diplokg.build.evidence import Source, annotate, strip_quotes
 from diplokg.build.reason import DEFAULT_REASONER, REASONERS, Reasoner, infer, kinds
 from diplokg.build.sources import source_texts
 from diplokg.build.validate import Problem, consistency_problems, report, shacl_problems
 from diplokg.config import Settings
-from diplokg.dataset import DATASET_FILE, open_store, read_manifest
-from diplokg.errors import InputError, ValidationFailed
+from diplokg.dataset import (
+    DATASET_FILE,
+    check_outputs,
+    load_manifest,
+    open_store,
+    served_file,
+)
+from diplokg.errors import DamagedDist, InputError, ValidationFailed, disk_full
 from diplokg.namespaces import (
     DKG,
     GRAPH_ASSERTED,
@@ -93,7 +100,7 @@ def discover(settings: Settings) -> list[Document]:
             continue
         text = facts.with_suffix(".txt")
         if not text.is_file():
-            quoted = sorted(str(f) for f in parse_turtle(facts).subjects(DKG.quote, None))
+            quoted = sorted({str(f) for f in parse_turtle(facts).subjects(DKG.quote, None)})
             named = ", ".join(quoted[:3]) + (" ..." if len(quoted) > 3 else "")
             raise InputError(text, f"source text not found; the quotes of {named} need it")
     return documents
@@ -190,10 +197,23 @@ def assemble(
         ontology = parse_turtle(settings.ontology_file)
         shapes = parse_turtle(settings.shapes_file)
         curated = [(doc, parse_turtle(doc.facts)) for doc in documents]
-        for doc in documents:
-            if doc.enrichment is not None:
-                enrichment += parse_turtle(doc.enrichment)
+        enriched = [
+            (doc.enrichment, parse_turtle(doc.enrichment))
+            for doc in documents
+            if doc.enrichment is not None
+        ]
+        for _, graph in enriched:
+            enrichment += graph
         n_parsed = len(ontology) + sum(len(g) for _, g in curated) + len(enrichment)
+    with _step(progress, "lint", lambda: f"{len(linted)} file(s), 0 problem(s)"):
+        linted = [
+            lint.Source(settings.ontology_file, ontology, "ontology"),
+            lint.Source(settings.shapes_file, shapes, "shapes"),
+            *(lint.Source(doc.facts, facts, document_text=doc.text) for doc, facts in curated),
+            *(lint.Source(path, graph) for path, graph in enriched),
+            *(lint.Source(path, Graph(), "rules") for path in rules.rule_files(settings.rules_dir)),
+        ]
+        lint.check(linted, root=settings.root)
     with _step(
         progress,
         "evidence",
@@ -258,14 +278,19 @@ def build(
     dist = (dist or settings.dist_dir).resolve()
     hashes = input_hashes(settings)
     key = build_key(hashes, reasoner)
-    manifest = read_manifest(dist)
     # The project's own dist/ (the one served) is kept by version, for permalinks.
     versions = settings.versions_dir if dist == settings.dist_dir.resolve() else None
-    if not force and manifest is not None and manifest.get("key") == key:
-        progress(f"up to date  {dist}")
-        if versions is not None:
-            keep(dist, versions)
-        return dist
+    if not force:
+        try:
+            manifest = load_manifest(dist)
+            if manifest is not None and manifest.get("key") == key:
+                check_outputs(dist, manifest)
+                progress(f"up to date  {dist}")
+                if versions is not None:
+                    keep(dist, versions)
+                return dist
+        except DamagedDist as damage:
+            progress(f"rebuild   {damage}")
     started = time.perf_counter()
     built = assemble(settings, reasoner, progress)
     if built.problems:
@@ -302,26 +327,47 @@ def _build_lock(dist: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def ensure_built(settings: Settings | None = None, progress: Progress = _to_stderr) -> Path:
-    """The path of dist/dataset.nq, building first only if an input's content changed.
+def ensure_built(
+    settings: Settings | None = None,
+    progress: Progress = _to_stderr,
+    read: Collection[str] = (),
+) -> Path:
+    """The path of dist/dataset.nq, checked against build.json, building first if an input's
+    content changed or a file of dist/ is damaged (the file is named in the progress). Every
+    output gets a `stat`; the dataset, the file the server loads (`served_file`) and the
+    outputs named in `read` (say, the search index) are hashed in full.
 
     A rebuild reports its steps on stderr by default: the server and notebooks that call this
-    should show why their start takes seconds.
+    should show why their start takes seconds. Raises DamagedDist when dist/ is damaged and
+    cannot be rewritten (a read-only folder).
     """
     settings = settings or Settings()
     dist = settings.dist_dir
     with _build_lock(dist):
-        manifest = read_manifest(dist)
         reasoner = DEFAULT_REASONER
-        if manifest is not None and manifest.get("reasoner") in REASONERS:
-            reasoner = manifest["reasoner"]
-        if manifest is None or manifest.get("key") != build_key(input_hashes(settings), reasoner):
-            build(
-                settings,
-                reasoner=reasoner,
-                force=True,
-                progress=progress,
-            )
+        damage = None
+        try:
+            manifest = load_manifest(dist)
+            if manifest is not None and manifest.get("reasoner") in REASONERS:
+                reasoner = manifest["reasoner"]
+            if manifest is not None and manifest.get("key") == build_key(
+                input_hashes(settings), reasoner
+            ):
+                # hashed in full: the dataset and the file the server loads (the RDF 1.2
+                # dump when there is one), and whatever the caller is about to read
+                served = served_file(dist).name
+                check_outputs(dist, manifest, read=[DATASET_FILE, served, *read])
+                return dist / DATASET_FILE
+        except DamagedDist as exc:
+            damage = exc
+            progress(f"rebuild   {damage}")
+        try:
+            build(settings, reasoner=reasoner, force=True, progress=progress)
+        except OSError as exc:
+            if damage is None or disk_full(exc):
+                raise
+            reason = f"{damage.reason}; cannot rebuild it: {exc.strerror or exc}"
+            raise DamagedDist(damage.path, reason) from None
     return dist / DATASET_FILE
 
 

@@ -26,7 +26,7 @@ from diplokg.rdfio import Triple, ntriples_lines
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-__all__ = ["Rule", "derive", "load_rules"]
+__all__ = ["Rule", "derive", "load_rules", "rule_files"]
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,17 @@ class Rule:
     text: str
 
 
+def rule_files(directory: Path) -> list[Path]:
+    """The rule files of `directory`, in the order they run."""
+    return sorted(directory.glob("*.rq"))
+
+
 def load_rules(directory: Path) -> list[Rule]:
     """The rules of `directory` in name order; a bad header or query is an InputError naming it."""
     import pyoxigraph as ox
 
     rules = []
-    for path in sorted(directory.glob("*.rq")):
+    for path in rule_files(directory):
         source = path.read_text(encoding="utf-8")
         header = "\n".join(
             line[3:] for line in source.splitlines() if line.startswith("#+ ") or line == "#+"

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import json
@@ -24,7 +25,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from diplokg.config import Settings
-from diplokg.dataset import VOID_FILE
+from diplokg.dataset import VOID_FILE, check_file
+from diplokg.errors import DamagedDist
 from diplokg.formats import GRAPH_FORMATS, JSON_LD, NTRIPLES, RDFXML, TURTLE, Format
 from diplokg.namespaces import RES
 from diplokg.protocol import QueryRejected, negotiate
@@ -225,6 +227,16 @@ def _media_type(path: Path) -> str:
     return DUMP_MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
 
 
+async def _whole_file(path: Path, media_type: str) -> Response:
+    """`path` as the build wrote it, or 503 when it is not (truncated, edited since): a stat,
+    and a hash (off the event loop) only of a file changed after its build.json."""
+    try:
+        await asyncio.to_thread(check_file, path, read=False)
+    except DamagedDist as exc:
+        return json_error(503, f"{path.name} is damaged ({exc.reason}): rebuild the dataset")
+    return FileResponse(path, media_type=media_type)
+
+
 def _add_dumps(router: APIRouter, settings: Settings) -> None:
     async def dumps(request: Request) -> Response:
         """Every file of the built dataset: JSON for machines, an HTML list for browsers."""
@@ -254,7 +266,7 @@ def _add_dumps(router: APIRouter, settings: Settings) -> None:
         """One file of dist/, by name."""
         for f in dump_files(settings.dist_dir):
             if f.name == name:
-                return FileResponse(f, media_type=_media_type(f))
+                return await _whole_file(f, _media_type(f))
         return not_found(request, f"no dump named {name}")
 
     async def void(request: Request) -> Response:
@@ -262,7 +274,7 @@ def _add_dumps(router: APIRouter, settings: Settings) -> None:
         path = settings.dist_dir / VOID_FILE
         if not path.is_file():
             return not_found(request, "no VoID description yet: run `diplokg build`")
-        return FileResponse(path, media_type=TURTLE.media_type)
+        return await _whole_file(path, TURTLE.media_type)
 
     async def dumps_slash(request: Request) -> Response:
         return RedirectResponse("/dumps/", status_code=308)

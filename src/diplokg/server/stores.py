@@ -7,7 +7,9 @@ owned by the server's user, not a symbolic link, and closed to others; a store f
 folder anyone else could write to is never used. Each store carries the hash of the file it
 was loaded from, its quad count and a fingerprint of its content (the hash of its N-Quads
 dump), checked whenever it is opened: a store that was deleted in part, garbled or replaced
-is loaded again from its file.
+is loaded again from its file. A file of dist/ is first checked against its build.json
+(`diplokg.dataset.check_file`), so a damaged dataset is neither loaded nor served from a
+store loaded from it before.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from diplokg.config import Settings
+from diplokg.dataset import check_file, hash_file
 from diplokg.errors import DiskFull, InputError, disk_full
 from diplokg.formats import NQUADS, NTRIPLES, TRIG, TURTLE, rdf_format_of
 
@@ -77,12 +80,16 @@ def private_dir(path: Path) -> Path:
 
 def dataset_digest(path: Path) -> str:
     """The key of a dataset file's store: its content, its format and pyoxigraph's version."""
+    return _digests(path)[0]
+
+
+def _digests(path: Path) -> tuple[str, str]:
+    """The store key of `path` and its sha256 (what build.json records), in one read."""
     h = hashlib.blake2b(digest_size=12)
     h.update(ox.__version__.encode() + path.suffix.lower().encode())
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    content = hashlib.sha256()
+    hash_file(path, h, content)
+    return h.hexdigest(), content.hexdigest()
 
 
 class _Hasher:
@@ -175,8 +182,11 @@ def open_store(source: Path, settings: Settings) -> Stored:
     if not source.is_file():
         raise InputError(source, "no such file")
     _servable(source)
+    digest, sha256 = _digests(source)
+    # A file of dist/ that is not what its build wrote is never loaded, nor is a store
+    # loaded earlier from the same damaged bytes reused: the check comes before the lookup.
+    check_file(source, sha256=sha256)
     root = private_dir(store_root(settings))
-    digest = dataset_digest(source)
     final = root / digest
     if final.exists() and verify(final, digest) is not None:
         _discard(final, root)

@@ -28,13 +28,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from diplokg.config import Settings
+from diplokg.errors import DamagedDist
 from diplokg.namespaces import VERSIONS
 from diplokg.protocol import QueryRejected
 from diplokg.server.budget import current_client
 from diplokg.server.endpoint import host_vary, public_base, sparql_handler
 from diplokg.server.engine import INTERNAL_CLIENT, QueryEngine
 from diplokg.server.responses import json_error, not_found, protocol_error
-from diplokg.versions import current_version, find, kept
+from diplokg.versions import KeptVersion, current_version, find, kept
 
 __all__ = ["UnknownVersion", "VersionEngines", "VersionsRouter"]
 
@@ -115,7 +116,7 @@ class VersionEngines:
                 copy = find(self.settings.versions_dir, version)
                 if copy is None:
                     raise UnknownVersion(version)
-                engine = await self._open_engine(copy.dataset)
+                engine = await self._open_engine(copy)
                 opened = OpenVersion(version, engine, _handler(engine, engine.settings, version))
                 self._open[version] = opened
             self._open.move_to_end(version)
@@ -123,7 +124,7 @@ class VersionEngines:
             self._evict()
             return opened
 
-    async def _open_engine(self, dataset: Path) -> QueryEngine:
+    async def _open_engine(self, copy: KeptVersion) -> QueryEngine:
         """An engine over a kept copy, its workers started; the time it takes is charged to
         the client that asked, as a query's would be (429 when it is over its budget)."""
         budgets = self._main.budgets
@@ -139,8 +140,12 @@ class VersionEngines:
         grant = budgets.grant(who, self.settings.query_timeout_s)
         started = time.monotonic()
         try:
-            # Loading a store may take a while on a large dataset: off the event loop.
-            engine = await asyncio.to_thread(QueryEngine.from_file, dataset, settings, budgets)
+            # Checking and loading may take a while on a large dataset: off the event loop.
+            await asyncio.to_thread(copy.check)  # every kept file, not only the one loaded
+            engine = await asyncio.to_thread(QueryEngine.from_file, copy.dataset, settings, budgets)
+        except DamagedDist as exc:  # checked against the build.json kept beside it
+            message = f"the kept copy of this version is damaged: {exc.reason}"
+            raise QueryRejected(503, message) from None
         finally:
             budgets.settle(grant, time.monotonic() - started)
         engine.start()
