@@ -213,7 +213,7 @@ def test_query_file_errors(
     broken = tmp_path / "broken.rq"
     broken.write_text("SELECT ?x WHERE { ?x\n", encoding="utf-8")
     code, _, err = run(capsys, "query", str(broken))
-    assert (code, "bad SPARQL" in err) == (2, True)
+    assert (code, "syntax error at line 1, column 17" in err) == (2, True)
     plain = tmp_path / "plain.rq"
     plain.write_text("SELECT ?x WHERE { ?x ?p ?o }\n", encoding="utf-8")
     code, _, err = run(capsys, "query", str(plain), "--param", "x=1")

@@ -43,6 +43,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "diplokg.queries",
             "diplokg.rdfio",
             "diplokg.sparql_client",
+            "diplokg.sparql_text",
             "diplokg.terms",
         ),
     ),

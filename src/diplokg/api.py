@@ -23,6 +23,7 @@ from diplokg.formats import NTRIPLES, RESULTS_JSON, TURTLE, rdf_format_of
 from diplokg.frames import Answer, lexical, shorten, to_frame
 from diplokg.namespaces import DKG, NAMED_GRAPHS, sparql_prefixes
 from diplokg.queries import CannedQuery, Param, evidence_query, load_catalogue
+from diplokg.sparql_text import add_prefixes, explain_syntax_error
 from diplokg.terms import TextLabel, from_json, from_oxigraph, pick_label
 
 if TYPE_CHECKING:
@@ -57,9 +58,13 @@ class UnknownResourceError(QueryError, LookupError):
 
 
 class Backend(Protocol):
-    """Where queries run: answers in SPARQL JSON results terms, whatever the engine."""
+    """Where queries run: answers in SPARQL JSON results terms, whatever the engine.
 
-    def run(self, query: str) -> Answer: ...
+    `hidden` is the length of what was put before the user's text (`add_prefixes`), so that
+    a syntax error names the line and column of the text as the user wrote it.
+    """
+
+    def run(self, query: str, *, hidden: int = 0) -> Answer: ...
 
     def close(self) -> None: ...
 
@@ -92,13 +97,13 @@ class EmbeddedBackend:
     def close(self) -> None:
         """Nothing to release: the store lives as long as the object."""
 
-    def run(self, query: str) -> Answer:
+    def run(self, query: str, *, hidden: int = 0) -> Answer:
         import pyoxigraph as ox
 
         try:
             result = self.store.query(query, use_default_graph_as_union=True)
         except SyntaxError as exc:
-            raise QueryError(f"bad SPARQL: {exc}") from None
+            raise QueryError(str(explain_syntax_error(query, str(exc), hidden=hidden))) from None
         except OSError as exc:  # evaluation errors (e.g. a SERVICE call, which has no network)
             raise QueryError(f"query failed: {exc}") from None
         if isinstance(result, ox.QueryBoolean):
@@ -132,7 +137,8 @@ class RemoteBackend:
         """Close the HTTP connection pool."""
         self.client.close()
 
-    def run(self, query: str) -> Answer:
+    def run(self, query: str, *, hidden: int = 0) -> Answer:
+        """POST `query`; the endpoint's error message comes back as it wrote it."""
         import httpx
         import pyoxigraph as ox
 
@@ -291,8 +297,17 @@ class KnowledgeGraph:
 
     def sparql(self, text: str) -> pd.DataFrame:
         """Run any SPARQL query: SELECT gives its columns, typed; ASK a `boolean` column;
-        CONSTRUCT and DESCRIBE subject, predicate and object."""
-        return to_frame(self.backend.run(text), self.labels)
+        CONSTRUCT and DESCRIBE subject, predicate and object.
+
+        Our prefixes (`dkg:`, `res:`, `rdfs:`... see `diplokg.namespaces.PREFIXES`) need no
+        declaration: each one the query uses without declaring it is added; the query's own
+        declarations win. A syntax error raises QueryError naming the line, the column and
+        the text; an update raises QueryError (the graph is read-only).
+
+        >>> kg.sparql("SELECT ?t WHERE { ?t a dkg:Treaty }")  # doctest: +SKIP
+        """
+        full = add_prefixes(text)
+        return to_frame(self.backend.run(full, hidden=len(full) - len(text)), self.labels)
 
     # -- resources -----------------------------------------------------------------------------
 
