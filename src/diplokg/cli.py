@@ -3,8 +3,9 @@
 The only module that parses arguments, prints and chooses exit codes: each command's handler
 calls the job's functions, which return values or raise a `DiplokgError`.
 
-Exit codes: 0 success, 1 validation failed, 2 any other error (bad input, bad query, I/O),
-3 no space left on a disk being written.
+Exit codes: 0 success, 1 validation failed (or, for publish, the store answers differently),
+2 any other error (bad input, bad query, no project found, I/O), 3 no space left on a disk
+being written, 4 `serve` cannot listen where asked (port in use), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -31,36 +32,51 @@ if TYPE_CHECKING:
     import httpx
 
 
+ROOT_HELP = (
+    "the project folder (ontology/, graph/, queries/, dist/); default: $DIPLOKG_ROOT, else the "
+    "nearest folder at or above the current one holding ontology/diplokg.ttl and graph/"
+)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="diplokg", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="diplokg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--root", default=None, metavar="DIR", help=ROOT_HELP)
+    # --root is also accepted after the command; SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=argparse.SUPPRESS, metavar="DIR", help=ROOT_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("build", help="reason, validate and write dist/")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, parents=[common])
+
+    p = command("build", help="reason, validate and write dist/")
     p.add_argument("--reasoner", choices=["owlrl", "reasonable"], default=None)
     p.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
     p.add_argument("--dist", default=None, help="output folder (default: dist/)")
 
-    p = sub.add_parser("serve", help="serve the dataset over SPARQL on 127.0.0.1")
+    p = command("serve", help="serve the dataset over SPARQL on 127.0.0.1")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data", default=None, help="serve this RDF file instead of the built dataset")
     _serve_options(p)
 
-    p = sub.add_parser("query", help="run a canned query (by name) or a SPARQL file")
+    p = command("query", help="run a canned query (by name) or a SPARQL file")
     p.add_argument("query", help="canned query name or path to a .rq file")
     p.add_argument("--param", action="append", default=[], metavar="K=V")
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
     p.add_argument("--endpoint", default=None, help="run against a remote SPARQL endpoint")
 
-    p = sub.add_parser("export", help="write the dataset or one graph in an RDF format")
+    p = command("export", help="write the dataset or one graph in an RDF format")
     p.add_argument("--format", required=True, choices=[f.key for f in GRAPH_FORMATS])
     p.add_argument("--graph", default=None, help="one named graph (asserted, inferred, ...)")
-    p.add_argument("-o", "--output", required=True)
+    p.add_argument("-o", "--output", required=True, help="a file, or - for standard output")
 
-    sub.add_parser("validate", help="run SHACL and consistency checks; exit 1 on violations")
-    sub.add_parser("stats", help="print what the graph holds")
+    command("validate", help="run SHACL and consistency checks; exit 1 on violations")
+    command("stats", help="print what the graph holds")
 
-    p = sub.add_parser("publish", help="push the named graphs to an external triple store")
+    p = command("publish", help="push the named graphs to an external triple store")
     p.add_argument("--store", required=True, help="the store's SPARQL query endpoint")
     p.add_argument("--graph-store", default=None, help="Graph Store Protocol endpoint")
     p.add_argument("--update", default=None, help="SPARQL Update endpoint")
@@ -94,16 +110,38 @@ def _serve_options(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings of the project named by --root, else found by `config.find_root`."""
+    from diplokg.config import ProjectNotFound, is_project
+
+    if args.root is None:
+        return Settings()
+    root = Path(args.root).resolve()
+    if not is_project(root):
+        raise ProjectNotFound(f"--root {args.root}: no ontology/diplokg.ttl and graph/ there")
+    return Settings(root=root)
+
+
+def _shown(line: str) -> str:
+    """A line as printed: paths under the current folder relative to it, so that output
+    shows no machine's folders."""
+    return line.replace(f"{Path.cwd()}{os.sep}", "")
+
+
+def _progress(line: str) -> None:
+    print(_shown(line), flush=True)
+
+
 def _build(args: argparse.Namespace) -> int:
     """`diplokg build`: one progress line per step on stdout."""
     from diplokg.build import build
 
     build(
-        Settings(),
+        _settings(args),
         reasoner=args.reasoner,
         dist=Path(args.dist) if args.dist else None,
         force=args.force,
-        progress=print,
+        progress=_progress,
     )
     return 0
 
@@ -113,7 +151,7 @@ def _validate(args: argparse.Namespace) -> int:
     from diplokg.build import assemble
     from diplokg.build.validate import report
 
-    built = assemble(Settings(), progress=lambda line: print(line, file=sys.stderr))
+    built = assemble(_settings(args), progress=lambda line: print(_shown(line), file=sys.stderr))
     if built.problems:
         print(f"{len(built.problems)} problem(s):\n{report(built.problems)}")
         return 1
@@ -126,7 +164,7 @@ def _stats(args: argparse.Namespace) -> int:
     from diplokg.build import load_store
     from diplokg.build.stats import dataset_stats, format_stats
 
-    print(format_stats(dataset_stats(load_store(Settings()))))
+    print(format_stats(dataset_stats(load_store(_settings(args)))))
     return 0
 
 
@@ -135,11 +173,11 @@ def _serve(args: argparse.Namespace) -> int:
     from diplokg.server.serve import serve, settings_with
 
     serve(
-        settings_with(vars(args)),
+        settings_with(vars(args), _settings(args)),
         Path(args.data) if args.data else None,
         host=args.host,
         port=args.port,
-        progress=lambda line: print(f"diplokg: {line}", file=sys.stderr, flush=True),
+        progress=lambda line: print(f"diplokg: {_shown(line)}", file=sys.stderr, flush=True),
     )
     return 0
 
@@ -178,9 +216,13 @@ def _query(args: argparse.Namespace) -> int:
     from diplokg.api import KnowledgeGraph
     from diplokg.frames import format_frame
 
+    settings = _settings(args)
     # The query is resolved and its parameters checked before any data is loaded.
-    text = _query_text(args.query, _params(args.param), Settings().queries_dir)
-    kg = KnowledgeGraph.remote(args.endpoint) if args.endpoint else KnowledgeGraph.load()
+    text = _query_text(args.query, _params(args.param), settings.queries_dir)
+    if args.endpoint:
+        kg = KnowledgeGraph.remote(args.endpoint, queries_dir=settings.queries_dir)
+    else:
+        kg = KnowledgeGraph.load(settings=settings)
     with kg:
         frame = kg.sparql(text)
     sys.stdout.write(format_frame(frame, args.format))
@@ -188,14 +230,21 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    """`diplokg export --format FORMAT [--graph NAME] -o FILE` (written atomically)."""
+    """`diplokg export --format FORMAT [--graph NAME] -o FILE|-` (a file written atomically,
+    or standard output)."""
     from diplokg.build import ensure_built
     from diplokg.export import graph_iri, serialise
     from diplokg.rdfio import write_text
 
     if args.graph is not None:
         graph_iri(args.graph)  # an unknown graph fails before any build
-    text, count = serialise(ensure_built(Settings()), args.format, args.graph)
+    text, count = serialise(ensure_built(_settings(args)), args.format, args.graph)
+    unit = "quads" if by_key(args.format).datasets else "triples"
+    if args.output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        print(f"wrote {count} {unit} to standard output", file=sys.stderr)
+        return 0
     output = Path(args.output)
     try:
         write_text(output, text)
@@ -203,7 +252,6 @@ def _export(args: argparse.Namespace) -> int:
         if disk_full(exc):
             raise DiskFull(f"{output}: no space left on device") from None
         raise InputError(output, f"cannot be written: {exc.strerror or exc}") from None
-    unit = "quads" if by_key(args.format).datasets else "triples"
     print(f"wrote {count} {unit} to {output}", file=sys.stderr)
     return 0
 
@@ -243,7 +291,7 @@ def _publish(args: argparse.Namespace) -> int:
     )
     from diplokg.sparql_client import safe_url
 
-    settings = Settings()
+    settings = _settings(args)
     names = [n.strip() for n in args.graphs.split(",") if n.strip()]
     dataset = Path(args.data) if args.data else ensure_built(settings)
     graphs = load_graphs(dataset, names)
