@@ -22,7 +22,13 @@ from diplokg.errors import InputError, QueryError
 from diplokg.formats import NTRIPLES, RESULTS_JSON, TURTLE, rdf_format_of
 from diplokg.frames import Answer, lexical, shorten, to_frame
 from diplokg.namespaces import DKG, NAMED_GRAPHS, sparql_prefixes
-from diplokg.queries import CannedQuery, Param, evidence_query, load_catalogue
+from diplokg.queries import (
+    RESOLVER_QUERY,
+    CannedQuery,
+    Resolver,
+    evidence_query,
+    load_catalogue,
+)
 from diplokg.sparql_text import add_prefixes, explain_syntax_error
 from diplokg.terms import TextLabel, from_json, from_oxigraph, pick_label
 
@@ -41,7 +47,6 @@ ACCEPT = (
     f"{NTRIPLES.aliases[0]};q=0.5"
 )
 _GRAPH_NAMES = {str(iri): name for name, iri in NAMED_GRAPHS.items()}
-_RESOURCE = Param("resource", "iri", description="a resource slug, prefixed name or IRI")
 # The kinds of node `to_networkx` draws, with the class that defines each.
 ACTOR_KINDS = {"person": DKG.Person, "office": DKG.Office, "organisation": DKG.Organisation}
 
@@ -53,8 +58,9 @@ class UnknownQueryError(QueryError, KeyError):
         return str(self.args[0])
 
 
-class UnknownResourceError(QueryError, LookupError):
-    """A resource the graph says nothing about (often a misspelt slug)."""
+class UnknownResourceError(QueryError, LookupError, ValueError):
+    """A resource the graph says nothing about (often a misspelt slug); the message names it
+    and the nearest resources."""
 
 
 class Backend(Protocol):
@@ -199,6 +205,7 @@ class KnowledgeGraph:
         self.queries_dir = queries_dir or Settings().queries_dir
         self.lang = lang
         self._labels: dict[str, str | None] = {}
+        self._resolver: Resolver | None = None
 
     def __repr__(self) -> str:
         return f"<KnowledgeGraph: {self.backend!r}>"
@@ -291,9 +298,27 @@ class KnowledgeGraph:
         return find_canned(name, self.queries_dir)
 
     def query(self, name: str, /, **params: object) -> pd.DataFrame:
-        """Run the canned query `name` with `params` bound (a bad one raises ValueError)."""
-        text = self.canned(name).render({k: _param_text(v) for k, v in params.items()})
-        return self.sparql(text)
+        """Run the canned query `name` with `params` bound; a resource may be named by its
+        slug, prefixed name, IRI or label, in any case (see `resolve`). A bad or unknown
+        value raises ParameterError, a ValueError naming the parameter."""
+        params_text = {k: _param_text(v) for k, v in params.items()}
+        return self.sparql(self.canned(name).render(params_text, self.resolver))
+
+    @property
+    def resolver(self) -> Resolver:
+        """The names of this graph's resources, read once (`diplokg.queries.Resolver`)."""
+        if self._resolver is None:
+            self._resolver = Resolver.from_answer(self.backend.run(RESOLVER_QUERY).rows)
+        return self._resolver
+
+    def resolve(self, name: str) -> str:
+        """The IRI of the resource `name` names: a full IRI, a prefixed name (`res:france`), a
+        slug (`France`) or a label (`François Hollande`), without regard to case or accents.
+        UnknownResourceError (a ValueError) names it and the nearest resources otherwise."""
+        try:
+            return self.resolver.iri(name)
+        except ValueError as exc:
+            raise UnknownResourceError(str(exc)) from None
 
     def sparql(self, text: str) -> pd.DataFrame:
         """Run any SPARQL query: SELECT gives its columns, typed; ASK a `boolean` column;
@@ -336,7 +361,7 @@ class KnowledgeGraph:
     def describe(self, resource: str) -> pd.DataFrame:
         """Every triple about `resource` (as subject or object), with labels and the named
         graph that holds it (asserted, inferred, enrichment, evidence or ontology)."""
-        term = _RESOURCE.term(resource)
+        term = f"<{self.resolve(resource)}>"
         frame = self.sparql(
             f"SELECT ?subject ?predicate ?object ?graph WHERE {{\n"
             f"  {{ BIND({term} AS ?subject) GRAPH ?graph {{ ?subject ?predicate ?object }} }}\n"
@@ -351,9 +376,12 @@ class KnowledgeGraph:
 
     def evidence(self, resource: str | Iterable[str]) -> pd.DataFrame:
         """The passages of the source that state the fact(s) `resource`: quote, its character
-        offsets (`text[start:end]`), the whole sentence and the source document."""
+        offsets (`text[start:end]`), the whole sentence and the source document.
+
+        An unknown resource raises UnknownResourceError, as `describe` does; a resource that
+        exists but states nothing itself (a person, a city) gives an empty table."""
         resources = [resource] if isinstance(resource, str) else list(resource)
-        terms = " ".join(dict.fromkeys(_RESOURCE.term(r) for r in resources))
+        terms = " ".join(dict.fromkeys(f"<{self.resolve(r)}>" for r in resources))
         # The pages need where the sentence starts, to place the quote; a table does not.
         return self.sparql(evidence_query(terms)).drop(columns="sentenceStart")
 

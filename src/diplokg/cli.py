@@ -31,6 +31,8 @@ from diplokg.formats import GRAPH_FORMATS, by_key
 if TYPE_CHECKING:
     import httpx
 
+    from diplokg.queries import Resolver
+
 
 ROOT_HELP = (
     "the project folder (ontology/, graph/, queries/, dist/); default: $DIPLOKG_ROOT, else the "
@@ -192,9 +194,12 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return params
 
 
-def _query_text(spec: str, params: dict[str, str], queries_dir: Path) -> str:
+def _query_text(
+    spec: str, params: dict[str, str], queries_dir: Path, resolver: Resolver | None = None
+) -> str:
     """The SPARQL to run for `diplokg query SPEC`: a canned query's name or a .rq file, which
-    may carry a `#+ ` header declaring parameters."""
+    may carry a `#+ ` header declaring parameters; with `resolver`, resources named by slug or
+    label are looked up in the graph."""
     from diplokg.api import find_canned
     from diplokg.queries import parse_query_file
 
@@ -204,11 +209,11 @@ def _query_text(spec: str, params: dict[str, str], queries_dir: Path) -> str:
             raise InputError(path, "file not found")
         source = path.read_text(encoding="utf-8")
         if source.startswith("#+"):
-            return parse_query_file(path).render(params)
+            return parse_query_file(path).render(params, resolver)
         if params:
             raise QueryError(f"{path} has no '#+ ' header declaring parameters; drop --param")
         return source
-    return find_canned(spec, queries_dir).render(params)
+    return find_canned(spec, queries_dir).render(params, resolver)
 
 
 def _query(args: argparse.Namespace) -> int:
@@ -217,14 +222,16 @@ def _query(args: argparse.Namespace) -> int:
     from diplokg.frames import format_frame
 
     settings = _settings(args)
-    # The query is resolved and its parameters checked before any data is loaded.
-    text = _query_text(args.query, _params(args.param), settings.queries_dir)
+    params = _params(args.param)
+    # The query is found and its parameters checked before any data is loaded; resources
+    # named by their slug or label are looked up once the data is there.
+    _query_text(args.query, params, settings.queries_dir)
     if args.endpoint:
         kg = KnowledgeGraph.remote(args.endpoint, queries_dir=settings.queries_dir)
     else:
         kg = KnowledgeGraph.load(settings=settings)
     with kg:
-        frame = kg.sparql(text)
+        frame = kg.sparql(_query_text(args.query, params, settings.queries_dir, kg.resolver))
     sys.stdout.write(format_frame(frame, args.format))
     return 0
 
