@@ -125,12 +125,19 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
                 described = await linked_data.describe(engine, iri)
                 if described is None:
                     return not_found(request, f"no resource {iri}")
-                label = pick_label(described.labels.get(iri, []), linked_data.PAGE_LANGUAGE)
+                lang = linked_data.page_language(
+                    request.query_params.get("lang"), request.headers.get("accept-language")
+                )
+                label = pick_label(described.labels.get(iri, []), lang)
                 response: Response = html_page(
                     "resource.html",
                     title=str(label) if label else base,
+                    lang=lang,
+                    languages=[
+                        (code, f"{path}?lang={code}") for code in linked_data.LABEL_LANGUAGES
+                    ],
                     resource=described,
-                    heading=linked_data.title(described),
+                    heading=linked_data.title(described, lang),
                     labels=linked_data.sorted_labels(described.labels.get(iri, [])),
                     own=described.evidence.get(iri, []),
                     formats=_alternates(path),
@@ -144,7 +151,7 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
         except QueryRejected as exc:
             return json_error(exc.status, exc.message, exc.headers)
         response.headers["Link"] = _link_header(path)
-        response.headers["Vary"] = "Accept"
+        response.headers["Vary"] = "Accept, Accept-Language" if fmt is HTML else "Accept"
         return response
 
     router.add_api_route(
