@@ -26,7 +26,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from diplokg.config import Settings
 from diplokg.dataset import VOID_FILE
 from diplokg.formats import GRAPH_FORMATS, JSON_LD, NTRIPLES, RDFXML, TURTLE, Format
-from diplokg.namespaces import RES
+from diplokg.namespaces import DKG, ONTOLOGY_IRI, RES, sparql_prefixes
 from diplokg.protocol import QueryRejected, negotiate
 from diplokg.queries import CannedQuery, load_catalogue
 from diplokg.server import linked_data
@@ -67,11 +67,27 @@ def static_dir() -> Path:
 # --------------------------------------------------------------------------------------------
 
 
+# What a new tab of the editor starts with, after our PREFIX block.
+NEW_TAB_QUERY = "SELECT * WHERE {\n  ?s ?p ?o .\n}\nLIMIT 25\n"
+
+
 def editor_page(catalogue: dict[str, CannedQuery]) -> str:
-    """The Yasgui page: bundled files only, one tab per canned query."""
+    """The Yasgui page: bundled files only, one tab per canned query; a new tab starts with our
+    prefixes declared, and result links to our IRIs open our own pages (`local`)."""
     queries = [{"name": q.name, "title": q.title, "query": q.source} for q in catalogue.values()]
     version = hashlib.sha256(json.dumps(queries, sort_keys=True).encode()).hexdigest()[:12]
-    config = {"endpoint": "/sparql", "version": version, "queries": queries}
+    config = {
+        "endpoint": "/sparql",
+        "version": version,
+        "queries": queries,
+        "newTab": sparql_prefixes() + "\n" + NEW_TAB_QUERY,
+        # IRI prefix -> local path prefix, longest first, as linked_data.local_path maps them
+        "local": [
+            {"iri": ONTOLOGY_IRI, "path": "/ontology", "exact": True},
+            {"iri": str(RES), "path": "/resource/", "exact": False},
+            {"iri": str(DKG), "path": "/ontology#", "exact": False},
+        ],
+    }
     return render(
         "editor.html", title="SPARQL editor", page_class="editor", config=script_json(config)
     )
