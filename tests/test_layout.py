@@ -49,7 +49,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("build wing", ("diplokg.build",)),
     ("server wing", ("diplokg.server",)),
-    ("Python API, exports, publishing", ("diplokg.api", "diplokg.export", "diplokg.publish")),
+    (
+        "Python API, exports, publishing",
+        ("diplokg.api", "diplokg.charts", "diplokg.export", "diplokg.publish"),
+    ),
     ("command line", ("diplokg.cli",)),
 ]
 FACE = "diplokg"
