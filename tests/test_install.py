@@ -193,3 +193,22 @@ def test_the_wheel_ships_the_pages_and_their_files(served: str, path: str) -> No
     response = httpx.get(served + path, headers={"Accept": "text/html"}, timeout=30)
     assert response.status_code == 200
     assert len(response.content) > 100
+
+
+def test_a_remote_graph_needs_no_project(installed: Installed) -> None:
+    code = (
+        "from diplokg import KnowledgeGraph\n"
+        "kg = KnowledgeGraph.remote('http://127.0.0.1:9/sparql')\n"
+        "print(repr(kg))\n"
+    )
+    done = subprocess.run(
+        [str(installed.bin / "python"), "-c", code],
+        cwd=installed.elsewhere,
+        env=installed.env,
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout) == (
+        0,
+        "<KnowledgeGraph: SPARQL endpoint http://127.0.0.1:9/sparql>\n",
+    ), done.stderr

@@ -202,13 +202,21 @@ class KnowledgeGraph:
 
     def __init__(self, backend: Backend, queries_dir: Path | None = None, lang: str = "en") -> None:
         self.backend = backend
-        self.queries_dir = queries_dir or Settings().queries_dir
+        self._queries_dir = queries_dir
         self.lang = lang
         self._labels: dict[str, str | None] = {}
         self._resolver: Resolver | None = None
 
     def __repr__(self) -> str:
         return f"<KnowledgeGraph: {self.backend!r}>"
+
+    @property
+    def queries_dir(self) -> Path:
+        """The canned queries' folder: the one given, else the project's (looked for only
+        when a canned query is asked for, so that a remote graph needs no project)."""
+        if self._queries_dir is None:
+            self._queries_dir = Settings().queries_dir
+        return self._queries_dir
 
     def __enter__(self) -> KnowledgeGraph:
         return self
