@@ -213,3 +213,16 @@ def test_rest_refuses_an_unknown_resource_with_400(client: TestClient) -> None:
     response = client.get("/api/queries/visits", params={"place": "Almati"})
     assert response.status_code == 400
     assert "did you mean res:almaty (Almaty)" in response.json()["detail"]
+
+
+def test_rest_reads_names_as_written_when_they_exceed_an_answer(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # With --max-rows below the number of names, the resolver would miss some: a slug still
+    # works as written, and nothing is refused for a row it could not read.
+    root = tmp_path_factory.mktemp("resolve-small")
+    shutil.copytree(WEB / "queries", root / "queries")
+    settings = Settings(root=root, workers=1, max_result_rows=5)
+    with TestClient(create_app(settings, WEB / "dataset.trig")) as small:
+        assert _visits(small, "almaty") == [HOLLANDE]
+        assert _visits(small, "atlantis") == []

@@ -30,6 +30,7 @@ from diplokg.queries import (
     Resolver,
     load_catalogue,
 )
+from diplokg.server.engine import TRUNCATED_HEADER
 from diplokg.server.responses import answer, json_error
 
 if TYPE_CHECKING:
@@ -120,19 +121,22 @@ class CannedQueries:
     def __init__(self, engine: QueryEngine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
-        self._resolver: tuple[str, Resolver] | None = None  # for the dataset of that id
+        self._resolver: tuple[str, Resolver | None] | None = None  # for the dataset of that id
 
     def catalogue(self) -> dict[str, CannedQuery]:
         return load_catalogue(self.settings.queries_dir)
 
-    async def resolver(self) -> Resolver:
+    async def resolver(self) -> Resolver | None:
         """The names of the served dataset's resources, read once per dataset (a rebuild
-        while serving gives a new one)."""
+        while serving gives a new one). None when they are more than an answer may hold
+        (`--max-rows`): names are then read as written (slug, prefixed name or IRI), never
+        refused for want of a row."""
         dataset = self.engine.dataset_id
         if self._resolver is None or self._resolver[0] != dataset:
             result = await self.engine.execute(RESOLVER_QUERY, accept=RESULTS_JSON.media_type)
             rows = json.loads(result.body)["results"]["bindings"]
-            self._resolver = (dataset, Resolver.from_answer(rows))
+            whole = TRUNCATED_HEADER not in result.headers
+            self._resolver = (dataset, Resolver.from_answer(rows) if whole else None)
         return self._resolver[1]
 
     async def run(self, name: str, request: Request) -> Response:
