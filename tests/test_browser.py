@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 from conftest_server import RunningServer
 from selenium import webdriver
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -134,22 +138,32 @@ def test_result_links_to_our_iris_open_our_own_pages(
     tab.click()
     panel = browser.find_element(By.ID, str(tab.get_attribute("aria-controls")))
     panel.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
-    link = wait.until(
-        lambda d: next(
-            (
-                a
-                for a in panel.find_elements(By.CSS_SELECTOR, ".yasr table tbody a")
-                if (a.get_attribute("href") or "").endswith("/resource/visit-mitterrand-1993")
-            ),
-            None,
-        )
+    # The result table may be drawn again while we look at it: find the link afresh each time.
+    selector = ".yasr table tbody a[href='/resource/visit-mitterrand-1993']"
+    patient = WebDriverWait(
+        browser,
+        WAIT_S,
+        ignored_exceptions=(StaleElementReferenceException, ElementClickInterceptedException),
     )
-    # The published IRI (https://w3id.org/diplokg/resource/...) is kept as the link's title.
-    assert link.get_attribute("title") == "https://w3id.org/diplokg/resource/visit-mitterrand-1993"
-    assert link.get_attribute("target") in (None, "")
+
+    def attributes(driver: WebDriver) -> tuple[str | None, str | None]:
+        found = driver.find_element(By.CSS_SELECTOR, selector)
+        return found.get_attribute("title"), found.get_attribute("target")
+
+    # The published IRI (https://w3id.org/diplokg/resource/...) is kept as the link's title,
+    # and the link opens in the same tab.
+    title, target = patient.until(attributes)
+    assert title == "https://w3id.org/diplokg/resource/visit-mitterrand-1993"
+    assert target in (None, "")
     windows = browser.window_handles
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", link)
-    link.click()
+
+    def click(driver: WebDriver) -> bool:
+        found = driver.find_element(By.CSS_SELECTOR, selector)
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", found)
+        found.click()
+        return True
+
+    patient.until(click)
     wait.until(lambda d: d.current_url.endswith("/resource/visit-mitterrand-1993"))
     assert browser.current_url == web_server.url + "/resource/visit-mitterrand-1993"
     assert browser.window_handles == windows  # the same tab
