@@ -2,6 +2,9 @@
 # first; `make test` also installs the Debian packages the tests drive (Chromium for the editor
 # test, Virtuoso for the publish round trip) when they are missing.
 PYTHON ?= python3.11
+# `make run PORT=8001 HOST=0.0.0.0`: where `make run` serves.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -15,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/diplokg serve --host 127.0.0.1 --port 8000
+	$(BIN)/diplokg serve --host $(HOST) --port $(PORT)
 
 build: $(STAMP)
 	$(BIN)/diplokg build

@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 from conftest_server import RunningServer
 from selenium import webdriver
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -39,6 +43,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
+        "--window-size=1280,1024",
         f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
     ):
         options.add_argument(flag)
@@ -108,3 +113,116 @@ def test_canned_query_tab_runs_and_shows_rows(
     assert any(u.endswith("/sparql") for u in urls)
     network = [u for u in urls if u.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp")]
     assert [u for u in network if not u.startswith(web_server.url + "/")] == []
+
+
+def _console_errors(driver: WebDriver) -> list[str]:
+    """Messages the page logged at level SEVERE (a script error, a CSP refusal)."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _offline(driver: WebDriver, server: RunningServer) -> list[str]:
+    """Every request since the last call that went anywhere but our server (a request the
+    browser itself blocked, by the page's Content-Security-Policy, never left)."""
+    asked: dict[str, str] = {}
+    blocked: set[str] = set()
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        params = message.get("params", {})
+        if message["method"] == "Network.requestWillBeSent":
+            asked[params["requestId"]] = params["request"]["url"]
+        elif message["method"] == "Network.loadingFailed" and params.get("blockedReason"):
+            blocked.add(params["requestId"])
+    sent = [url for rid, url in asked.items() if rid not in blocked]
+    network = [u for u in sent if u.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp")]
+    return [u for u in network if not u.startswith(server.url + "/")]
+
+
+def test_result_links_to_our_iris_open_our_own_pages(
+    browser: WebDriver,
+    web_server: RunningServer,  # noqa: F811
+) -> None:
+    browser.get(web_server.url + "/")
+    wait = WebDriverWait(browser, WAIT_S)
+    tab = wait.until(
+        ec.element_to_be_clickable((By.XPATH, "//a[@role='tab'][span[text()='Visits to a place']]"))
+    )
+    tab.click()
+    panel = browser.find_element(By.ID, str(tab.get_attribute("aria-controls")))
+    panel.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
+    # The result table may be drawn again while we look at it: find the link afresh each time.
+    selector = ".yasr table tbody a[href='/resource/visit-mitterrand-1993']"
+    patient = WebDriverWait(
+        browser,
+        WAIT_S,
+        ignored_exceptions=(StaleElementReferenceException, ElementClickInterceptedException),
+    )
+
+    def attributes(driver: WebDriver) -> tuple[str | None, str | None]:
+        found = driver.find_element(By.CSS_SELECTOR, selector)
+        return found.get_attribute("title"), found.get_attribute("target")
+
+    # The published IRI (https://w3id.org/diplokg/resource/...) is kept as the link's title,
+    # and the link opens in the same tab.
+    title, target = patient.until(attributes)
+    assert title == "https://w3id.org/diplokg/resource/visit-mitterrand-1993"
+    assert target in (None, "")
+    windows = browser.window_handles
+
+    def click(driver: WebDriver) -> bool:
+        found = driver.find_element(By.CSS_SELECTOR, selector)
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", found)
+        found.click()
+        return True
+
+    patient.until(click)
+    wait.until(lambda d: d.current_url.endswith("/resource/visit-mitterrand-1993"))
+    assert browser.current_url == web_server.url + "/resource/visit-mitterrand-1993"
+    assert browser.window_handles == windows  # the same tab
+    assert (
+        "Visit of François Mitterrand to Kazakhstan" in browser.find_element(By.TAG_NAME, "h1").text
+    )
+    assert _offline(browser, web_server) == []
+
+
+def test_a_new_editor_tab_declares_our_prefixes(
+    browser: WebDriver,
+    web_server: RunningServer,  # noqa: F811
+) -> None:
+    browser.get(web_server.url + "/")
+    wait = WebDriverWait(browser, WAIT_S)
+    before = len(wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "a[role='tab']") or None))
+    browser.find_element(By.CSS_SELECTOR, "button.addTab").click()
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "a[role='tab']")) > before)
+    text = browser.execute_script("return window.diplokgYasgui.getTab().getYasqe().getValue();")
+    assert text.startswith("PREFIX dkg: <https://w3id.org/diplokg/ontology#>\nPREFIX res: ")
+    assert "SELECT * WHERE" in text
+
+
+@pytest.mark.parametrize(
+    ("path", "rendered"),
+    [
+        pytest.param(
+            "/docs", ".opblock-summary-path[data-path='/api/queries/visits']", id="swagger"
+        ),
+        pytest.param("/redoc", "[data-section-id='tag/canned-queries']", id="redoc"),
+    ],
+)
+def test_the_api_docs_render_offline(
+    browser: WebDriver,
+    web_server: RunningServer,  # noqa: F811
+    path: str,
+    rendered: str,
+) -> None:
+    _console_errors(browser)  # forget what earlier pages logged
+    _requested_urls(browser)
+    browser.get(web_server.url + path)
+    found = WebDriverWait(browser, WAIT_S).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, rendered) or None
+    )
+    assert found[0].is_displayed() or path == "/redoc"
+    assert "Visits to a place" in browser.find_element(By.TAG_NAME, "body").text
+    # No script error, nothing refused by the Content-Security-Policy but ReDoc's footer
+    # logo, an image on Redocly's CDN, which is not shown (the page hides it when it fails).
+    errors = _console_errors(browser)
+    assert [e for e in errors if "img-src" not in e or "cdn.redoc.ly" not in e] == []
+    assert _offline(browser, web_server) == []

@@ -103,7 +103,7 @@ def test_query_file_has_header_and_parses(name: str, catalogue: dict[str, Canned
         assert param.description, f"{name}: parameter {param.name} has no description"
     # pyoxigraph parses it as written, and with every parameter bound
     ox.Store().query(query.text)
-    sample = {"iri": "kazakhstan", "year": "2014"}
+    sample = {"iri": "kazakhstan", "class": "Treaty", "property": "targetActor", "year": "2014"}
     ox.Store().query(query.render({p.name: sample[p.type] for p in query.params}))
 
 

@@ -1,5 +1,6 @@
 """Every `diplokg` command, run as a user would, with its errors and exit codes:
-0 success, 1 validation failed, 2 any other error (3, a full disk: tests/test_abuse.py).
+0 success, 1 validation failed, 2 any other error (3, a full disk: tests/test_abuse.py), 4 serve
+cannot listen where asked.
 
 Commands run in-process through `diplokg.cli.main` against a small project (DIPLOKG_ROOT);
 `serve` runs as a real subprocess on a free 127.0.0.1 port and is stopped.
@@ -11,7 +12,9 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -224,7 +227,7 @@ def test_query_file_errors(
     broken = tmp_path / "broken.rq"
     broken.write_text("SELECT ?x WHERE { ?x\n", encoding="utf-8")
     code, _, err = run(capsys, "query", str(broken))
-    assert (code, "bad SPARQL" in err) == (2, True)
+    assert (code, "syntax error at line 1, column 17" in err) == (2, True)
     plain = tmp_path / "plain.rq"
     plain.write_text("SELECT ?x WHERE { ?x ?p ?o }\n", encoding="utf-8")
     code, _, err = run(capsys, "query", str(plain), "--param", "x=1")
@@ -396,3 +399,112 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
         main([])
     assert caught.value.code == 2
     assert "usage: diplokg" in capsys.readouterr().err
+
+
+# -- where the project is, where serve listens, standard output (issue 11) ------------------------
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_root_option_names_the_project_before_or_after_the_command(
+    built: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    monkeypatch.delenv("DIPLOKG_ROOT", raising=False)
+    argv = (
+        ["--root", str(built.root), "stats"]
+        if where == "before"
+        else ["stats", "--root", str(built.root)]
+    )
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    lines = (built.dist_dir / "dataset.nq").read_text(encoding="utf-8").splitlines()
+    asserted = sum(1 for line in lines if line.endswith(f"<{GRAPH_ASSERTED}> ."))
+    assert f"asserted {asserted:>7}".split() in [line.split() for line in out.splitlines()]
+
+
+def test_root_option_refuses_a_folder_that_is_no_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "stats", "--root", str(tmp_path))
+    assert (code, out) == (2, "")
+    assert err == f"diplokg: --root {tmp_path}: no ontology/diplokg.ttl and graph/ there\n"
+
+
+def test_the_project_is_found_from_a_folder_inside_it(
+    built: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from diplokg.config import find_root
+
+    monkeypatch.delenv("DIPLOKG_ROOT", raising=False)
+    inside = built.root / "graph"
+    assert find_root(inside) == built.root
+    monkeypatch.chdir(inside)
+    assert Settings().root == built.root
+    monkeypatch.setenv("DIPLOKG_ROOT", str(built.root / "elsewhere"))
+    assert Settings().root == built.root / "elsewhere"  # the variable comes first
+
+
+def test_build_output_shows_no_machine_path(
+    fresh: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(fresh.root)
+    code, out, _ = run(capsys, "build")
+    assert code == 0
+    assert str(fresh.root) not in out
+    assert [line.split()[:2] for line in out.splitlines() if line.startswith("write")] == [
+        ["write", "dist"]
+    ]
+
+
+def test_export_to_standard_output(project: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "export", "--format", "ntriples", "--graph", "asserted", "-o", "-")
+    assert code == 0
+    lines = (project.dist_dir / "dataset.nq").read_text(encoding="utf-8").splitlines()
+    asserted = [line for line in lines if line.endswith(f"<{GRAPH_ASSERTED}> .")]
+    assert len(Graph().parse(data=out, format="nt")) == len(asserted)
+    assert err == f"wrote {len(asserted)} triples to standard output\n"
+    assert not Path("-").exists()
+
+
+def test_serve_on_a_taken_port_says_so_in_one_line_and_exits_4(
+    project: Settings, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "diplokg.cli", "serve", "--port", str(port)],
+            env={**os.environ, "DIPLOKG_ROOT": str(project.root)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 4
+    assert done.stdout == ""
+    message = done.stderr.splitlines()
+    assert len(message) == 1, done.stderr  # nothing claimed to be serving first
+    assert re.fullmatch(rf"diplokg: port {port} is in use; try --port \d+", message[0])
+    suggested = int(message[0].rsplit(" ", 1)[1])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", suggested))  # the port suggested was free
+
+
+def test_make_run_honours_port_and_host() -> None:
+    from mini_project import REPO
+
+    done = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "-C",
+            str(REPO),
+            "run",
+            "PORT=8123",
+            "HOST=127.0.0.2",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.splitlines()[-1].endswith("diplokg serve --host 127.0.0.2 --port 8123")

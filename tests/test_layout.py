@@ -46,13 +46,17 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "diplokg.rdfio",
             "diplokg.search",
             "diplokg.sparql_client",
+            "diplokg.sparql_text",
             "diplokg.terms",
             "diplokg.versions",
         ),
     ),
     ("build wing", ("diplokg.build",)),
     ("server wing", ("diplokg.server",)),
-    ("Python API, exports, publishing", ("diplokg.api", "diplokg.export", "diplokg.publish")),
+    (
+        "Python API, exports, publishing",
+        ("diplokg.api", "diplokg.charts", "diplokg.export", "diplokg.publish"),
+    ),
     ("command line", ("diplokg.cli",)),
 ]
 FACE = "diplokg"
@@ -266,3 +270,19 @@ def test_the_readme_map_names_every_module() -> None:
             assert f"{relative.parent}/" in listed, relative.parent
         else:
             assert path.name in listed, relative
+
+
+def test_no_file_of_the_project_names_a_folder_beside_it() -> None:
+    # The repository stands alone (issue 11): nothing reads ../shared or the like.
+    repo = PACKAGE.parents[1]
+    skip = {".git", ".venv", "dist", "node_modules", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+    named = []
+    for path in repo.rglob("*"):
+        if skip & set(path.relative_to(repo).parts) or not path.is_file():
+            continue
+        if path.suffix in (".png", ".whl", ".pyc") or path.stat().st_size > 2_000_000:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "../shared" in text or "/work/shared" in text:
+            named.append(str(path.relative_to(repo)))
+    assert named == [str(Path(__file__).relative_to(repo))]  # this test's own text

@@ -60,3 +60,82 @@ def test_notebook_runs_and_saves_its_charts(monkeypatch: pytest.MonkeyPatch) -> 
 
 def _mtime(path: Path) -> int | None:
     return os.stat(path).st_mtime_ns if path.exists() else None
+
+
+# -- the charts a reader sees (issue 11: overlapping network labels, euros and dollars on one
+# axis) ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kg():  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from diplokg import KnowledgeGraph
+
+    return KnowledgeGraph.load(settings=Settings(root=REPO))
+
+
+def test_network_labels_cover_no_other_label_nor_node(kg) -> None:  # type: ignore[no-untyped-def]
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    from diplokg.charts import label_boxes, network_figure, overlaps
+
+    graph = kg.to_networkx()
+    graph.remove_nodes_from(list(nx.isolates(graph)))
+    fig = network_figure(graph)
+    try:
+        boxes = label_boxes(fig)
+        core = max(nx.weakly_connected_components(graph), key=len)
+        actors = [n for n in core if graph.nodes[n]["type"] != "event"]
+        assert len(boxes) >= len(actors)  # every actor is named
+        assert overlaps(boxes) == []
+        ax = fig.axes[0]
+        renderer = fig.canvas.get_renderer()
+        from matplotlib.collections import PathCollection
+
+        nodes = [c for c in ax.collections if isinstance(c, PathCollection)]
+        assert nodes
+        for collection in nodes:  # the node markers
+            for x, y in ax.transData.transform(collection.get_offsets()):
+                assert not any(b.contains(x, y) for b in boxes)
+        inside = ax.get_window_extent(renderer)
+        assert all(inside.contains(b.x0, b.y0) and inside.contains(b.x1, b.y1) for b in boxes)
+    finally:
+        plt.close(fig)
+
+
+def test_overlap_check_finds_overlapping_labels() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from diplokg.charts import label_boxes, overlaps
+
+    fig, ax = plt.subplots()
+    ax.annotate("François Hollande", (0.5, 0.5))
+    ax.annotate("Nazarbayev", (0.52, 0.5))
+    try:
+        assert overlaps(label_boxes(fig)) == [(0, 1)]
+    finally:
+        plt.close(fig)
+
+
+def test_economy_chart_puts_each_currency_on_its_own_axis(kg) -> None:  # type: ignore[no-untyped-def]
+    import matplotlib.pyplot as plt
+
+    from diplokg.charts import economy_figure
+
+    figures = kg.query("economic-indicators")
+    fig = economy_figure(figures)
+    try:
+        assert len(fig.axes) == 2
+        for ax, currency in zip(fig.axes, ["EUR", "USD"], strict=True):
+            assert f"({currency})" in ax.get_xlabel()
+            shown = {t.get_text() for t in ax.get_yticklabels()}
+            expected = set(figures.loc[figures["currencyOrUnit"] == currency, "figure_label"])
+            assert shown == expected
+    finally:
+        plt.close(fig)

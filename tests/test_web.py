@@ -135,12 +135,51 @@ def test_editor_page_references_no_external_url(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["yasgui/yasgui.min.js", "yasgui/yasgui.min.css", "yasgui/LICENSE", "editor.js", "diplokg.css"],
+    [
+        "yasgui/yasgui.min.js",
+        "yasgui/yasgui.min.css",
+        "yasgui/LICENSE",
+        "editor.js",
+        "diplokg.css",
+        "swagger-ui/swagger-ui-bundle.js",
+        "swagger-ui/swagger-ui.css",
+        "swagger-ui/LICENSE",
+        "redoc/redoc.standalone.js",
+        "redoc/LICENSE",
+        "docs.js",
+    ],
 )
 def test_bundled_files_are_served_as_packaged(client: TestClient, path: str) -> None:
     response = client.get(f"/static/{path}")
     assert response.status_code == 200
     assert response.content == (resources.files("diplokg.server") / "static" / path).read_bytes()
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_docs_reference_no_external_url_and_run_no_inline_script(
+    client: TestClient, path: str
+) -> None:
+    # FastAPI's own /docs and /redoc load Swagger UI and ReDoc from a CDN: blank offline.
+    page = client.get(path)
+    assert page.status_code == 200
+    assert external_references(page.text) == []
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.DOTALL)
+    assert [
+        attrs for attrs, body in scripts if body.strip() and "application/json" not in attrs
+    ] == []
+    assert external_references(client.get("/static/swagger-ui/swagger-ui.css").text) == []
+
+
+def test_bundled_docs_files_match_their_recorded_sha256() -> None:
+    import hashlib
+
+    static = resources.files("diplokg.server") / "static"
+    for folder in ("yasgui", "swagger-ui", "redoc"):
+        table = (static / folder / "VERSION.md").read_text(encoding="utf-8")
+        rows = re.findall(r"^\| ([\w.-]+) \| ([0-9a-f]{64}) \|$", table, re.MULTILINE)
+        assert rows, folder
+        for name, digest in rows:
+            assert hashlib.sha256((static / folder / name).read_bytes()).hexdigest() == digest
 
 
 def test_editor_offers_every_canned_query_as_a_tab(client: TestClient, root: Path) -> None:

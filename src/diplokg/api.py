@@ -23,7 +23,14 @@ from diplokg.errors import InputError, QueryError
 from diplokg.formats import NTRIPLES, RESULTS_JSON, TURTLE, rdf_format_of
 from diplokg.frames import Answer, lexical, shorten, to_frame
 from diplokg.namespaces import DKG, NAMED_GRAPHS, sparql_prefixes
-from diplokg.queries import CannedQuery, Param, evidence_query, load_catalogue
+from diplokg.queries import (
+    RESOLVER_QUERY,
+    CannedQuery,
+    Resolver,
+    evidence_query,
+    load_catalogue,
+)
+from diplokg.sparql_text import add_prefixes, explain_syntax_error
 from diplokg.terms import TextLabel, from_json, from_oxigraph, pick_label
 
 if TYPE_CHECKING:
@@ -42,7 +49,6 @@ ACCEPT = (
     f"{NTRIPLES.aliases[0]};q=0.5"
 )
 _GRAPH_NAMES = {str(iri): name for name, iri in NAMED_GRAPHS.items()}
-_RESOURCE = Param("resource", "iri", description="a resource slug, prefixed name or IRI")
 # The kinds of node `to_networkx` draws, with the class that defines each.
 ACTOR_KINDS = {"person": DKG.Person, "office": DKG.Office, "organisation": DKG.Organisation}
 
@@ -54,14 +60,19 @@ class UnknownQueryError(QueryError, KeyError):
         return str(self.args[0])
 
 
-class UnknownResourceError(QueryError, LookupError):
-    """A resource the graph says nothing about (often a misspelt slug)."""
+class UnknownResourceError(QueryError, LookupError, ValueError):
+    """A resource the graph says nothing about (often a misspelt slug); the message names it
+    and the nearest resources."""
 
 
 class Backend(Protocol):
-    """Where queries run: answers in SPARQL JSON results terms, whatever the engine."""
+    """Where queries run: answers in SPARQL JSON results terms, whatever the engine.
 
-    def run(self, query: str) -> Answer: ...
+    `hidden` is the length of what was put before the user's text (`add_prefixes`), so that
+    a syntax error names the line and column of the text as the user wrote it.
+    """
+
+    def run(self, query: str, *, hidden: int = 0) -> Answer: ...
 
     def close(self) -> None: ...
 
@@ -94,13 +105,13 @@ class EmbeddedBackend:
     def close(self) -> None:
         """Nothing to release: the store lives as long as the object."""
 
-    def run(self, query: str) -> Answer:
+    def run(self, query: str, *, hidden: int = 0) -> Answer:
         import pyoxigraph as ox
 
         try:
             result = self.store.query(query, use_default_graph_as_union=True)
         except SyntaxError as exc:
-            raise QueryError(f"bad SPARQL: {exc}") from None
+            raise QueryError(str(explain_syntax_error(query, str(exc), hidden=hidden))) from None
         except OSError as exc:  # evaluation errors (e.g. a SERVICE call, which has no network)
             raise QueryError(f"query failed: {exc}") from None
         if isinstance(result, ox.QueryBoolean):
@@ -134,7 +145,8 @@ class RemoteBackend:
         """Close the HTTP connection pool."""
         self.client.close()
 
-    def run(self, query: str) -> Answer:
+    def run(self, query: str, *, hidden: int = 0) -> Answer:
+        """POST `query`; the endpoint's error message comes back as it wrote it."""
         import httpx
         import pyoxigraph as ox
 
@@ -198,13 +210,22 @@ class KnowledgeGraph:
         search_index: Path | None = None,
     ) -> None:
         self.backend = backend
-        self.queries_dir = queries_dir or Settings().queries_dir
+        self._queries_dir = queries_dir
         self.lang = lang
         self.search_index = search_index  # the build's search.sqlite, when there is one
         self._labels: dict[str, str | None] = {}
+        self._resolver: Resolver | None = None
 
     def __repr__(self) -> str:
         return f"<KnowledgeGraph: {self.backend!r}>"
+
+    @property
+    def queries_dir(self) -> Path:
+        """The canned queries' folder: the one given, else the project's (looked for only
+        when a canned query is asked for, so that a remote graph needs no project)."""
+        if self._queries_dir is None:
+            self._queries_dir = Settings().queries_dir
+        return self._queries_dir
 
     def __enter__(self) -> KnowledgeGraph:
         return self
@@ -302,14 +323,41 @@ class KnowledgeGraph:
         return find_canned(name, self.queries_dir)
 
     def query(self, name: str, /, **params: object) -> pd.DataFrame:
-        """Run the canned query `name` with `params` bound (a bad one raises ValueError)."""
-        text = self.canned(name).render({k: _param_text(v) for k, v in params.items()})
-        return self.sparql(text)
+        """Run the canned query `name` with `params` bound; a resource may be named by its
+        slug, prefixed name, IRI or label, in any case (see `resolve`). A bad or unknown
+        value raises ParameterError, a ValueError naming the parameter."""
+        params_text = {k: _param_text(v) for k, v in params.items()}
+        return self.sparql(self.canned(name).render(params_text, self.resolver))
+
+    @property
+    def resolver(self) -> Resolver:
+        """The names of this graph's resources, read once (`diplokg.queries.Resolver`)."""
+        if self._resolver is None:
+            self._resolver = Resolver.from_answer(self.backend.run(RESOLVER_QUERY).rows)
+        return self._resolver
+
+    def resolve(self, name: str) -> str:
+        """The IRI of the resource `name` names: a full IRI, a prefixed name (`res:france`), a
+        slug (`France`) or a label (`François Hollande`), without regard to case or accents.
+        UnknownResourceError (a ValueError) names it and the nearest resources otherwise."""
+        try:
+            return self.resolver.iri(name)
+        except ValueError as exc:
+            raise UnknownResourceError(str(exc)) from None
 
     def sparql(self, text: str) -> pd.DataFrame:
         """Run any SPARQL query: SELECT gives its columns, typed; ASK a `boolean` column;
-        CONSTRUCT and DESCRIBE subject, predicate and object."""
-        return to_frame(self.backend.run(text), self.labels)
+        CONSTRUCT and DESCRIBE subject, predicate and object.
+
+        Our prefixes (`dkg:`, `res:`, `rdfs:`... see `diplokg.namespaces.PREFIXES`) need no
+        declaration: each one the query uses without declaring it is added; the query's own
+        declarations win. A syntax error raises QueryError naming the line, the column and
+        the text; an update raises QueryError (the graph is read-only).
+
+        >>> kg.sparql("SELECT ?t WHERE { ?t a dkg:Treaty }")  # doctest: +SKIP
+        """
+        full = add_prefixes(text)
+        return to_frame(self.backend.run(full, hidden=len(full) - len(text)), self.labels)
 
     # -- search --------------------------------------------------------------------------------
 
@@ -359,7 +407,7 @@ class KnowledgeGraph:
     def describe(self, resource: str) -> pd.DataFrame:
         """Every triple about `resource` (as subject or object), with labels and the named
         graph that holds it (asserted, inferred, enrichment, evidence or ontology)."""
-        term = _RESOURCE.term(resource)
+        term = f"<{self.resolve(resource)}>"
         frame = self.sparql(
             f"SELECT ?subject ?predicate ?object ?graph WHERE {{\n"
             f"  {{ BIND({term} AS ?subject) GRAPH ?graph {{ ?subject ?predicate ?object }} }}\n"
@@ -374,9 +422,12 @@ class KnowledgeGraph:
 
     def evidence(self, resource: str | Iterable[str]) -> pd.DataFrame:
         """The passages of the source that state the fact(s) `resource`: quote, its character
-        offsets (`text[start:end]`), the whole sentence and the source document."""
+        offsets (`text[start:end]`), the whole sentence and the source document.
+
+        An unknown resource raises UnknownResourceError, as `describe` does; a resource that
+        exists but states nothing itself (a person, a city) gives an empty table."""
         resources = [resource] if isinstance(resource, str) else list(resource)
-        terms = " ".join(dict.fromkeys(_RESOURCE.term(r) for r in resources))
+        terms = " ".join(dict.fromkeys(f"<{self.resolve(r)}>" for r in resources))
         # The pages need where the sentence starts, to place the quote; a table does not.
         return self.sparql(evidence_query(terms)).drop(columns="sentenceStart")
 

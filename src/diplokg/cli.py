@@ -4,8 +4,9 @@ publish, versions.
 The only module that parses arguments, prints and chooses exit codes: each command's handler
 calls the job's functions, which return values or raise a `DiplokgError`.
 
-Exit codes: 0 success, 1 validation failed, 2 any other error (bad input, bad query, I/O),
-3 no space left on a disk being written.
+Exit codes: 0 success, 1 validation failed (or, for publish, the store answers differently),
+2 any other error (bad input, bad query, no project found, I/O), 3 no space left on a disk
+being written, 4 `serve` cannot listen where asked (port in use), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -31,54 +32,71 @@ from diplokg.formats import EVENT_CSV, EVENT_FORMATS, GRAPH_FORMATS, by_key
 if TYPE_CHECKING:
     import httpx
 
+    from diplokg.queries import Resolver
+
+
+ROOT_HELP = (
+    "the project folder (ontology/, graph/, queries/, dist/); default: $DIPLOKG_ROOT, else the "
+    "nearest folder at or above the current one holding ontology/diplokg.ttl and graph/"
+)
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="diplokg", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="diplokg", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--root", default=None, metavar="DIR", help=ROOT_HELP)
+    # --root is also accepted after the command; SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=argparse.SUPPRESS, metavar="DIR", help=ROOT_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("build", help="reason, validate and write dist/")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, parents=[common])
+
+    p = command("build", help="reason, validate and write dist/")
     p.add_argument("--reasoner", choices=["owlrl", "reasonable"], default=None)
     p.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
     p.add_argument("--dist", default=None, help="output folder (default: dist/)")
 
-    p = sub.add_parser("serve", help="serve the dataset over SPARQL on 127.0.0.1")
+    p = command("serve", help="serve the dataset over SPARQL on 127.0.0.1")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data", default=None, help="serve this RDF file instead of the built dataset")
     _serve_options(p)
 
-    p = sub.add_parser("query", help="run a canned query (by name) or a SPARQL file")
+    p = command("query", help="run a canned query (by name) or a SPARQL file")
     p.add_argument("query", help="canned query name or path to a .rq file")
     p.add_argument("--param", action="append", default=[], metavar="K=V")
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
     p.add_argument("--endpoint", default=None, help="run against a remote SPARQL endpoint")
 
-    p = sub.add_parser("export", help="write the dataset or one graph in an RDF format")
+    p = command("export", help="write the dataset or one graph in an RDF format")
     p.add_argument("--format", required=True, choices=[f.key for f in GRAPH_FORMATS])
     p.add_argument("--graph", default=None, help="one named graph (asserted, inferred, ...)")
-    p.add_argument("-o", "--output", required=True)
+    p.add_argument("-o", "--output", required=True, help="a file, or - for standard output")
 
-    p = sub.add_parser("search", help="find labels, quotes and sentences by their words")
+    p = command("search", help="find labels, quotes and sentences by their words")
     p.add_argument("text", help="words to find (accents and case do not matter)")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
 
-    p = sub.add_parser("versions", help="list the kept versions of the dataset, or prune them")
+    p = command("versions", help="list the kept versions of the dataset, or prune them")
     p.add_argument(
         "--prune",
         action="store_true",
         help="remove every kept version that is neither current nor cited by a permalink",
     )
 
-    p = sub.add_parser("events", help="write the event table (CAMEO, PLOVER) as CSV or JSONL")
+    p = command("events", help="write the event table (CAMEO, PLOVER) as CSV or JSONL")
     p.add_argument("--format", choices=[f.key for f in EVENT_FORMATS], default=EVENT_CSV.key)
-    p.add_argument("-o", "--output", default=None, help="write to FILE (default: stdout)")
+    p.add_argument("-o", "--output", default=None, help="write to FILE, or - (default: stdout)")
 
-    sub.add_parser("validate", help="run SHACL and consistency checks; exit 1 on violations")
-    sub.add_parser("stats", help="print what the graph holds")
+    command("validate", help="run SHACL and consistency checks; exit 1 on violations")
+    command("stats", help="print what the graph holds")
 
-    p = sub.add_parser("publish", help="push the named graphs to an external triple store")
+    p = command("publish", help="push the named graphs to an external triple store")
     p.add_argument("--store", required=True, help="the store's SPARQL query endpoint")
     p.add_argument("--graph-store", default=None, help="Graph Store Protocol endpoint")
     p.add_argument("--update", default=None, help="SPARQL Update endpoint")
@@ -114,16 +132,38 @@ def _serve_options(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings of the project named by --root, else found by `config.find_root`."""
+    from diplokg.config import ProjectNotFound, is_project
+
+    if args.root is None:
+        return Settings()
+    root = Path(args.root).resolve()
+    if not is_project(root):
+        raise ProjectNotFound(f"--root {args.root}: no ontology/diplokg.ttl and graph/ there")
+    return Settings(root=root)
+
+
+def _shown(line: str) -> str:
+    """A line as printed: paths under the current folder relative to it, so that output
+    shows no machine's folders."""
+    return line.replace(f"{Path.cwd()}{os.sep}", "")
+
+
+def _progress(line: str) -> None:
+    print(_shown(line), flush=True)
+
+
 def _build(args: argparse.Namespace) -> int:
     """`diplokg build`: one progress line per step on stdout."""
     from diplokg.build import build
 
     build(
-        Settings(),
+        _settings(args),
         reasoner=args.reasoner,
         dist=Path(args.dist) if args.dist else None,
         force=args.force,
-        progress=print,
+        progress=_progress,
     )
     return 0
 
@@ -133,7 +173,7 @@ def _validate(args: argparse.Namespace) -> int:
     from diplokg.build import assemble
     from diplokg.build.validate import report
 
-    built = assemble(Settings(), progress=lambda line: print(line, file=sys.stderr))
+    built = assemble(_settings(args), progress=lambda line: print(_shown(line), file=sys.stderr))
     if built.problems:
         print(f"{len(built.problems)} problem(s):\n{report(built.problems)}")
         return 1
@@ -146,7 +186,7 @@ def _stats(args: argparse.Namespace) -> int:
     from diplokg.build import load_store
     from diplokg.build.stats import dataset_stats, format_stats
 
-    print(format_stats(dataset_stats(load_store(Settings()))))
+    print(format_stats(dataset_stats(load_store(_settings(args)))))
     return 0
 
 
@@ -155,11 +195,11 @@ def _serve(args: argparse.Namespace) -> int:
     from diplokg.server.serve import serve, settings_with
 
     serve(
-        settings_with(vars(args)),
+        settings_with(vars(args), _settings(args)),
         Path(args.data) if args.data else None,
         host=args.host,
         port=args.port,
-        progress=lambda line: print(f"diplokg: {line}", file=sys.stderr, flush=True),
+        progress=lambda line: print(f"diplokg: {_shown(line)}", file=sys.stderr, flush=True),
     )
     return 0
 
@@ -174,9 +214,12 @@ def _params(pairs: list[str]) -> dict[str, str]:
     return params
 
 
-def _query_text(spec: str, params: dict[str, str], queries_dir: Path) -> str:
+def _query_text(
+    spec: str, params: dict[str, str], queries_dir: Path, resolver: Resolver | None = None
+) -> str:
     """The SPARQL to run for `diplokg query SPEC`: a canned query's name or a .rq file, which
-    may carry a `#+ ` header declaring parameters."""
+    may carry a `#+ ` header declaring parameters; with `resolver`, resources named by slug or
+    label are looked up in the graph."""
     from diplokg.api import find_canned
     from diplokg.queries import parse_query_file
 
@@ -186,11 +229,11 @@ def _query_text(spec: str, params: dict[str, str], queries_dir: Path) -> str:
             raise InputError(path, "file not found")
         source = path.read_text(encoding="utf-8")
         if source.startswith("#+"):
-            return parse_query_file(path).render(params)
+            return parse_query_file(path).render(params, resolver)
         if params:
             raise QueryError(f"{path} has no '#+ ' header declaring parameters; drop --param")
         return source
-    return find_canned(spec, queries_dir).render(params)
+    return find_canned(spec, queries_dir).render(params, resolver)
 
 
 def _query(args: argparse.Namespace) -> int:
@@ -198,24 +241,37 @@ def _query(args: argparse.Namespace) -> int:
     from diplokg.api import KnowledgeGraph
     from diplokg.frames import format_frame
 
-    # The query is resolved and its parameters checked before any data is loaded.
-    text = _query_text(args.query, _params(args.param), Settings().queries_dir)
-    kg = KnowledgeGraph.remote(args.endpoint) if args.endpoint else KnowledgeGraph.load()
+    settings = _settings(args)
+    params = _params(args.param)
+    # The query is found and its parameters checked before any data is loaded; resources
+    # named by their slug or label are looked up once the data is there.
+    _query_text(args.query, params, settings.queries_dir)
+    if args.endpoint:
+        kg = KnowledgeGraph.remote(args.endpoint, queries_dir=settings.queries_dir)
+    else:
+        kg = KnowledgeGraph.load(settings=settings)
     with kg:
-        frame = kg.sparql(text)
+        frame = kg.sparql(_query_text(args.query, params, settings.queries_dir, kg.resolver))
     sys.stdout.write(format_frame(frame, args.format))
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    """`diplokg export --format FORMAT [--graph NAME] -o FILE` (written atomically)."""
+    """`diplokg export --format FORMAT [--graph NAME] -o FILE|-` (a file written atomically,
+    or standard output)."""
     from diplokg.build import ensure_built
     from diplokg.export import graph_iri, serialise
     from diplokg.rdfio import write_text
 
     if args.graph is not None:
         graph_iri(args.graph)  # an unknown graph fails before any build
-    text, count = serialise(ensure_built(Settings()), args.format, args.graph)
+    text, count = serialise(ensure_built(_settings(args)), args.format, args.graph)
+    unit = "quads" if by_key(args.format).datasets else "triples"
+    if args.output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        print(f"wrote {count} {unit} to standard output", file=sys.stderr)
+        return 0
     output = Path(args.output)
     try:
         write_text(output, text)
@@ -223,22 +279,21 @@ def _export(args: argparse.Namespace) -> int:
         if disk_full(exc):
             raise DiskFull(f"{output}: no space left on device") from None
         raise InputError(output, f"cannot be written: {exc.strerror or exc}") from None
-    unit = "quads" if by_key(args.format).datasets else "triples"
     print(f"wrote {count} {unit} to {output}", file=sys.stderr)
     return 0
 
 
 def _events(args: argparse.Namespace) -> int:
-    """`diplokg events [--format csv|plover-jsonl] [-o FILE]`: the event table on stdout, or
-    written atomically to FILE with the count of coded rows on stderr."""
+    """`diplokg events [--format csv|plover-jsonl] [-o FILE|-]`: the event table on stdout (no
+    -o, or -o -), or written atomically to FILE with the count of coded rows on stderr."""
     from diplokg.api import KnowledgeGraph
     from diplokg.events import render
     from diplokg.rdfio import write_text
 
-    with KnowledgeGraph.load() as kg:
+    with KnowledgeGraph.load(settings=_settings(args)) as kg:
         records = kg.event_records()
     text = render(records, args.format)
-    if args.output is None:
+    if args.output in (None, "-"):
         sys.stdout.write(text)
         return 0
     output = Path(args.output)
@@ -259,7 +314,7 @@ def _search(args: argparse.Namespace) -> int:
     from diplokg.frames import format_frame
     from diplokg.search import PLAIN_MARKS, results_frame, search
 
-    index = ensure_built(Settings(), read=[SEARCH_FILE]).parent / SEARCH_FILE
+    index = ensure_built(_settings(args), read=[SEARCH_FILE]).parent / SEARCH_FILE
     found = search(index, args.text, limit=args.limit, offset=args.offset, marks=PLAIN_MARKS)
     frame = results_frame(found)
     if args.format == "table":
@@ -277,7 +332,7 @@ def _versions(args: argparse.Namespace) -> int:
     from diplokg.permalinks import cited_versions
     from diplokg.versions import current_version, kept, prune
 
-    settings = Settings()
+    settings = _settings(args)
     current = current_version(settings.dist_dir)
     cited = cited_versions(settings.permalinks_dir)
     if args.prune:
@@ -332,7 +387,7 @@ def _publish(args: argparse.Namespace) -> int:
     )
     from diplokg.sparql_client import safe_url
 
-    settings = Settings()
+    settings = _settings(args)
     names = [n.strip() for n in args.graphs.split(",") if n.strip()]
     dataset = Path(args.data) if args.data else ensure_built(settings)
     graphs = load_graphs(dataset, names)

@@ -6,20 +6,55 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from diplokg.errors import DiplokgError
 
-def _project_root() -> Path:
-    env = os.environ.get("DIPLOKG_ROOT")
+ROOT_VARIABLE = "DIPLOKG_ROOT"
+# What makes a folder a diplokg project: its ontology and its graph folder.
+ROOT_MARKERS = ("ontology/diplokg.ttl", "graph")
+
+
+class ProjectNotFound(DiplokgError):
+    """No project root: neither given, nor found at or above the current folder."""
+
+
+def is_project(folder: Path) -> bool:
+    """Whether `folder` holds a project: `ontology/diplokg.ttl` and `graph/`."""
+    return (folder / ROOT_MARKERS[0]).is_file() and (folder / ROOT_MARKERS[1]).is_dir()
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The project root, by the first rule that gives one (README: "Where the project is"):
+
+    1. `--root DIR` (the CLI passes it as `Settings(root=...)`, so it never reaches here);
+    2. the environment variable DIPLOKG_ROOT;
+    3. the nearest folder at or above `start` (default: the current folder) that holds
+       `ontology/diplokg.ttl` and `graph/`;
+    4. the source checkout of an editable install (`pip install -e .`).
+
+    Otherwise ProjectNotFound, saying what was looked for and where.
+    """
+    env = os.environ.get(ROOT_VARIABLE)
     if env:
         return Path(env).resolve()
-    # src/diplokg/config.py -> project root (an editable install keeps this layout)
-    return Path(__file__).resolve().parents[2]
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if is_project(folder):
+            return folder
+    # src/diplokg/config.py -> the checkout; a wheel's copy sits in site-packages instead
+    checkout = Path(__file__).resolve().parents[2]
+    if is_project(checkout):
+        return checkout
+    raise ProjectNotFound(
+        f"no diplokg project found: looked for {ROOT_MARKERS[0]} and {ROOT_MARKERS[1]}/ in "
+        f"{here} and the folders above it; give --root DIR or set {ROOT_VARIABLE}"
+    )
 
 
 @dataclass(frozen=True)
 class Settings:
     """Where inputs and outputs live, and the limits of the public endpoint."""
 
-    root: Path = field(default_factory=_project_root)
+    root: Path = field(default_factory=find_root)
     # server (its address is `diplokg serve --host/--port`)
     public_url: str | None = None  # e.g. https://diplokg.example.org; default: the request's
     # query limits (clients cannot raise them)

@@ -63,6 +63,13 @@ class DiskFull(DiplokgError):
     exit_code = 3
 
 
+class AddressUnavailable(DiplokgError):
+    """`diplokg serve` cannot listen where asked: the port is in use, or the address is not
+    this machine's or needs privileges."""
+
+    exit_code = 4
+
+
 def disk_full(exc: BaseException) -> bool:
     """Whether `exc` says a disk is full (errno, or RocksDB's message in pyoxigraph's error)."""
     import errno

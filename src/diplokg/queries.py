@@ -10,9 +10,12 @@ endpoint and an unbound parameter leaves the query as written.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import threading
-from collections.abc import Callable, Mapping
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,16 +23,20 @@ from typing import Any
 
 import pyoxigraph
 import yaml
-from rdflib.namespace import XSD
+from rdflib.namespace import RDFS, SKOS, XSD
 
 from diplokg.errors import InputError, QueryError
-from diplokg.namespaces import PREFIXES, RES, sparql_prefixes
+from diplokg.namespaces import DKG, PREFIXES, RES, compact_iri, sparql_prefixes
+from diplokg.terms import JsonTerm, TextLabel, pick_label
 
 __all__ = [
     "PARAM_TYPES",
+    "RESOLVER_QUERY",
+    "RESOURCE_TYPES",
     "CannedQuery",
     "Param",
     "ParameterError",
+    "Resolver",
     "evidence_query",
     "load_catalogue",
     "parse_query_file",
@@ -44,6 +51,9 @@ _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _YEAR = re.compile(r"^[0-9]{4}$")
+_LOCAL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+# Parameter types whose values name a resource of the graph, which a Resolver can look up.
+RESOURCE_TYPES = ("iri", "class", "property")
 
 
 class ParameterError(QueryError, ValueError):
@@ -66,6 +76,20 @@ def _iri_term(value: str) -> str:
     if not _IRI.match(value):
         raise ValueError("not a valid IRI")
     return f"<{value}>"
+
+
+def _class_term(value: str) -> str:
+    """An IRI or prefixed name as for `iri`; a bare name is a class of the ontology (`Treaty`
+    is dkg:Treaty)."""
+    if ":" not in value and _LOCAL_NAME.match(value):
+        return f"<{DKG}{value}>"
+    return _iri_term(value)
+
+
+def _property_term(value: str) -> str:
+    """An IRI or prefixed name as for `iri`; a bare name is a property of the ontology
+    (`guest` is dkg:guest)."""
+    return _class_term(value)
 
 
 def _string_term(value: str) -> str:
@@ -118,6 +142,8 @@ def _year_term(value: str) -> str:
 # type name -> (function from the user's text to a SPARQL term, JSON-schema type/format)
 PARAM_TYPES: dict[str, tuple[Callable[[str], str], dict[str, Any]]] = {
     "iri": (_iri_term, {"type": "string", "format": "iri"}),
+    "class": (_class_term, {"type": "string", "format": "iri"}),
+    "property": (_property_term, {"type": "string", "format": "iri"}),
     "string": (_string_term, {"type": "string"}),
     "integer": (_integer_term, {"type": "integer"}),
     "decimal": (_decimal_term, {"type": "number"}),
@@ -147,11 +173,17 @@ class Param:
     default: str | None = None
     description: str = ""
 
-    def term(self, value: str) -> str:
-        """The SPARQL term for `value`, or ParameterError naming this parameter."""
-        to_term = PARAM_TYPES[self.type][0]
+    def term(self, value: str, resolver: Resolver | None = None) -> str:
+        """The SPARQL term for `value`, or ParameterError naming this parameter; with a
+        `resolver`, a resource is looked up in the graph (slug or label, any case)."""
         try:
-            return to_term(value)
+            if resolver is not None and self.type in RESOURCE_TYPES:
+                kind = {"class": "classes", "property": "properties"}.get(self.type)
+                found = resolver.iri(
+                    value, classes=kind == "classes", properties=kind == "properties"
+                )
+                return f"<{found}>"
+            return PARAM_TYPES[self.type][0](value)
         except ValueError as exc:
             raise ParameterError(f"parameter '{self.name}' ({self.type}): {exc}") from None
 
@@ -194,19 +226,20 @@ class CannedQuery:
             f"unknown parameter '{name}' for query '{self.name}' (parameters: {known})"
         )
 
-    def render(self, params: Mapping[str, str]) -> str:
+    def render(self, params: Mapping[str, str], resolver: Resolver | None = None) -> str:
         """The query with the given (else default) parameter values bound in a trailing VALUES.
 
-        An empty value counts as not given (a form left blank), except for a `string`.
+        An empty value counts as not given (a form left blank), except for a `string`. With a
+        `resolver`, resources are looked up in its graph (ParameterError for an unknown one).
         """
         values = {
-            name: self.param(name).term(value)
+            name: self.param(name).term(value, resolver)
             for name, value in params.items()
             if value != "" or self.param(name).type == "string"
         }
         for p in self.params:
             if p.name not in values and p.default is not None:
-                values[p.name] = p.term(p.default)
+                values[p.name] = p.term(p.default, resolver)
         if not values:
             return self.text
         names = [p.name for p in self.params if p.name in values]
@@ -304,25 +337,164 @@ def parse_query_file(path: Path) -> CannedQuery:
 
 
 def _check_syntax(path: Path, text: str, header_lines: int) -> None:
-    """Parse the query with Oxigraph (as the endpoint will) so a syntax error stops the load.
-
-    Oxigraph's parser takes well under a millisecond where rdflib's takes a second or more for
-    the whole catalogue, which kept the server's first answer slow. Oxigraph reports where its
-    parser gave up (often the end of the text), so on the rare error rdflib's parser is asked
-    for the line where the query goes wrong.
-    """
+    """Parse the query with Oxigraph (as the endpoint will) so a syntax error stops the load,
+    explained as the endpoint explains it (`diplokg.sparql_text`), at its line in the file."""
     try:
         pyoxigraph.Store().query(text)
     except SyntaxError as exc:
-        from pyparsing import ParseException
-        from rdflib.plugins.sparql.parser import parseQuery
+        from diplokg.sparql_text import explain_syntax_error
 
-        try:
-            parseQuery(text)
-        except ParseException as precise:
-            line = header_lines + precise.lineno
-            raise InputError(path, f"SPARQL syntax error: {precise.msg}", line) from None
-        raise InputError(path, f"SPARQL syntax error: {exc}") from None
+        problem = explain_syntax_error(text, str(exc))
+        if problem.line is None:
+            raise InputError(path, f"SPARQL {problem}") from None
+        where = f"SPARQL syntax error at column {problem.column}"
+        raise InputError(path, f"{where}: {problem.message}", header_lines + problem.line) from None
+
+
+# The names a Resolver knows: every IRI of our namespaces that is the subject of a triple, with
+# its labels. Bounded by our own data, even on a store that holds much else.
+RESOLVER_QUERY = f"""SELECT DISTINCT ?iri ?label WHERE {{
+  ?iri ?p ?o .
+  FILTER(isIRI(?iri) && (STRSTARTS(STR(?iri), "{RES}") || STRSTARTS(STR(?iri), "{DKG}")))
+  OPTIONAL {{ ?iri <{RDFS.label}>|<{SKOS.prefLabel}>|<{SKOS.altLabel}> ?label . }}
+}}"""
+MAX_SUGGESTIONS = 3
+
+
+def folded(text: str) -> str:
+    """`text` as names are compared: case, accents, apostrophes and spacing ignored."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+class Resolver:
+    """The resources of one graph by the names people type for them.
+
+    A value is looked up as: a full IRI; a prefixed name (`res:france`, `RES:France`: prefix
+    and local name without regard to case); a slug (`Kazakhstan`); a label or alternative
+    label in any language (`François Hollande`, `francois hollande`); and, for a class
+    parameter, a class's local name (`Treaty` is dkg:Treaty), for a property parameter a
+    property's (`guest` is dkg:guest). An IRI outside our namespaces is taken as given.
+    Anything else raises ValueError naming the value and the nearest names.
+
+    >>> r = Resolver([(str(RES.france), "France", "en"), (str(DKG.Treaty), "treaty", "en")])
+    >>> r.iri("FRANCE"), r.iri("Treaty", classes=True)
+    ('https://w3id.org/diplokg/resource/france', 'https://w3id.org/diplokg/ontology#Treaty')
+    """
+
+    def __init__(self, rows: Iterable[tuple[str, str | None, str | None]]) -> None:
+        """`rows`: (IRI, label or None, the label's language or None), as RESOLVER_QUERY
+        gives them."""
+        self.iris: set[str] = set()
+        self._local: dict[tuple[str, str], str] = {}  # (namespace, folded local name) -> IRI
+        self._labels: dict[str, set[str]] = defaultdict(set)  # folded label -> IRIs
+        names: dict[str, list[TextLabel]] = defaultdict(list)
+        for iri, label, lang in rows:
+            self.iris.add(iri)
+            for base in (str(RES), str(DKG)):
+                if iri.startswith(base):
+                    self._local.setdefault((base, iri[len(base) :].casefold()), iri)
+            if label:
+                self._labels[folded(label)].add(iri)
+                names[iri].append(TextLabel(label, lang))
+        # the label shown beside a suggestion: English, as the messages are
+        self._shown = {iri: str(pick_label(found, "en")) for iri, found in names.items()}
+
+    @classmethod
+    def from_answer(cls, rows: Iterable[Mapping[str, JsonTerm]]) -> Resolver:
+        """From RESOLVER_QUERY's solutions in SPARQL JSON results terms."""
+        return cls(
+            (
+                row["iri"]["value"],
+                row["label"]["value"] if "label" in row else None,
+                row["label"].get("xml:lang") if "label" in row else None,
+            )
+            for row in rows
+        )
+
+    def iri(self, value: str, *, classes: bool = False, properties: bool = False) -> str:
+        """The full IRI that `value` names (see the class docstring), or ValueError; `classes`
+        or `properties`: a term of the ontology of that kind is looked for first."""
+        terms = classes or properties
+        text = value.strip()
+        if text.startswith("<") and text.endswith(">"):
+            text = text[1:-1]
+        prefix, sep, local = text.partition(":")
+        if sep and not local.startswith("//"):
+            base = next((b for p, b in PREFIXES.items() if p.casefold() == prefix.casefold()), None)
+            if base is not None:
+                return self._in(base, local, value, classes, properties)
+        if _IRI.match(text) and sep:
+            for base in (str(RES), str(DKG)):
+                if text.startswith(base):
+                    return self._in(base, text[len(base) :], value, classes, properties)
+            return _iri_term(text)[1:-1]  # not ours: taken as given
+        found = self._local.get((str(DKG) if terms else str(RES), text.casefold()))
+        if found is None and terms:
+            found = self._local.get((str(RES), text.casefold()))
+        if found is not None:
+            return found
+        named = sorted(self._labels.get(folded(text), ()))
+        if terms and len(named) > 1:
+            named = [i for i in named if i.startswith(str(DKG))] or named
+        elif len(named) > 1:
+            named = [i for i in named if i.startswith(str(RES))] or named
+        if len(named) == 1:
+            return named[0]
+        if named:
+            shown = ", ".join(self._describe(i) for i in named[:5])
+            raise ValueError(f"'{value}' names {len(named)} resources ({shown}); give one's slug")
+        raise ValueError(self._unknown(value, classes, properties))
+
+    def _in(
+        self, base: str, local: str, value: str, classes: bool = False, properties: bool = False
+    ) -> str:
+        iri = base + local
+        if iri in self.iris or base not in (str(RES), str(DKG)):
+            return _iri_term(iri)[1:-1]
+        found = self._local.get((base, local.casefold()))
+        if found is not None:
+            return found
+        in_ontology = base == str(DKG)
+        raise ValueError(
+            self._unknown(value, in_ontology and not properties, in_ontology and properties)
+        )
+
+    @staticmethod
+    def _fits(iri: str, classes: bool, properties: bool = False) -> bool:
+        """Whether `iri` may be suggested: for a class parameter, classes only (UpperCamelCase);
+        for a property parameter, properties only (lowerCamelCase)."""
+        first = iri[len(str(DKG)) :][:1]
+        return (not classes or first.isupper()) and (not properties or first.islower())
+
+    def _describe(self, iri: str) -> str:
+        short = compact_iri(iri) or iri
+        label = self._shown.get(iri)
+        return f"{short} ({label})" if label else short
+
+    def _unknown(self, value: str, classes: bool, properties: bool = False) -> str:
+        """The message for a name nothing answers to, with the nearest names."""
+        wanted = folded(value.strip().strip("<>").rpartition(":")[2].rpartition("/")[2])
+        names: dict[str, set[str]] = defaultdict(set)
+        home = str(DKG) if classes or properties else str(RES)
+        for (base, local), iri in self._local.items():
+            if base == home and self._fits(iri, classes, properties):
+                names[folded(local.replace("-", " "))].add(iri)
+        for label, iris in self._labels.items():
+            for iri in iris:
+                if iri.startswith(home) and self._fits(iri, classes, properties):
+                    names[label].add(iri)
+        wanted = wanted.replace("-", " ")
+        near = difflib.get_close_matches(wanted, list(names), n=10, cutoff=0.6)
+        near = near or difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.45)
+        suggestions = list(dict.fromkeys(i for name in near for i in sorted(names[name])))
+        what = "class" if classes else "property" if properties else "resource"
+        message = f"no {what} '{value}' in the graph"
+        if suggestions:
+            shown = ", ".join(self._describe(i) for i in suggestions[:MAX_SUGGESTIONS])
+            message += f"; did you mean {shown}?"
+        return message
 
 
 def evidence_query(resources: str) -> str:

@@ -164,6 +164,7 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
     from fastapi.staticfiles import StaticFiles
     from starlette.middleware.cors import CORSMiddleware
 
+    from diplokg.server.docs import DocsRouter
     from diplokg.server.pages import PagesRouter, not_found_handler, static_dir
     from diplokg.server.rest import CannedQueryRouter
 
@@ -179,7 +180,10 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
         finally:
             engine.close()
 
-    app = FastAPI(title=TITLE, description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc are ours (diplokg.server.docs): FastAPI's load their scripts from a CDN.
+    app = FastAPI(
+        title=TITLE, description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.engine = engine
     app.state.settings = settings
     app.state.data_path = path
@@ -188,6 +192,7 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
     # The canned queries are parsed here: a malformed one stops the server at start-up.
     app.include_router(CannedQueryRouter(engine, settings))
     app.include_router(PagesRouter(engine, settings))
+    app.include_router(DocsRouter())
     # Issue 15: the annotated text, search, kept versions and permalinks.
     from diplokg.server.citable import citable_routers
 

@@ -22,6 +22,7 @@ import asyncio
 import logging
 import resource
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httptools
@@ -60,7 +61,7 @@ def _response(status: bytes, text: str) -> bytes:
 class LimitedHttpTools(HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits of this module (`settings` set per app)."""
 
-    settings: Settings = Settings()
+    settings: Settings = Settings(root=Path())  # set per app by uvicorn_config
     max_connections: int = 1024
     per_client: ClassVar[Counter[str]] = Counter()
 

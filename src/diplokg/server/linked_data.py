@@ -37,7 +37,11 @@ if TYPE_CHECKING:
     from diplokg.server.engine import QueryEngine
 
 STATED, INFERRED, ENRICHMENT = "stated", "inferred", "enrichment"
-PAGE_LANGUAGE = "en"  # the language of the pages (page.html), and of the labels they show
+PAGE_LANGUAGE = "en"  # the language of the pages (page.html), and by default of their labels
+LABEL_LANGUAGES = (
+    "en",
+    "fr",
+)  # the languages a page can show its labels in (?lang=, Accept-Language)
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
 TERM_KINDS = (
     OWL.Class,
@@ -218,7 +222,13 @@ async def evidence_of(
 
 
 async def describe(engine: QueryEngine, iri: URIRef) -> Resource | None:
-    """What the page of `iri` shows, or None when no triple mentions it."""
+    """What the page of `iri` shows, or None when no triple mentions it.
+
+    The evidence is that of the resource and of the subjects of its incoming facts: a node's
+    quotes state what is said about it (its facts as subject), so a fact's evidence is its
+    subject's, never that of the resource it points to (a visit that took place in Astana is
+    not supported by the quote that makes Astana the capital).
+    """
     node = iri.n3()
     outgoing, incoming = await asyncio.gather(
         _facts(engine, f"{node} ?p ?x"), _facts(engine, f"?x ?p {node}")
@@ -230,10 +240,58 @@ async def describe(engine: QueryEngine, iri: URIRef) -> Resource | None:
     # Two queries at a time: each reserves its deadline from the client's budget of worker
     # time (diplokg.server.budget), which two reservations use up; a third at once is refused.
     labels, evidence = await asyncio.gather(
-        labels_of(engine, terms), evidence_of(engine, neighbours | {iri})
+        labels_of(engine, terms), evidence_of(engine, {f.other for f in incoming} | {iri})
     )
     support = await support_of(engine, iri)
     return Resource(iri, outgoing, incoming, labels, evidence, support)
+
+
+def page_language(requested: str | None, accept_language: str | None) -> str:
+    """The language a page's labels are picked in: `?lang=`, else the first of
+    Accept-Language that we have labels in, else English."""
+    if requested and requested.lower() in LABEL_LANGUAGES:
+        return requested.lower()
+    ranked = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                q = float(value)
+            except ValueError:
+                q = 0.0
+        primary = tag.strip().split("-")[0].lower()
+        if primary in LABEL_LANGUAGES and q > 0:
+            ranked.append((-q, i, primary))
+    return min(ranked)[2] if ranked else PAGE_LANGUAGE
+
+
+class Quotes:
+    """Each distinct quote once per page: the first time the page shows it, it gets an anchor;
+    every later place links back to it. Quotes are the same when they are the same passage
+    of the same source (two facts may quote one passage)."""
+
+    def __init__(self) -> None:
+        self._anchors: dict[tuple[str, int | None, int | None, str], str] = {}
+
+    def anchor(self, quote: Evidence | Support) -> str | None:
+        """The anchor of `quote` when the page already shows it, else None (nothing placed)."""
+        return self._anchors.get(self._key(quote))
+
+    @staticmethod
+    def _key(quote: Evidence | Support) -> tuple[str, int | None, int | None, str]:
+        return (str(quote.source), quote.start, quote.end, quote.exact or "")
+
+    def place(self, evidence: Evidence) -> tuple[bool, str]:
+        """(whether this is its first place on the page, its anchor)."""
+        key = self._key(evidence)
+        anchor = self._anchors.get(key)
+        if anchor is not None:
+            return False, anchor
+        anchor = f"quote-{len(self._anchors) + 1}"
+        self._anchors[key] = anchor
+        return True, anchor
 
 
 def resource_graph_query(iri: URIRef) -> str:
@@ -419,9 +477,9 @@ def sorted_labels(labels: Iterable[Literal]) -> list[Literal]:
     return sorted(labels, key=lambda lab: (lab.language or "", str(lab)))
 
 
-def title(resource: Resource) -> str:
+def title(resource: Resource, lang: str = PAGE_LANGUAGE) -> str:
     """The heading of a resource page: its label, else its compact IRI."""
-    label = pick_label(resource.labels.get(resource.iri, []), PAGE_LANGUAGE)
+    label = pick_label(resource.labels.get(resource.iri, []), lang)
     return str(label) if label is not None else compact(str(resource.iri))
 
 

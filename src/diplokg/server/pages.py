@@ -28,7 +28,7 @@ from diplokg.config import Settings
 from diplokg.dataset import VOID_FILE, check_file
 from diplokg.errors import DamagedDist
 from diplokg.formats import GRAPH_FORMATS, JSON_LD, NTRIPLES, RDFXML, TURTLE, Format
-from diplokg.namespaces import RES
+from diplokg.namespaces import DKG, ONTOLOGY_IRI, RES, sparql_prefixes
 from diplokg.protocol import QueryRejected, negotiate
 from diplokg.queries import CannedQuery, load_catalogue
 from diplokg.server import linked_data
@@ -69,11 +69,27 @@ def static_dir() -> Path:
 # --------------------------------------------------------------------------------------------
 
 
+# What a new tab of the editor starts with, after our PREFIX block.
+NEW_TAB_QUERY = "SELECT * WHERE {\n  ?s ?p ?o .\n}\nLIMIT 25\n"
+
+
 def editor_page(catalogue: dict[str, CannedQuery]) -> str:
-    """The Yasgui page: bundled files only, one tab per canned query."""
+    """The Yasgui page: bundled files only, one tab per canned query; a new tab starts with our
+    prefixes declared, and result links to our IRIs open our own pages (`local`)."""
     queries = [{"name": q.name, "title": q.title, "query": q.source} for q in catalogue.values()]
     version = hashlib.sha256(json.dumps(queries, sort_keys=True).encode()).hexdigest()[:12]
-    config = {"endpoint": "/sparql", "version": version, "queries": queries}
+    config = {
+        "endpoint": "/sparql",
+        "version": version,
+        "queries": queries,
+        "newTab": sparql_prefixes() + "\n" + NEW_TAB_QUERY,
+        # IRI prefix -> local path prefix, longest first, as linked_data.local_path maps them
+        "local": [
+            {"iri": ONTOLOGY_IRI, "path": "/ontology", "exact": True},
+            {"iri": str(RES), "path": "/resource/", "exact": False},
+            {"iri": str(DKG), "path": "/ontology#", "exact": False},
+        ],
+    }
     return render(
         "editor.html", title="SPARQL editor", page_class="editor", config=script_json(config)
     )
@@ -127,12 +143,19 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
                 described = await linked_data.describe(engine, iri)
                 if described is None:
                     return not_found(request, f"no resource {iri}")
-                label = pick_label(described.labels.get(iri, []), linked_data.PAGE_LANGUAGE)
+                lang = linked_data.page_language(
+                    request.query_params.get("lang"), request.headers.get("accept-language")
+                )
+                label = pick_label(described.labels.get(iri, []), lang)
                 response: Response = html_page(
                     "resource.html",
                     title=str(label) if label else base,
+                    lang=lang,
+                    languages=[
+                        (code, f"{path}?lang={code}") for code in linked_data.LABEL_LANGUAGES
+                    ],
                     resource=described,
-                    heading=linked_data.title(described),
+                    heading=linked_data.title(described, lang),
                     labels=linked_data.sorted_labels(described.labels.get(iri, [])),
                     own=described.evidence.get(iri, []),
                     formats=_alternates(path),
@@ -146,7 +169,7 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
         except QueryRejected as exc:
             return json_error(exc.status, exc.message, exc.headers)
         response.headers["Link"] = _link_header(path)
-        response.headers["Vary"] = "Accept"
+        response.headers["Vary"] = "Accept, Accept-Language" if fmt is HTML else "Accept"
         return response
 
     router.add_api_route(

@@ -84,7 +84,7 @@ def templates() -> Environment:
     env.tests["uri"] = lambda t: isinstance(t, URIRef)
     env.globals.update(
         link=linked_data.link,
-        pick_label=lambda labels: pick_label(labels, linked_data.PAGE_LANGUAGE),
+        pick_label=pick_label,
         highlight=linked_data.highlight,
         passage_url=linked_data.passage_url,
         has_evidence=DKG.hasEvidence,
@@ -93,10 +93,20 @@ def templates() -> Environment:
     return env
 
 
-def render(template: str, *, title: str, page_class: str = "page", **context: Any) -> str:
-    """A whole HTML page from `template` (which extends page.html)."""
+def render(
+    template: str,
+    *,
+    title: str,
+    page_class: str = "page",
+    lang: str = linked_data.PAGE_LANGUAGE,
+    **context: Any,
+) -> str:
+    """A whole HTML page from `template` (which extends page.html); `lang` is the language
+    its labels are picked in (`terms.pick_label`, falling back to another)."""
     page = templates().get_template(template)
-    return page.render(title=title, page_class=page_class, **context)
+    return page.render(
+        title=title, page_class=page_class, lang=lang, quotes=linked_data.Quotes(), **context
+    )
 
 
 def html_page(template: str, *, title: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -8,6 +8,7 @@ queries added after start-up and answers 404 for unknown names.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -19,9 +20,17 @@ from starlette.responses import Response
 
 from diplokg.config import Settings
 from diplokg.errors import InputError
-from diplokg.formats import Format
+from diplokg.formats import RESULTS_JSON, Format
 from diplokg.protocol import QueryRejected, formats_for, negotiate
-from diplokg.queries import CannedQuery, ParameterError, load_catalogue
+from diplokg.queries import (
+    RESOLVER_QUERY,
+    RESOURCE_TYPES,
+    CannedQuery,
+    ParameterError,
+    Resolver,
+    load_catalogue,
+)
+from diplokg.server.engine import TRUNCATED_HEADER
 from diplokg.server.responses import answer, json_error
 
 if TYPE_CHECKING:
@@ -81,7 +90,11 @@ def _responses(formats: Sequence[Format]) -> dict[int | str, dict[str, Any]]:
     }
     return {
         200: {"description": "the query's answer", "content": {f.media_type: {} for f in formats}},
-        400: {"description": "a bad parameter, named in the message", "content": error},
+        400: {
+            "description": "a bad parameter or an unknown resource, named in the message with "
+            "the nearest resources",
+            "content": error,
+        },
         404: {"description": "no canned query of that name", "content": error},
         406: {"description": "none of the accepted media types is offered", "content": error},
     }
@@ -108,9 +121,23 @@ class CannedQueries:
     def __init__(self, engine: QueryEngine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
+        self._resolver: tuple[str, Resolver | None] | None = None  # for the dataset of that id
 
     def catalogue(self) -> dict[str, CannedQuery]:
         return load_catalogue(self.settings.queries_dir)
+
+    async def resolver(self) -> Resolver | None:
+        """The names of the served dataset's resources, read once per dataset (a rebuild
+        while serving gives a new one). None when they are more than an answer may hold
+        (`--max-rows`): names are then read as written (slug, prefixed name or IRI), never
+        refused for want of a row."""
+        dataset = self.engine.dataset_id
+        if self._resolver is None or self._resolver[0] != dataset:
+            result = await self.engine.execute(RESOLVER_QUERY, accept=RESULTS_JSON.media_type)
+            rows = json.loads(result.body)["results"]["bindings"]
+            whole = TRUNCATED_HEADER not in result.headers
+            self._resolver = (dataset, Resolver.from_answer(rows) if whole else None)
+        return self._resolver[1]
 
     async def run(self, name: str, request: Request) -> Response:
         try:
@@ -131,7 +158,8 @@ class CannedQueries:
                 params[key] = value
         formats = formats_for(query.form)
         try:
-            text = query.render(params)
+            names = any(p.type in RESOURCE_TYPES for p in query.params)
+            text = query.render(params, await self.resolver() if names else None)
             fmt = self._format(fmt_key, request.headers.get("accept"), formats)
             return answer(await self.engine.execute(text, accept=fmt.media_type), request)
         except ParameterError as exc:

@@ -10,14 +10,17 @@ header and read limits of `diplokg.server.limits` and the non-blocking logs of
 from __future__ import annotations
 
 import dataclasses
+import errno
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from diplokg.config import Settings
+from diplokg.errors import AddressUnavailable
 
-__all__ = ["OPTIONS", "Option", "serve", "settings_with"]
+__all__ = ["OPTIONS", "Option", "listen", "serve", "settings_with"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,42 @@ def settings_with(values: Mapping[str, Any], base: Settings | None = None) -> Se
     return dataclasses.replace(base if base is not None else Settings(), **overrides)
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, as uvicorn binds one, or AddressUnavailable saying why in
+    one line ("port 8000 is in use; try --port 8001"). Bound before anything is loaded, and
+    handed to uvicorn, so nobody can take the port in between."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            free = _free_port_after(host, port, family)
+            hint = f"try --port {free}" if free is not None else "try another --port"
+            raise AddressUnavailable(f"port {port} is in use; {hint}") from None
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, socket.gaierror):
+            reason = f"unknown host ({reason})"
+        raise AddressUnavailable(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _free_port_after(host: str, port: int, family: socket.AddressFamily) -> int | None:
+    """The first port above `port` (up to 20 further) that can be bound now."""
+    for candidate in range(port + 1, min(port + 21, 65536)):
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return None
+
+
 def serve(
     settings: Settings,
     data: Path | None,
@@ -89,8 +128,25 @@ def serve(
 ) -> None:
     """Serve `data` (default: the built dataset) at http://host:port until stopped.
 
-    `progress` gets one line once the app is made, naming the file served and the address.
+    The address is taken first (AddressUnavailable when it cannot be); `progress` gets one
+    line once the app is made, naming the file served and the address.
     """
+    sock = listen(host, port)
+    try:
+        _run(settings, data, sock, host=host, port=port, progress=progress)
+    finally:
+        sock.close()
+
+
+def _run(
+    settings: Settings,
+    data: Path | None,
+    sock: socket.socket,
+    *,
+    host: str,
+    port: int,
+    progress: Callable[[str], None],
+) -> None:
     from diplokg.server.app import SPARQL_PATH, create_app
     from diplokg.server.limits import uvicorn_config
     from diplokg.server.logs import start_logging
@@ -110,6 +166,6 @@ def serve(
             log_level="warning",
             log_config=None,
         )
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
         listener.stop()

@@ -4,7 +4,8 @@ state it (quote and code-point offsets) or the curators' interpretation (kind an
 Read from the evidence graph's reifiers (`rdf:Statement` with `dkg:statedBy` an annotation or
 `dkg:interpretedBy` an interpretation; see diplokg.build.statements), through the query engine,
 as the canned query `why` does. `diplokg.server.linked_data` calls `support_of`; the template
-`terms.html` (macro `support`) shows them under each outgoing fact.
+`terms.html` (macro `support`) shows them under each outgoing fact, the words linked to the
+quote the page shows them in.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Support:
     exact: str | None = None
     start: int | None = None
     end: int | None = None
+    source: Identifier | None = None  # the source document of the words
     kind: str | None = None
     explanation: str | None = None
 
@@ -47,11 +49,12 @@ async def support_of(
     """(predicate, object) -> the supports of each asserted statement whose subject is `iri`."""
     rows = await engine.select(
         sparql_prefixes()
-        + f"""SELECT ?p ?o ?exact ?start ?end ?interpretation ?kind ?explanation WHERE {{
+        + f"""SELECT ?p ?o ?exact ?start ?end ?source ?interpretation ?kind ?explanation WHERE {{
   ?r rdf:subject {iri.n3()} ; rdf:predicate ?p ; rdf:object ?o .
   {{
     ?r dkg:statedBy ?ann .
     ?ann oa:hasTarget ?target .
+    OPTIONAL {{ ?target oa:hasSource ?source . }}
     ?target oa:hasSelector ?qs .
     ?qs a oa:TextQuoteSelector ; oa:exact ?exact .
     ?target oa:hasSelector ?ps .
@@ -67,7 +70,10 @@ async def support_of(
     for row in rows:
         if row.get("exact") is not None:
             item = Support(
-                exact=str(row["exact"]), start=_int(row.get("start")), end=_int(row.get("end"))
+                exact=str(row["exact"]),
+                start=_int(row.get("start")),
+                end=_int(row.get("end")),
+                source=row.get("source"),
             )
         else:
             item = Support(kind=str(row.get("kind") or ""), explanation=str(row["explanation"]))

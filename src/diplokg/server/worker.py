@@ -125,7 +125,11 @@ def run_job(store: ox.Store, job: Job) -> tuple[Any, ...]:
     try:
         results = store.query(job.query, **kwargs)
     except SyntaxError as exc:
-        return ("error", 400, "syntax error: " + _first_line(exc))
+        # Explained here, where a slow explanation is bounded by the query's deadline.
+        from diplokg.sparql_text import explain_syntax_error
+
+        problem = explain_syntax_error(job.query, str(exc))
+        return ("error", 403 if problem.read_only else 400, str(problem))
     except (ValueError, RuntimeError) as exc:
         # Raised while planning: an unsupported function, a wrong number of arguments, an
         # invalid base IRI. The store has not been read yet, so the query is at fault.
