@@ -86,6 +86,7 @@ _SKIP_LEFT = {
     "pas",
     "qui",
 }
+_LIGHT_VERBS = {"avoir", "tenir", "mener", "effectuer", "faire", "accomplir", "conduire"}
 _CONTINUATIONS = re.compile(
     r"\b(?:suivie?s?|puis|ainsi que|de même que|et)\s+(?:par)\b", re.IGNORECASE
 )
@@ -219,6 +220,7 @@ class Patterns:
         self.agreements: list[Agreement] = []
         self.holdings: list[Holding] = []
         self._counterpart_people: list[str] = []
+        self._pending_interpretations: list[Interpretation] = []
         self._counterpart_holdings: list[tuple[str, str, int]] = []
 
     # -- entities --------------------------------------------------------------------------
@@ -345,8 +347,12 @@ class Patterns:
         if nominal and name == "visit-noun":
             source = self._after_de(j, main_end)
         if source is None and name not in ("establishment",):
+            self._pronoun = False
             source = self._left_actor(i, left_start)
-            if source is None and previous is not None and self._subject is not None:
+            if source is None and self._pronoun and self._subject is not None:
+                source = self._subject
+                inherited.append("sourceActor")
+            elif source is None and previous is not None and self._subject is not None:
                 source = self._subject
                 inherited.append("sourceActor")
         obj = self._right_actor(j, main_end, start_of_search=j)
@@ -354,6 +360,14 @@ class Patterns:
         if name == "reception" and passive:
             source, target = obj, source
             inherited = ["targetActor" if w == "sourceActor" else w for w in inherited]
+            if source is None:
+                agentless = self._places(start, main_end)
+                if agentless and self.country_of(agentless[0]):
+                    source = self.country_of(agentless[0])
+                    interpretations_first = Interpretation(
+                        "implied-party", ("sourceActor", "host"),
+                        "No host is named: the country where the guest was received.")
+                    self._pending_interpretations.append(interpretations_first)
         elif name in ("reception", "meeting", "consultation"):
             target = obj
         if name == "creation" and doc[i].lower_ in ("créé", "créée", "créés", "créées") and obj:
@@ -566,6 +580,7 @@ class Patterns:
 
     _counterpart_used = False
     _subject: str | None = None
+    _pronoun = False
 
     def _span_of(
         self,
@@ -1039,7 +1054,10 @@ class Patterns:
             d
             for d in self.dates
             if np_end <= d.start < c_end
-            and re.fullmatch(r"\s*(?:signée?s?|conclue?s?)?\s*", text[np_end : d.start])
+            and re.fullmatch(
+                r"[\s,]*(?:(?:a|ont)\s+été\s+)?(?:signée?s?|conclue?s?)?\s*(?:du|de|d['’])?\s*",
+                text[np_end : d.start],
+            )
         ]
         if after:
             return after[0]

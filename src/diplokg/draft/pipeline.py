@@ -246,6 +246,14 @@ def read_office(
         words = doc[k:end].text
         k = end
     country, after = _country_after(doc, k, gaz)
+    if country is None:
+        # "la Ministre norvégienne des affaires étrangères": the adjective inside the title
+        for tok in doc[i:k]:
+            if normalise(tok.text) in gaz.adjectives:
+                country = gaz.adjectives[normalise(tok.text)]
+                words = " ".join(t.text for t in doc[i + len(key.split("-")) - 1 : k]
+                                 if normalise(t.text) not in gaz.adjectives) if words else words
+                break
     explicit = country is not None
     host = None
     if key == "ambassador":
