@@ -47,7 +47,7 @@ from diplokg.draft.gazetteer import Gazetteer, normalise, slugify
 from diplokg.draft.pipeline import Mention, Reading, counterpart_office
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
 ACTORS = (PERSON, OFFICE, COUNTRY, ORGANISATION)
 _PLACE_PREPOSITIONS = {"à", "au", "aux", "en", "dans", "a"}
@@ -283,8 +283,7 @@ class Patterns:
         hits = self._merge_visit_nouns(hits)
         previous: Event | None = self.events[-1] if self.events else None
         if previous is not None and previous.span.start < _sentence_start(self.sentences, start):
-            previous = None
-            self._subject = None
+            previous = None  # the last subject stays for a pronoun ("Il avait rencontré")
         for n, (name, i, j) in enumerate(hits):
             window_end = self.doc[hits[n + 1][1]].idx if n + 1 < len(hits) else end
             if n + 1 < len(hits):
@@ -386,7 +385,8 @@ class Patterns:
         if not dates:
             subject = self._left_mention(i, left_start)
             dates = self._dates_in(subject.start if subject is not None else left_start, start)
-        interpretations: list[Interpretation] = []
+        interpretations: list[Interpretation] = list(self._pending_interpretations)
+        self._pending_interpretations.clear()
         carried = "sourceActor" in inherited or "targetActor" in inherited
         if (where or carried) and previous is not None and not places and previous.places:
             places = list(previous.places)
@@ -654,8 +654,20 @@ class Patterns:
                         )
                         return office or m
                     return m
+            if low == "," and k > 0:
+                apposition = next(
+                    (m for m in self.mentions if m.j - 1 == k - 1 and m.kind in ACTORS), None
+                )
+                if apposition is not None:  # "Le Président X, M. Y, s'est rendu": apposition
+                    k -= 1
+                    continue
+            if low in ("il", "elle", "ils", "elles") and tok.pos_ == "PRON":
+                self._pronoun = True
             if low in _CARRY:
                 return None
+            if tok.pos_ == "VERB" and tok.lemma_ in _LIGHT_VERBS:
+                k -= 1
+                continue
             if (
                 low in _SKIP_LEFT
                 or tok.pos_ in ("AUX", "ADV", "PRON")
@@ -971,7 +983,8 @@ class Patterns:
                     continue
                 if (
                     t.text in (",", ";", ".", "(", ")")
-                    or t.pos_ in ("VERB", "AUX")
+                    or (t.pos_ == "AUX")
+                    or (t.pos_ == "VERB" and not _adjectival(t))
                     or t.lower_
                     in ("entre", "qui", "que", "mettant", "signé", "signée", "complété", "conclu")
                 ):
@@ -1203,6 +1216,11 @@ class Patterns:
             if event.during is not None:
                 event.during = remap.get(event.during)
         self.events = kept
+
+
+def _adjectival(tok: Token) -> bool:
+    """A past participle used as an adjective ("informations classifiées")."""
+    return "Part" in tok.morph.get("VerbForm") and tok.i > 0 and tok.doc[tok.i - 1].pos_ == "NOUN"
 
 
 def seg_end_trim(text: str, start: int, end: int) -> int:
