@@ -81,15 +81,22 @@ def input_files(settings: Settings) -> list[Path]:
     """The files whose content decides the build (ontology, shapes, texts, curated Turtle)."""
     files = [settings.ontology_file, settings.shapes_file]
     files += sorted(settings.graph_dir.glob("*.txt")) + sorted(settings.graph_dir.glob("*.ttl"))
+    if settings.include_drafts:
+        from diplokg.draft.include import draft_files
+
+        files += draft_files(settings)
     return [f for f in files if f.is_file()]
 
 
 def input_hashes(settings: Settings) -> dict[str, str]:
     """SHA-256 of each input file, keyed by its path relative to the project root."""
-    return {
+    hashes = {
         f.relative_to(settings.root).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
         for f in input_files(settings)
     }
+    if settings.include_drafts:  # the flag is part of the cache key
+        hashes["--include-drafts"] = "true"
+    return hashes
 
 
 # The modules whose code decides what a build writes: editing one invalidates dist/ too.
@@ -174,6 +181,13 @@ def assemble(
         GRAPH_EVIDENCE: evidence,
         GRAPH_INFERRED: _graph(result.inferred),
     }
+    if settings.include_drafts:
+        from diplokg.draft.include import GRAPH_DRAFT, draft_graph
+
+        with _step(progress, "drafts", lambda: f"{len(graphs[GRAPH_DRAFT])} triples"):
+            graphs[GRAPH_DRAFT] = draft_graph(
+                settings, ontology, [asserted, enrichment], result, reasoner
+            )
     built = Assembled(graphs, result.closure, result.errors, counts, documents)
     with _step(progress, "validate", lambda: f"{len(built.problems)} problem(s)"):
         union = Graph()
@@ -213,7 +227,7 @@ def build(
 
 def cli_build(args: argparse.Namespace) -> int:
     """`diplokg build [--reasoner owlrl|reasonable] [--force] [--dist DIR]`."""
-    settings = Settings()
+    settings = Settings(include_drafts=getattr(args, "include_drafts", False))
     build(
         settings,
         reasoner=args.reasoner,

@@ -32,6 +32,8 @@ class Settings:
     max_response_bytes: int = 16 * 1024 * 1024
     workers: int = 4
     max_pending: int = 64
+    # build and serve graph/drafts/ in the named graph `draft` (diplokg build --include-drafts)
+    include_drafts: bool = False
 
     @property
     def ontology_dir(self) -> Path:

@@ -180,7 +180,7 @@ def write_dist(
         "inputs": hashes,
         "documents": [doc.name for doc in built.documents],
         "counts": {
-            "triples_per_graph": {names[g]: len(t) for g, t in canon.items()},
+            "triples_per_graph": {names.get(g, str(g)): len(t) for g, t in canon.items()},
             "asserted": len(canon[NAMED_GRAPHS["asserted"]]),
             "inferred": len(canon[NAMED_GRAPHS["inferred"]]),
             "inferred_by_kind": dict(built.inferred_kinds),

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from diplokg.config import Settings
 from diplokg.engine import QueryEngine, QueryResult
 from diplokg.errors import DiplokgError
+from diplokg.namespaces import GRAPH_DRAFT
 from diplokg.protocol import GRAPH_FORMATS, QueryRejected, negotiate, parse_request
 
 if TYPE_CHECKING:
@@ -394,12 +395,18 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
 
     if importlib.util.find_spec("diplokg.web") is not None:
         importlib.import_module("diplokg.web").install(app, engine, settings)
+    if str(GRAPH_DRAFT) in engine.named_graphs:  # served with --include-drafts
+        from diplokg.draft.include import flag_drafts
+
+        app.add_middleware(flag_drafts)
     return app
 
 
 def cli_serve(args: argparse.Namespace) -> int:
     """`diplokg serve`: the endpoint on 127.0.0.1 unless --host says otherwise."""
     overrides: dict[str, Any] = {"host": args.host, "port": args.port}
+    if getattr(args, "include_drafts", False):
+        overrides["include_drafts"] = True
     if getattr(args, "timeout", None) is not None:
         overrides["query_timeout_s"] = args.timeout
     if getattr(args, "max_rows", None) is not None:

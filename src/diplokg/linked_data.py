@@ -22,6 +22,7 @@ from rdflib.term import BNode, Identifier, Literal, URIRef
 from diplokg.namespaces import (
     DKG,
     GRAPH_ASSERTED,
+    GRAPH_DRAFT,
     GRAPH_ENRICHMENT,
     GRAPH_INFERRED,
     GRAPH_ONTOLOGY,
@@ -34,7 +35,7 @@ from diplokg.namespaces import (
 if TYPE_CHECKING:
     from diplokg.engine import QueryEngine
 
-STATED, INFERRED, ENRICHMENT = "stated", "inferred", "enrichment"
+STATED, INFERRED, ENRICHMENT, DRAFT = "stated", "inferred", "enrichment", "draft"
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
 TERM_KINDS = (
     OWL.Class,
@@ -96,6 +97,8 @@ class Resource:
 def provenance(graphs: Iterable[Identifier]) -> str:
     """Stated by the document, derived by reasoning, or added from another source."""
     names = set(graphs)
+    if GRAPH_DRAFT in names and GRAPH_ASSERTED not in names:
+        return DRAFT
     if names and names <= {GRAPH_INFERRED}:
         return INFERRED
     if GRAPH_ENRICHMENT in names and GRAPH_ASSERTED not in names:

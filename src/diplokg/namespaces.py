@@ -27,6 +27,9 @@ GRAPH_ASSERTED = GRAPH["asserted"]
 GRAPH_ENRICHMENT = GRAPH["enrichment"]
 GRAPH_EVIDENCE = GRAPH["evidence"]
 GRAPH_INFERRED = GRAPH["inferred"]
+# Machine drafts, served only with --include-drafts (diplokg.draft.include); not a graph of
+# every build, so not in NAMED_GRAPHS.
+GRAPH_DRAFT = GRAPH["draft"]
 NAMED_GRAPHS = {
     "ontology": GRAPH_ONTOLOGY,
     "asserted": GRAPH_ASSERTED,

@@ -572,6 +572,8 @@ def _document(w: TurtleWriter, record: Graph | None) -> str:
         lines.append(f'dcterms:dateCopyrighted "{doc.copyright_year}"^^xsd:gYear')
     lines.append(f"dkg:sourceFile {_lit(doc.source_file or doc.name + '.txt')}")
     lines.append(f"dkg:sha256 {_lit(doc.sha256)}")
-    for quote in states_quotes:
-        lines.append("dkg:quote " + quote_node(w.text, quote.span, quote.states, "        "))
-    return _banner("The page") + "\n" + _block(subject, "SourceDocument", lines)
+    # The source-document record needs no quote (spec §4); its words are named in a comment so
+    # that a reviewer sees where the metadata came from without two records sharing evidence.
+    notes = [f"#   {w.text[q.span.start : q.span.end]}" for q in states_quotes]
+    head = "# Metadata as the page writes it:\n" + "\n".join(notes) + "\n" if notes else ""
+    return _banner("The page") + "\n" + head + _block(subject, "SourceDocument", lines)
