@@ -28,7 +28,10 @@ from diplokg.draft.dates import DateExpr
 _NUM = r"(?P<num>\d{1,3}(?:[.\u00a0\u202f ]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
 _MULT = r"(?P<mult>Mds?|milliards?|M|millions?|k|milliers?)"
 _CUR = r"(?P<cur>€|euros?|EUR|\$\s?US|US\s?\$|\$|USD|dollars?(?:\s+américains)?|£|livres sterling|¥|yens?|FCFA)"
-_QUAL = r"(?:(?P<qual>moins de|plus de|près de|environ|quelque|au moins|jusqu['’]à)\s+)?"
+_QUAL = (
+    r"(?:(?P<qual>(?i:moins de|plus de|près de|environ|quelque|au moins|jusqu['’]à"
+    r"|dépasse|dépassent|dépassait|dépassaient))\s+)?"
+)
 MONEY = re.compile(
     rf"{_QUAL}{_NUM}[\s\u00a0\u202f]*(?:{_MULT}[\s\u00a0\u202f]*(?:d['’][\s]*|de\s+)?)?{_CUR}",
 )
@@ -84,6 +87,10 @@ _MULTIPLIERS = {
     "milliers": 10**3,
 }
 _QUALIFIERS = {
+    "dépasse": "more-than",
+    "dépassent": "more-than",
+    "dépassait": "more-than",
+    "dépassaient": "more-than",
     "moins de": "less-than",
     "plus de": "more-than",
     "près de": "approximately",
