@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, RDFS
+from rdflib.namespace import RDF, RDFS
 
 from diplokg.draft.records import Context, Record, load_graph, read_records
 from diplokg.draft.score import same_event
@@ -66,15 +66,27 @@ def _paired(ctx: Context, a: Record, b: Record) -> bool:
     return ctx.same_entity(a.holder, b.holder) and ctx.same_entity(a.office, b.office)
 
 
+def _num(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{int(value):,}".replace(",", " ") if float(value).is_integer() else f"{value:g}"
+
+
 def _indicator(r: Record) -> str:
     return r.extra.get("indicator", "")
 
 
 def _compare(ctx: Context, old: Record, new: Record) -> Change | None:
+    """The first difference, in this order: a figure's value (updated, its period with it), the
+    dates (re-dated), actors/places/parties (modified), the words only (reworded)."""
+    if old.family == "figure" and old.value != new.value:
+        return Change("updated", old.family, old, new,
+                      f"{_num(old.value)} ({old.date_text()}) -> {_num(new.value)} ({new.date_text()}) "
+                      f"{new.unit}")
     if (old.first, old.last, old.qualifiers) != (new.first, new.last, new.qualifiers):
         return Change("redated", old.family, old, new, f"{old.date_text()} -> {new.date_text()}")
     if old.value != new.value:
-        return Change("updated", old.family, old, new, f"{old.value:g} -> {new.value:g} {new.unit}")
+        return Change("updated", old.family, old, new, f"{_num(old.value)} -> {_num(new.value)} {new.unit}")
     actors_same = ctx.same_entity(old.source, new.source) and ctx.same_entity(old.target, new.target)
     if not actors_same or old.places != new.places or old.parties != new.parties:
         return Change("modified", old.family, old, new,
@@ -156,6 +168,8 @@ def changeset_graph(changes: list[Change], old: Path, new: Path) -> Graph:
         g.add((cs, DKG.hasChange, node))
         g.add((node, RDF.type, DKG.Change))
         g.add((node, DKG.changeKind, RES[f"change-{change.kind}"]))
+        g.add((node, RDFS.label, Literal(f"{change.kind}: {change.label}", lang="en")))
+        g.add((node, RDFS.label, Literal(f"{change.kind} : {change.label}", lang="fr")))
         g.add((node, RDFS.comment, Literal(change.detail, lang="en")))
         if change.old is not None:
             g.add((node, DKG.oldFact, URIRef(change.old.iri)))
@@ -165,5 +179,4 @@ def changeset_graph(changes: list[Change], old: Path, new: Path) -> Graph:
             g.add((node, DKG.newFact, URIRef(change.new.iri)))
             for q in change.new.quotes:
                 g.add((node, DKG.newQuote, Literal(q)))
-    g.add((cs, PROV.wasGeneratedBy, Literal("diplokg diff")))
     return g
