@@ -14,8 +14,14 @@ NEW = DATA / "editions" / "france-norway-2021.ttl"
 
 
 def test_each_kind_of_change() -> None:
-    changes = {(c.kind, c.old.iri.rsplit("/", 1)[-1] if c.old else None,
-                c.new.iri.rsplit("/", 1)[-1] if c.new else None) for c in diff_files(OLD, NEW)}
+    changes = {
+        (
+            c.kind,
+            c.old.iri.rsplit("/", 1)[-1] if c.old else None,
+            c.new.iri.rsplit("/", 1)[-1] if c.new else None,
+        )
+        for c in diff_files(OLD, NEW)
+    }
     assert changes == {
         ("redated", "visit-2018-10-pm-oslo", "visit-2018-10-pm-oslo"),
         ("updated", "figure-2018-trade-volume", "figure-2020-trade-volume"),

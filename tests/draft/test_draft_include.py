@@ -39,7 +39,9 @@ def test_drafts_are_read_only_with_the_flag(project: Path, tmp_path: Path) -> No
     plain = build(Settings(root=project), dist=tmp_path / "plain", progress=lambda _: None)
     assert str(GRAPH_DRAFT) not in _graphs(plain)
     with_drafts = build(
-        Settings(root=project, include_drafts=True), dist=tmp_path / "drafts", progress=lambda _: None
+        Settings(root=project, include_drafts=True),
+        dist=tmp_path / "drafts",
+        progress=lambda _: None,
     )
     assert str(GRAPH_DRAFT) in _graphs(with_drafts)
     store = ox.Store()
@@ -57,7 +59,9 @@ def test_the_flag_is_part_of_the_cache_key(project: Path) -> None:
     plain = build_key(input_hashes(Settings(root=project)), "reasonable")
     drafts = build_key(input_hashes(Settings(root=project, include_drafts=True)), "reasonable")
     assert plain != drafts
-    assert any("drafts/" in name for name in input_hashes(Settings(root=project, include_drafts=True)))
+    assert any(
+        "drafts/" in name for name in input_hashes(Settings(root=project, include_drafts=True))
+    )
 
 
 def test_resource_pages_mark_draft_facts() -> None:

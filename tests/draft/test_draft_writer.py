@@ -41,7 +41,9 @@ def test_every_quote_is_found_once_in_the_page(name: str, drafted: dict[str, Dra
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_every_fact_is_a_draft_with_a_confidence(name: str, drafted: dict[str, DraftResult]) -> None:
+def test_every_fact_is_a_draft_with_a_confidence(
+    name: str, drafted: dict[str, DraftResult]
+) -> None:
     graph = Graph().parse(data=drafted[name].turtle, format="turtle")
     for fact in set(graph.subjects(DKG.quote, None)):
         assert (fact, DKG.status, RES["status-draft"]) in graph

@@ -88,7 +88,8 @@ _RULES: list[tuple[str, str]] = [
         rf"{_SP}au{_SP}{_D.format('d2')}{_SP}{_M.format('m2')}"
         rf"(?:{_SP}{_Y.format('y2')}|{_SP}{_REL})?",
     ),
-    # les 15 et 16 juillet 2012, les 15 et16 juillet 2012, les 4, 5 et 6 mai, les 16 et 17 octobre derniers
+    # les 15 et 16 juillet 2012, les 15 et16 juillet 2012, les 4, 5 et 6 mai,
+    # les 16 et 17 octobre derniers
     (
         "day-pair",
         rf"\b(?:les{_SP})?{_D.format('d1')}(?:\s*,\s*[0-3]?\d(?:er)?)*\s*(?:et|&)\s*"
@@ -241,7 +242,7 @@ def _renumbered(rules: list[tuple[str, str]]) -> list[tuple[str, str]]:
     out = []
     for name, body in rules:
         key = name.replace("-", "_")
-        out.append((name, re.sub(r"\(\?P<(\w+)>", lambda m, k=key: f"(?P<{k}__{m[1]}>", body)))
+        out.append((name, re.sub(r"\(\?P<(\w+)>", rf"(?P<{key}__\1>", body)))
     return out
 
 
@@ -274,7 +275,8 @@ def find_dates(text: str, updated: date | None = None) -> list[DateExpr]:
             continue
         if expr is None:
             continue
-        first, last, qualifiers, relative = expr
+        first, last, read, relative = expr
+        qualifiers = tuple(read)
         start, end = match.span()
         since = _SINCE.search(text[max(0, start - 16) : start])
         if re.match(r"(?:depuis|dès)\b", match.group(0), re.IGNORECASE):

@@ -55,14 +55,26 @@ def _paired(ctx: Context, a: Record, b: Record) -> bool:
         if same_event(ctx, a, b):
             return True
         # re-dated: same kind and the same actors, dates apart
-        return (ctx.same_entity(a.source, b.source) and ctx.same_entity(a.target, b.target)
-                and a.places == b.places and (a.source is not None or a.places))
+        return bool(
+            ctx.same_entity(a.source, b.source)
+            and ctx.same_entity(a.target, b.target)
+            and a.places == b.places
+            and (a.source is not None or a.places)
+        )
     if a.family == "agreement":
-        return a.kind == b.kind and sorted(map(str, map(ctx.country, a.parties))) == sorted(
-            map(str, map(ctx.country, b.parties))) and (a.first == b.first or a.label == b.label)
+        return (
+            a.kind == b.kind
+            and sorted(map(str, map(ctx.country, a.parties)))
+            == sorted(map(str, map(ctx.country, b.parties)))
+            and (a.first == b.first or a.label == b.label)
+        )
     if a.family == "figure":
-        return a.kind == b.kind and a.unit == b.unit and (
-            _indicator(a) == _indicator(b)) and (a.first == b.first or a.label == b.label)
+        return (
+            a.kind == b.kind
+            and a.unit == b.unit
+            and (_indicator(a) == _indicator(b))
+            and (a.first == b.first or a.label == b.label)
+        )
     return ctx.same_entity(a.holder, b.holder) and ctx.same_entity(a.office, b.office)
 
 
@@ -80,18 +92,32 @@ def _compare(ctx: Context, old: Record, new: Record) -> Change | None:
     """The first difference, in this order: a figure's value (updated, its period with it), the
     dates (re-dated), actors/places/parties (modified), the words only (reworded)."""
     if old.family == "figure" and old.value != new.value:
-        return Change("updated", old.family, old, new,
-                      f"{_num(old.value)} ({old.date_text()}) -> {_num(new.value)} ({new.date_text()}) "
-                      f"{new.unit}")
+        return Change(
+            "updated",
+            old.family,
+            old,
+            new,
+            f"{_num(old.value)} ({old.date_text()}) -> {_num(new.value)} ({new.date_text()}) "
+            f"{new.unit}",
+        )
     if (old.first, old.last, old.qualifiers) != (new.first, new.last, new.qualifiers):
         return Change("redated", old.family, old, new, f"{old.date_text()} -> {new.date_text()}")
     if old.value != new.value:
-        return Change("updated", old.family, old, new, f"{_num(old.value)} -> {_num(new.value)} {new.unit}")
-    actors_same = ctx.same_entity(old.source, new.source) and ctx.same_entity(old.target, new.target)
+        return Change(
+            "updated", old.family, old, new, f"{_num(old.value)} -> {_num(new.value)} {new.unit}"
+        )
+    actors_same = ctx.same_entity(old.source, new.source) and ctx.same_entity(
+        old.target, new.target
+    )
     if not actors_same or old.places != new.places or old.parties != new.parties:
-        return Change("modified", old.family, old, new,
-                      f"{old.source}->{old.target} {','.join(old.places)} => "
-                      f"{new.source}->{new.target} {','.join(new.places)}")
+        return Change(
+            "modified",
+            old.family,
+            old,
+            new,
+            f"{old.source}->{old.target} {','.join(old.places)} => "
+            f"{new.source}->{new.target} {','.join(new.places)}",
+        )
     if old.quotes != new.quotes:
         return Change("reworded", old.family, old, new, "the words changed, the fact did not")
     return None
@@ -116,7 +142,10 @@ def diff_graphs(old: Graph, new: Graph, context: Graph | None = None) -> list[Ch
     for n in news:
         if n.iri not in used:
             changes.append(Change("added", n.family, None, n, "new in this edition"))
-    order = {k: i for i, k in enumerate(("redated", "updated", "modified", "reworded", "dropped", "added"))}
+    order = {
+        k: i
+        for i, k in enumerate(("redated", "updated", "modified", "reworded", "dropped", "added"))
+    }
     return sorted(changes, key=lambda c: (order[c.kind], c.family, c.label))
 
 

@@ -27,7 +27,10 @@ from diplokg.draft.dates import DateExpr
 
 _NUM = r"(?P<num>\d{1,3}(?:[.\u00a0\u202f ]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
 _MULT = r"(?P<mult>Mds?|milliards?|M|millions?|k|milliers?)"
-_CUR = r"(?P<cur>€|euros?|EUR|\$\s?US|US\s?\$|\$|USD|dollars?(?:\s+américains)?|£|livres sterling|¥|yens?|FCFA)"
+_CUR = (
+    r"(?P<cur>€|euros?|EUR|\$\s?US|US\s?\$|\$|USD|dollars?(?:\s+américains)?"
+    r"|£|livres sterling|¥|yens?|FCFA)"
+)
 _QUAL = (
     r"(?:(?P<qual>(?i:moins de|plus de|près de|environ|quelque|au moins|jusqu['’]à"
     r"|dépasse|dépassent|dépassait|dépassaient))\s+)?"
@@ -48,8 +51,10 @@ _APPROX_WORDS = {
     "centaine": 100,
 }
 COUNT = re.compile(
-    rf"{_QUAL}(?:(?P<num>\d+(?:[.\u00a0\u202f ]\d{{3}})*)|(?P<approx>une\s+(?:{'|'.join(_APPROX_WORDS)})))"
-    r"\s+(?:d['’]\s*|de\s+)?(?P<what>étudiants|étudiantes|boursiers|boursières|élèves|chercheurs|stagiaires)"
+    rf"{_QUAL}(?:(?P<num>\d+(?:[.\u00a0\u202f ]\d{{3}})*)"
+    rf"|(?P<approx>une\s+(?:{'|'.join(_APPROX_WORDS)})))"
+    r"\s+(?:d['’]\s*|de\s+)?(?P<what>étudiants|étudiantes|boursiers|boursières|élèves"
+    r"|chercheurs|stagiaires)"
 )
 _ORDINALS = {
     "premier": 1,
@@ -185,7 +190,7 @@ def find_figures(text: str, dates: list[DateExpr] | None = None) -> list[FoundFi
         if not free(*m.span()):
             continue
         mult = _MULTIPLIERS.get((m.group("mult") or "").lower(), 1)
-        value = round(number(m.group("num")) * mult)
+        amount = round(number(m.group("num")) * mult)
         indicator = _indicator(text, m.start(), m.end())
         cls = "BudgetFigure" if indicator == "cultural-budget" else "EconomicFigure"
         found.append(
@@ -193,7 +198,7 @@ def find_figures(text: str, dates: list[DateExpr] | None = None) -> list[FoundFi
                 m.start("num") if not m.group("qual") else m.start(),
                 m.end(),
                 m.group(0),
-                float(value),
+                float(amount),
                 currency(m.group("cur")),
                 None,
                 _QUALIFIERS.get((m.group("qual") or "").lower()),
@@ -229,7 +234,9 @@ def find_figures(text: str, dates: list[DateExpr] | None = None) -> list[FoundFi
         if not free(*m.span()):
             continue
         approx = m.group("approx")
-        value = float(_APPROX_WORDS[approx.split()[-1]]) if approx else number(m.group("num"))
+        value: float = (
+            float(_APPROX_WORDS[approx.split()[-1]]) if approx else number(m.group("num"))
+        )
         qualifier = "approximately" if approx else _QUALIFIERS.get((m.group("qual") or "").lower())
         yearly = re.search(
             r"chaque année|par an", text[max(0, m.start() - 40) : m.end() + 60], re.IGNORECASE

@@ -171,13 +171,13 @@ def gazetteer_from_graph(
     """The gazetteer of an already parsed graph (see `load_gazetteer`)."""
     gaz = Gazetteer()
     classes: dict[URIRef, str] = {}
-    for subject, cls in graph.subject_objects(RDF.type):
+    for subject, type_ in graph.subject_objects(RDF.type):
         if (
             isinstance(subject, URIRef)
-            and isinstance(cls, URIRef)
-            and str(cls).startswith(str(DKG))
+            and isinstance(type_, URIRef)
+            and str(type_).startswith(str(DKG))
         ):
-            classes.setdefault(subject, str(cls)[len(str(DKG)) :])
+            classes.setdefault(subject, str(type_)[len(str(DKG)) :])
     located = {s: o for s, o in graph.subject_objects(DKG.locatedIn)}
     located.update({s: o for s, o in graph.subject_objects(DKG.capitalOf)})
     located.update({s: o for s, o in graph.subject_objects(DKG.basedIn) if s not in located})

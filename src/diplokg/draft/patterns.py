@@ -348,10 +348,8 @@ class Patterns:
         if source is None and name not in ("establishment",):
             self._pronoun = False
             source = self._left_actor(i, left_start)
-            if source is None and self._pronoun and self._subject is not None:
-                source = self._subject
-                inherited.append("sourceActor")
-            elif source is None and previous is not None and self._subject is not None:
+            carry = self._pronoun or previous is not None
+            if source is None and carry and self._subject is not None:
                 source = self._subject
                 inherited.append("sourceActor")
         obj = self._right_actor(j, main_end, start_of_search=j)
@@ -364,8 +362,10 @@ class Patterns:
                 if agentless and self.country_of(agentless[0]):
                     source = self.country_of(agentless[0])
                     interpretations_first = Interpretation(
-                        "implied-party", ("sourceActor", "host"),
-                        "No host is named: the country where the guest was received.")
+                        "implied-party",
+                        ("sourceActor", "host"),
+                        "No host is named: the country where the guest was received.",
+                    )
                     self._pending_interpretations.append(interpretations_first)
         elif name in ("reception", "meeting", "consultation"):
             target = obj
@@ -779,16 +779,17 @@ class Patterns:
                 continue
             before = normalise(doc[m.i - 1].text) if m.i > 0 else ""
             chained = places and before in ("et", ",")
-            if before in _PLACE_PREPOSITIONS or chained:
-                if m.slug not in places:
-                    places.append(m.slug)
+            if (before in _PLACE_PREPOSITIONS or chained) and m.slug not in places:
+                places.append(m.slug)
         if not places:
             for ent in doc.ents:
-                if ent.label_ == "LOC" and start <= ent.start_char < end and ent.start > 0:
-                    if normalise(doc[ent.start - 1].text) in ("à",) and ent.text[:1].isupper():
-                        entity = Entity(slugify(ent.text), "City", ent.text, ent.text)
-                        places.append(self._mint(entity))
-                        break
+                after_a = ent.start > 0 and normalise(doc[ent.start - 1].text) == "à"
+                if ent.label_ == "LOC" and start <= ent.start_char < end and after_a:
+                    if not ent.text[:1].isupper():
+                        continue
+                    entity = Entity(slugify(ent.text), "City", ent.text, ent.text)
+                    places.append(self._mint(entity))
+                    break
         return places
 
     def _dates_in(self, start: int, end: int) -> list[tuple[DateExpr, tuple[int, int]]]:
@@ -832,7 +833,8 @@ class Patterns:
     def _margins_in(self, start: int, end: int) -> str | None:
         text = self.doc.text
         m = re.compile(
-            r"en marge (?:du |de la |de l['’]|des )(?P<name>[^,;.()]+?)(?= à | au | en | le | les |,|;|\.|$)"
+            r"en marge (?:du |de la |de l['’]|des )(?P<name>[^,;.()]+?)"
+            r"(?= à | au | en | le | les |,|;|\.|$)"
         ).search(text, start, end)
         if not m:
             return None
@@ -868,8 +870,10 @@ class Patterns:
         window = text[doc[i].idx : end]
         quoted = re.search(r"«\s*([^»]+?)\s*»", text[doc[i].idx : min(len(text), end + 80)])
         m = re.search(
-            r"(?:création|créée?s?|créé)\s*(?:en \d{4}\s*)?(?:d['’]une |d['’]un |de la |du |de l['’]|des |une |un |le |la |l['’])"
-            r"(?P<name>[A-ZÉÈ][^,;.()]*?)(?=,|;|\.|\(| qui | en \d| à | par | le \d| avec | pour |$)",
+            r"(?:création|créée?s?|créé)\s*(?:en \d{4}\s*)?"
+            r"(?:d['’]une |d['’]un |de la |du |de l['’]|des |une |un |le |la |l['’])"
+            r"(?P<name>[A-ZÉÈ][^,;.()]*?)"
+            r"(?=,|;|\.|\(| qui | en \d| à | par | le \d| avec | pour |$)",
             window,
         )
         if m:
@@ -1007,8 +1011,7 @@ class Patterns:
             if len(parties) < 2:
                 continue
             if kind == "IntergovernmentalAgreement" and any(
-                (self.entity(p) and self.entity(p).kind != COUNTRY)
-                for p in parties  # type: ignore[union-attr]
+                (e := self.entity(p)) is not None and e.kind != COUNTRY for p in parties
             ):
                 kind = (
                     "InterUniversityAgreement" if "universit" in text[np_end:c_end] else "Agreement"
@@ -1152,7 +1155,8 @@ class Patterns:
         doc = self.doc
         text = doc.text
         for m in re.finditer(
-            r"(?:a été |est )?(?:nommée?|désignée?)\s+(?:au poste d['’])?(?:ambassadeur|ambassadrice)"
+            r"(?:a été |est )?(?:nommée?|désignée?)\s+(?:au poste d['’])?"
+            r"(?:ambassadeur|ambassadrice)"
             r"|(?:a |ont )?pris ses fonctions|(?:a |ont )?présenté ses lettres de créance",
             text,
         ):
@@ -1220,7 +1224,9 @@ class Patterns:
 
 def _adjectival(tok: Token) -> bool:
     """A past participle used as an adjective ("informations classifiées")."""
-    return "Part" in tok.morph.get("VerbForm") and tok.i > 0 and tok.doc[tok.i - 1].pos_ == "NOUN"
+    return (
+        "Part" in tok.morph.get("VerbForm", []) and tok.i > 0 and tok.doc[tok.i - 1].pos_ == "NOUN"
+    )
 
 
 def seg_end_trim(text: str, start: int, end: int) -> int:

@@ -10,6 +10,7 @@ kazakhstanais") are read from the tokens by the rules of `read_office`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -251,8 +252,15 @@ def read_office(
         for tok in doc[i:k]:
             if normalise(tok.text) in gaz.adjectives:
                 country = gaz.adjectives[normalise(tok.text)]
-                words = " ".join(t.text for t in doc[i + len(key.split("-")) - 1 : k]
-                                 if normalise(t.text) not in gaz.adjectives) if words else words
+                words = (
+                    " ".join(
+                        t.text
+                        for t in doc[i + len(key.split("-")) - 1 : k]
+                        if normalise(t.text) not in gaz.adjectives
+                    )
+                    if words
+                    else words
+                )
                 break
     explicit = country is not None
     host = None
@@ -405,9 +413,10 @@ def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Re
         if any(k in taken for k in range(ent.start, ent.end)):
             continue
         if ent.label_ == GAZ:
-            entity = gaz.entities.get(ent.ent_id_)
-            if entity is None:
+            known = gaz.entities.get(ent.ent_id_)
+            if known is None:
                 continue
+            entity = known
             found.append(
                 Mention(entity.slug, entity.kind, ent.start_char, ent.end_char, ent.start, ent.end)
             )
@@ -457,7 +466,7 @@ def _person(ent: Span, gaz: Gazetteer) -> tuple[Entity, Span] | None:
 def _link_holders(doc: Doc, found: list[Mention], gaz: Gazetteer) -> None:
     """An office followed (after an optional comma or civility) by a person: the holding. A
     title without a country before a person the graph knows in office takes that office."""
-    for a, b in zip(found, found[1:], strict=False):
+    for a, b in itertools.pairwise(found):
         if a.kind != OFFICE or b.kind != PERSON or a.counterpart:
             continue
         between = [normalise(t.text) for t in doc[a.j : b.i]]

@@ -24,32 +24,72 @@ from diplokg.draft.gazetteer import normalise, read_countries
 from diplokg.namespaces import DKG, OA, RES
 from diplokg.rdfio import parse_turtle
 
-EVENT_KINDS = frozenset({
-    "Event", "InteractionEvent", "Visit", "OfficialVisit", "Reception", "Meeting",
-    "Consultation", "Signing", "EstablishmentOfDiplomaticRelations", "Summit", "Creation",
-    "Inauguration", "Relocation", "Transformation", "CulturalSeason", "CulturalEvent",
-    "Concert", "Performance", "Exhibition", "Presentation",
-})
-AGREEMENT_KINDS = frozenset({
-    "Agreement", "Treaty", "IntergovernmentalAgreement", "Protocol", "Memorandum",
-    "InterUniversityAgreement",
-})
+EVENT_KINDS = frozenset(
+    {
+        "Event",
+        "InteractionEvent",
+        "Visit",
+        "OfficialVisit",
+        "Reception",
+        "Meeting",
+        "Consultation",
+        "Signing",
+        "EstablishmentOfDiplomaticRelations",
+        "Summit",
+        "Creation",
+        "Inauguration",
+        "Relocation",
+        "Transformation",
+        "CulturalSeason",
+        "CulturalEvent",
+        "Concert",
+        "Performance",
+        "Exhibition",
+        "Presentation",
+    }
+)
+AGREEMENT_KINDS = frozenset(
+    {
+        "Agreement",
+        "Treaty",
+        "IntergovernmentalAgreement",
+        "Protocol",
+        "Memorandum",
+        "InterUniversityAgreement",
+    }
+)
 FIGURE_KINDS = frozenset({"Figure", "EconomicFigure", "BudgetFigure", "StudentFigure"})
 HOLDING_KINDS = frozenset({"OfficeHolding"})
 # Kinds that are the same event for matching: an official visit is a visit.
 SAME_KIND = {"OfficialVisit": "Visit"}
 # The dyadic interaction events of the event model (spec §1), scored on both actors.
-INTERACTIONS = frozenset({
-    "Visit", "OfficialVisit", "Reception", "Meeting", "Consultation", "Signing",
-    "EstablishmentOfDiplomaticRelations",
-})
+INTERACTIONS = frozenset(
+    {
+        "Visit",
+        "OfficialVisit",
+        "Reception",
+        "Meeting",
+        "Consultation",
+        "Signing",
+        "EstablishmentOfDiplomaticRelations",
+    }
+)
 # Interactions whose two sides are not ordered by the page's verb.
 SYMMETRIC = frozenset({"Meeting", "Consultation", "Signing", "EstablishmentOfDiplomaticRelations"})
 _DATE_PROPS = (DKG.date, DKG.startDate, DKG.endDate, DKG.signedOn, DKG.period)
 _BOUND_PROPS = (DKG.notBefore, DKG.notAfter, DKG.earliestDate, DKG.latestDate)
 _ENTITY_PROPS = (
-    DKG.sourceActor, DKG.targetActor, DKG.guest, DKG.host, DKG.tookPlaceIn, DKG.party,
-    DKG.holder, DKG.holdingOf, DKG.created, DKG.actor, DKG.counterpart,
+    DKG.sourceActor,
+    DKG.targetActor,
+    DKG.guest,
+    DKG.host,
+    DKG.tookPlaceIn,
+    DKG.party,
+    DKG.holder,
+    DKG.holdingOf,
+    DKG.created,
+    DKG.actor,
+    DKG.counterpart,
 )
 
 
@@ -110,7 +150,9 @@ def _one(graph: Graph, subject: Node, prop: URIRef) -> str | None:
 
 
 def _kind(graph: Graph, subject: Node) -> str | None:
-    kinds = sorted(local(c) for c in graph.objects(subject, RDF.type) if str(c).startswith(str(DKG)))
+    kinds = sorted(
+        local(c) for c in graph.objects(subject, RDF.type) if str(c).startswith(str(DKG))
+    )
     for k in kinds:
         if k in EVENT_KINDS | AGREEMENT_KINDS | FIGURE_KINDS | HOLDING_KINDS:
             return k
@@ -154,30 +196,51 @@ def _date_of(graph: Graph, subject: Node) -> tuple[str | None, str | None]:
 def read_records(graph: Graph) -> list[Record]:
     """Every event, agreement, figure and office holding of `graph`, sorted by IRI."""
     out = []
-    for subject in sorted({s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}, key=str):
+    for subject in sorted(
+        {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)}, key=str
+    ):
         kind = _kind(graph, subject)
         if kind is None:
             continue
         first, last = _date_of(graph, subject)
-        qualifiers = tuple(sorted(
-            local(q).removeprefix("qualifier-") for q in graph.objects(subject, DKG.dateQualifier)
-        ))
-        label = next((str(v) for v in graph.objects(subject, RDFS.label)
-                      if isinstance(v, Literal) and v.language == "fr"), "")
+        qualifiers = tuple(
+            sorted(
+                local(q).removeprefix("qualifier-")
+                for q in graph.objects(subject, DKG.dateQualifier)
+            )
+        )
+        label = next(
+            (
+                str(v)
+                for v in graph.objects(subject, RDFS.label)
+                if isinstance(v, Literal) and v.language == "fr"
+            ),
+            "",
+        )
         source = _one(graph, subject, DKG.sourceActor) or _one(graph, subject, DKG.actor)
         target = _one(graph, subject, DKG.targetActor) or _one(graph, subject, DKG.counterpart)
         value = graph.value(subject, DKG.value)
         unit = graph.value(subject, DKG.currency) or graph.value(subject, DKG.unit)
-        out.append(Record(
-            iri=str(subject), family=_family(kind), kind=kind, source=source, target=target,
-            places=tuple(sorted(local(p) for p in graph.objects(subject, DKG.tookPlaceIn))),
-            first=first, last=last, qualifiers=qualifiers,
-            parties=tuple(sorted(local(p) for p in graph.objects(subject, DKG.party))),
-            value=float(value) if isinstance(value, Literal) else None,
-            unit=local(unit) if unit is not None else None,
-            holder=_one(graph, subject, DKG.holder), office=_one(graph, subject, DKG.holdingOf),
-            label=label, quotes=_quotes(graph, subject),
-        ))
+        out.append(
+            Record(
+                iri=str(subject),
+                family=_family(kind),
+                kind=kind,
+                source=source,
+                target=target,
+                places=tuple(sorted(local(p) for p in graph.objects(subject, DKG.tookPlaceIn))),
+                first=first,
+                last=last,
+                qualifiers=qualifiers,
+                parties=tuple(sorted(local(p) for p in graph.objects(subject, DKG.party))),
+                value=float(value) if isinstance(value, Literal) else None,
+                unit=local(unit) if unit is not None else None,
+                holder=_one(graph, subject, DKG.holder),
+                office=_one(graph, subject, DKG.holdingOf),
+                label=label,
+                quotes=_quotes(graph, subject),
+            )
+        )
     return out
 
 
@@ -190,7 +253,12 @@ def date_values(graph: Graph) -> set[tuple[str, str]]:
         for prop in _DATE_PROPS + _BOUND_PROPS:
             for value in graph.objects(subject, prop):
                 if isinstance(value, Literal):
-                    out.add((str(value), precision(str(value)) if len(str(value)) in (4, 7, 10) else "?"))
+                    out.add(
+                        (
+                            str(value),
+                            precision(str(value)) if len(str(value)) in (4, 7, 10) else "?",
+                        )
+                    )
     return out
 
 
@@ -221,7 +289,11 @@ class Context:
     def labels(self, slug: str) -> set[str]:
         """Normalised labels and alternative labels of an entity, and its slug."""
         node = RES[slug]
-        names = {normalise(str(v)) for p in (RDFS.label, SKOS.altLabel) for v in self.graph.objects(node, p)}
+        names = {
+            normalise(str(v))
+            for p in (RDFS.label, SKOS.altLabel)
+            for v in self.graph.objects(node, p)
+        }
         return names | {slug}
 
     def country(self, slug: str | None, depth: int = 0) -> str | None:
@@ -235,8 +307,14 @@ class Context:
         if slug in self.countries or (node, RDF.type, DKG.Country) in self.graph:
             found = slug
         else:
-            for prop in (DKG.officeOf, DKG.countryOf, DKG.representsCountry, DKG.locatedIn,
-                         DKG.capitalOf, DKG.basedIn):
+            for prop in (
+                DKG.officeOf,
+                DKG.countryOf,
+                DKG.representsCountry,
+                DKG.locatedIn,
+                DKG.capitalOf,
+                DKG.basedIn,
+            ):
                 value = self.graph.value(node, prop)
                 if value is not None:
                     found = self.country(local(value), depth + 1)

@@ -99,7 +99,7 @@ def _short(node: Node) -> str:
     text = str(node)
     for prefix, iri in PREFIXES.items():
         if text.startswith(iri):
-            return f"{prefix}:{text[len(iri):]}"
+            return f"{prefix}:{text[len(iri) :]}"
     return text
 
 
@@ -112,7 +112,7 @@ def _referenced_entities(draft: Graph, fact_graph: Graph, curated: Graph) -> Gra
             and str(o).startswith(str(RES))
             and (o, RDF.type, None) in draft
             and (o, RDF.type, None) not in curated
-            and local(draft.value(o, RDF.type)) not in FACT_KINDS
+            and local(draft.value(o, RDF.type) or o) not in FACT_KINDS
         ):
             out += _closure(draft, o)
     return out
@@ -141,8 +141,10 @@ def review(
             outcome.rejected.append(local(fact))
             continue
         if answer == "e":
-            say("Turtle for this fact (prefixes dkg: res: xsd: rdfs: oa: are declared), "
-                "an empty line to end:")
+            say(
+                "Turtle for this fact (prefixes dkg: res: xsd: rdfs: oa: are declared), "
+                "an empty line to end:"
+            )
             lines = []
             while True:
                 line = ask("")
@@ -187,7 +189,8 @@ def _append(path: Path, curated: Graph, accepted: Graph) -> None:
     statements = "\n".join(line for line in body.splitlines() if not line.startswith("@prefix"))
     existing = path.read_text(encoding="utf-8")
     missing = [
-        f"@prefix {p}: <{iri}> ." for p, iri in PREFIXES.items()
+        f"@prefix {p}: <{iri}> ."
+        for p, iri in PREFIXES.items()
         if f"@prefix {p}:" not in existing and f"{p}:" in statements
     ]
     text = (

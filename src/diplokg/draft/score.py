@@ -21,6 +21,7 @@ Matching rules (README, "Drafting a new page"):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,13 +115,17 @@ def event_right(ctx: Context, draft: Record, gold: Record) -> bool:
     symmetric kinds)."""
     if (draft.first, draft.last or draft.first) != (gold.first, gold.last or gold.first):
         return False
-    straight = ctx.same_entity(draft.source, gold.source) and ctx.same_entity(draft.target, gold.target)
+    straight = ctx.same_entity(draft.source, gold.source) and ctx.same_entity(
+        draft.target, gold.target
+    )
     if straight or draft.same_kind not in SYMMETRIC:
         return straight
     return ctx.same_entity(draft.source, gold.target) and ctx.same_entity(draft.target, gold.source)
 
 
-def _pair(drafts: list[Record], golds: list[Record], same) -> list[tuple[Record, Record]]:  # type: ignore[no-untyped-def]
+def _pair(
+    drafts: list[Record], golds: list[Record], same: Callable[[Record, Record], bool]
+) -> list[tuple[Record, Record]]:
     """Greedy one-to-one pairs, closest dates first."""
     candidates = []
     for g in golds:
@@ -181,7 +186,9 @@ def score_graphs(draft: Graph, gold: Graph, context: Graph | None = None) -> Sco
     g_agr = [r for r in g_records if r.family == "agreement"]
     agr_pairs = _pair(d_agr, g_agr, same_agreement)
     rows["agreements"] = _row(len(agr_pairs), len(d_agr), len(g_agr))
-    rows["agreements"].missed = [_describe(g) for g in g_agr if g.iri not in {x.iri for _, x in agr_pairs}]
+    rows["agreements"].missed = [
+        _describe(g) for g in g_agr if g.iri not in {x.iri for _, x in agr_pairs}
+    ]
 
     def same_figure(d: Record, g: Record) -> bool:
         if d.value is None or g.value is None or d.unit != g.unit:
@@ -192,12 +199,18 @@ def score_graphs(draft: Graph, gold: Graph, context: Graph | None = None) -> Sco
     g_fig = [r for r in g_records if r.family == "figure"]
     fig_pairs = _pair(d_fig, g_fig, same_figure)
     rows["figures"] = _row(len(fig_pairs), len(d_fig), len(g_fig))
-    rows["figures"].missed = [f"{g.value} {g.unit}" for g in g_fig if g.iri not in {x.iri for _, x in fig_pairs}]
+    rows["figures"].missed = [
+        f"{g.value} {g.unit}" for g in g_fig if g.iri not in {x.iri for _, x in fig_pairs}
+    ]
 
     d_dates, g_dates = date_values(draft), date_values(gold)
-    rows["dates"] = RowScore(len(d_dates & g_dates), len(d_dates - g_dates), len(g_dates - d_dates),
-                             sorted(f"{v}" for v, _ in g_dates - d_dates),
-                             sorted(f"{v}" for v, _ in d_dates - g_dates))
+    rows["dates"] = RowScore(
+        len(d_dates & g_dates),
+        len(d_dates - g_dates),
+        len(g_dates - d_dates),
+        sorted(f"{v}" for v, _ in g_dates - d_dates),
+        sorted(f"{v}" for v, _ in d_dates - g_dates),
+    )
 
     d_ent, g_ent = entities(draft), entities(gold)
     matched: set[str] = set()
@@ -208,7 +221,9 @@ def score_graphs(draft: Graph, gold: Graph, context: Graph | None = None) -> Sco
             matched.add(d)
             hits += 1
     rows["entities"] = _row(hits, len(d_ent), len(g_ent))
-    rows["entities"].missed = sorted(g for g in g_ent if not any(ctx.same_entity(d, g) for d in d_ent))
+    rows["entities"].missed = sorted(
+        g for g in g_ent if not any(ctx.same_entity(d, g) for d in d_ent)
+    )
     rows["entities"].spurious = sorted(d_ent - matched)
     return Score({name: rows[name] for name in ROWS})
 

@@ -66,12 +66,15 @@ _FR_KIND = {
 # comment for the reviewer; the build derives the codings from the class, actors and place.
 CODES = {
     "Visit": "CAMEO 042 Make a visit (043 Host a visit derived); PLOVER CONSULT, mode visit",
-    "OfficialVisit": "CAMEO 042 Make a visit (043 Host a visit derived); PLOVER CONSULT, mode visit",
+    "OfficialVisit": "CAMEO 042 Make a visit (043 Host a visit derived); PLOVER CONSULT, "
+    "mode visit",
     "Reception": "CAMEO 043 Host a visit (042 Make a visit derived); PLOVER CONSULT, mode visit",
-    "Meeting": "CAMEO 042/043 at one side's home, 044 Meet at a third location elsewhere; PLOVER CONSULT",
+    "Meeting": "CAMEO 042/043 at one side's home, 044 Meet at a third location elsewhere; "
+    "PLOVER CONSULT",
     "Consultation": "CAMEO 046 or 040 per the class mapping; PLOVER CONSULT",
     "Signing": "CAMEO 057 Sign formal agreement, both directions; PLOVER SUPPORT",
-    "EstablishmentOfDiplomaticRelations": "CAMEO 054 Grant diplomatic recognition, both directions; PLOVER SUPPORT",
+    "EstablishmentOfDiplomaticRelations": "CAMEO 054 Grant diplomatic recognition, both "
+    "directions; PLOVER SUPPORT",
 }
 NOT_CODED = ("Creation", "Summit", "Inauguration", "Relocation", "Transformation")
 
@@ -226,7 +229,8 @@ def write_turtle(
     header = (
         f"# Draft of {doc.source_file or doc.name} made by `diplokg draft` from the page alone.\n"
         "# Every fact carries the words that state it (dkg:quote, with dkg:states), a confidence\n"
-        "# and the draft status; review it with `diplokg review` before it joins the curated graph.\n"
+        "# and the draft status; review it with `diplokg review` before it joins the curated\n"
+        "# graph.\n"
     )
     return PREFIXES + "\n" + header + "\n" + "\n".join(b for b in blocks if b)
 
@@ -247,9 +251,10 @@ def _common(w: TurtleWriter, fact: Fact) -> list[str]:
 
 def _interpretation(interp: Interpretation) -> str:
     concerns = " , ".join(sorted({_state_term(c) for c in interp.concerns}))
+    pad = "\n            "
     return (
-        f"[ a dkg:Interpretation ;\n            dkg:interpretationKind res:interpretation-{interp.kind} ;\n"
-        f"            dkg:concerns {concerns} ;\n            rdfs:comment {_lit(interp.comment, 'en')} ]"
+        f"[ a dkg:Interpretation ;{pad}dkg:interpretationKind res:interpretation-{interp.kind} ;"
+        f"{pad}dkg:concerns {concerns} ;{pad}rdfs:comment {_lit(interp.comment, 'en')} ]"
     )
 
 
@@ -354,7 +359,8 @@ def _event(w: TurtleWriter, event: Event) -> str:
             Interpretation(
                 "reading-of-the-phrase",
                 ("cameoEventCode",),
-                "Not an interaction between two actors: no CAMEO code applies (event-model spec §1).",
+                "Not an interaction between two actors: no CAMEO code applies "
+                "(event-model spec §1).",
             )
         )
     fact = Event(event.kind, quotes, event.confidence, interps)
@@ -543,9 +549,8 @@ def _document(w: TurtleWriter, record: Graph | None) -> str:
         for p in (RDFS.label, DCTERMS.title):
             for value in sorted(record.objects(None, p), key=str):
                 term = "rdfs:label" if p == RDFS.label else "dcterms:title"
-                labels.append(
-                    f"{term} {Literal(value).n3() if not isinstance(value, Literal) else value.n3()}"
-                )
+                lexical = value if isinstance(value, Literal) else Literal(value)
+                labels.append(f"{term} {lexical.n3()}")
     if not labels:
         a, b = doc.countries
         name_fr = f"{w.gaz.country_name(a)} et {w.gaz.country_name(b)}"
