@@ -15,19 +15,20 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from diplokg.config import Settings
 from diplokg.draft.dates import DateExpr, find_dates
 from diplokg.draft.facts import COUNTRY, Document, Draft, Entity, Figure, Quote, Span
 from diplokg.draft.figures import find_figures
-from diplokg.draft.gazetteer import Gazetteer, load_gazetteer, normalise, slugify
+from diplokg.draft.gazetteer import Gazetteer, gazetteer_from_graph, normalise, slugify
 from diplokg.draft.patterns import CONFIDENCE, Patterns
 from diplokg.draft.pipeline import analyse, mentions
 from diplokg.errors import InputError
 from diplokg.evidence import sentence_spans
 from diplokg.namespaces import DKG
+from diplokg.rdfio import parse_turtle
 
 DRAFTS_DIR = "drafts"
 _UPDATED = re.compile(
@@ -285,7 +286,10 @@ def draft_page(
         raise InputError(
             page, f"the draft's name must be a slug (lowercase, digits, hyphens): {name!r}"
         )
-    gaz = load_gazetteer(settings.graph_dir)
+    project = Graph()  # the curated graph, parsed once for the gazetteer and the IRIs taken
+    for curated in sorted(settings.graph_dir.glob("*.ttl")):
+        project += parse_turtle(curated)
+    gaz = gazetteer_from_graph(project, settings.graph_dir / "reference" / "wikidata.tsv")
     if country is not None and country not in gaz.entities:
         raise InputError(page, f"unknown country slug {country!r}")
     draft = build_draft(
@@ -297,7 +301,7 @@ def draft_page(
         country=country,
         source_file=f"{name}.txt",
     )
-    taken = {str(s) for s in _project_subjects(settings.graph_dir)}
+    taken = {str(s) for s in project.subjects() if isinstance(s, URIRef)}
     turtle = write_turtle(
         draft, gaz, taken=taken, document_record=known_document(settings.graph_dir, name)
     )
@@ -311,18 +315,6 @@ def draft_page(
         if not (beside.is_file() and beside.read_bytes() == page.read_bytes()):
             shutil.copyfile(page, drafts / f"{name}.txt")
     return DraftResult(draft, turtle, path)
-
-
-def _project_subjects(graph_dir: Path) -> set[URIRef]:
-    graph = Graph()
-    for path in sorted(graph_dir.glob("*.ttl")):
-        graph.parse(path, format="turtle")
-    return {s for s in graph.subjects() if isinstance(s, URIRef)}
-
-
-def literal(value: str, lang: str | None = None) -> str:
-    """A Turtle literal, escaped."""
-    return Literal(value, lang=lang).n3()
 
 
 __all__ = ["DraftResult", "Entity", "build_draft", "draft_page", "read_metadata"]

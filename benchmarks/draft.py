@@ -1,0 +1,113 @@
+"""Draft pages and score them against gold files: P/R/F1 by kind of fact, the time, the goals.
+
+By default: the seed page (graph/france-kazakhstan-2015.txt) against the curated graph
+(graph/france-kazakhstan-2015.ttl), then the five synthetic pages of tests/data/draft/pages/
+against their hand-written gold (tests/data/draft/gold/). Each page is drafted in a fresh
+process, so the time includes Python start-up, imports and the French model's load, as a user
+running `diplokg draft` sees it. Nothing is written under graph/.
+
+Goals of issue 14, per page: events F1 >= 0.8, dates >= 0.9, entities >= 0.8, <= 10 s.
+
+    .venv/bin/python benchmarks/draft.py                 # seed page, then the synthetic pages
+    .venv/bin/python benchmarks/draft.py --seed-only
+    .venv/bin/python benchmarks/draft.py PAGE.txt GOLD.ttl
+
+The seed page is scored against the curated graph as it stands: until the event model (issue
+13) is merged, that graph still writes dkg:actor/dkg:counterpart and its counterparts by
+person, so the seed's figures are only meaningful after the merge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rdflib import Graph
+
+from diplokg.draft.score import GOALS, Score, format_errors, format_table, score_graphs
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = (
+    REPO / "graph" / "france-kazakhstan-2015.txt",
+    REPO / "graph" / "france-kazakhstan-2015.ttl",
+)
+SYNTHETIC = REPO / "tests" / "data" / "draft"
+TIME_GOAL = 10.0
+
+
+def draft_in_a_fresh_process(page: Path) -> tuple[str, float]:
+    """The draft's Turtle and the wall time of `diplokg draft PAGE --stdout`."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "diplokg.cli", "draft", str(page), "--stdout"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"draft of {page} failed:\n{done.stderr}")
+    return done.stdout, elapsed
+
+
+def context() -> Graph:
+    graph = Graph()
+    for path in sorted((REPO / "graph").glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def run(page: Path, gold: Path, ctx: Graph, errors: bool) -> tuple[Score, float]:
+    turtle, elapsed = draft_in_a_fresh_process(page)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "draft.ttl"
+        path.write_text(turtle, encoding="utf-8")
+        draft = Graph().parse(path, format="turtle")
+    score = score_graphs(draft, Graph().parse(gold, format="turtle"), ctx)
+    print(format_table(score, f"\n{page.relative_to(REPO)} against {gold.relative_to(REPO)}"))
+    verdict = "MET" if elapsed <= TIME_GOAL else "MISSED"
+    print(
+        f"time (fresh process, model load included): {elapsed:.2f} s"
+        f"  <= {TIME_GOAL:.0f} s {verdict}"
+    )
+    if errors:
+        print(format_errors(score))
+    return score, elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("page", nargs="?", help="a page to draft (with GOLD)")
+    parser.add_argument("gold", nargs="?", help="its gold facts")
+    parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument("--synthetic-only", action="store_true")
+    parser.add_argument("--errors", action="store_true", help="list what was missed or spurious")
+    args = parser.parse_args()
+    ctx = context()
+    if args.page:
+        run(Path(args.page).resolve(), Path(args.gold).resolve(), ctx, args.errors)
+        return 0
+    if not args.synthetic_only:
+        run(*SEED, ctx, args.errors)
+    if args.seed_only:
+        return 0
+    total = Score({})
+    times = []
+    for page in sorted((SYNTHETIC / "pages").glob("*.txt")):
+        score, elapsed = run(page, SYNTHETIC / "gold" / f"{page.stem}.ttl", ctx, args.errors)
+        total.add(score)
+        times.append(elapsed)
+    print(format_table(total, "\nall synthetic pages (micro-averaged)"))
+    print(f"time per page: {min(times):.2f}–{max(times):.2f} s")
+    met = all(total.rows[name].f1 >= goal for name, goal in GOALS.items())
+    print(f"goals on the synthetic pages: {'MET' if met and max(times) <= TIME_GOAL else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
