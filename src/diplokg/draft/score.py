@@ -124,21 +124,25 @@ def event_right(ctx: Context, draft: Record, gold: Record) -> bool:
 
 
 def _pair(
-    drafts: list[Record], golds: list[Record], same: Callable[[Record, Record], bool]
+    drafts: list[Record],
+    golds: list[Record],
+    same: Callable[[Record, Record], bool],
+    right: Callable[[Record, Record], bool] | None = None,
 ) -> list[tuple[Record, Record]]:
-    """Greedy one-to-one pairs, closest dates first."""
+    """Greedy one-to-one pairs: pairs that are `right` first, then the closest dates."""
     candidates = []
     for g in golds:
         for d in drafts:
             if same(d, g):
                 gi, di = g.interval(), d.interval()
                 distance = abs((gi[0] - di[0]).days) + abs((gi[1] - di[1]).days) if gi and di else 0
-                candidates.append((distance, d.iri, g.iri, d, g))
-    candidates.sort(key=lambda c: (c[0], c[1], c[2]))
+                wrong = 0 if right is None or right(d, g) else 1
+                candidates.append((wrong, distance, d.iri, g.iri, d, g))
+    candidates.sort(key=lambda c: (c[0], c[1], c[2], c[3]))
     used_d: set[str] = set()
     used_g: set[str] = set()
     pairs = []
-    for _, d_iri, g_iri, d, g in candidates:
+    for _, _, d_iri, g_iri, d, g in candidates:
         if d_iri in used_d or g_iri in used_g:
             continue
         used_d.add(d_iri)
@@ -168,7 +172,12 @@ def score_graphs(draft: Graph, gold: Graph, context: Graph | None = None) -> Sco
     g_other = [r for r in g_records if r.family == "event" and r.kind not in INTERACTIONS]
     other_pairs = _pair(d_other, g_other, lambda d, g: d.kind == g.kind and _overlap(d, g))
     rows["other events"] = _row(len(other_pairs), len(d_other), len(g_other))
-    pairs = _pair(d_events, g_events, lambda d, g: same_event(ctx, d, g))
+    pairs = _pair(
+        d_events,
+        g_events,
+        lambda d, g: same_event(ctx, d, g),
+        lambda d, g: event_right(ctx, d, g),
+    )
     right = [(d, g) for d, g in pairs if event_right(ctx, d, g)]
     rows["events"] = _row(len(right), len(d_events), len(g_events))
     rows["events (identity)"] = _row(len(pairs), len(d_events), len(g_events))
