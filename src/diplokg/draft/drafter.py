@@ -83,13 +83,33 @@ def partner_country(text: str, gaz: Gazetteer, home: str = "france") -> str | No
         if entity is None or entity.cls != COUNTRY or slug == home or len(name) < 4:
             continue
         counts[slug] += len(re.findall(rf"(?<!\w){re.escape(name)}(?!\w)", normalise(text)))
-    for adjective, slug in gaz.adjectives.items():
-        if slug != home:
-            counts[slug] += len(
-                re.findall(rf"(?<!\w){re.escape(adjective)}(?!\w)", normalise(text))
-            )
+    for word in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text):
+        # "sud-africain" whole; "franco-kazakhstanaises" by its last part
+        slug = gaz.adjective(word) or gaz.adjective(word.rsplit("-", 1)[-1])
+        if slug is not None and slug != home:
+            counts[slug] += 1
     best = counts.most_common(1)
     return best[0][0] if best and best[0][1] > 0 else None
+
+
+def country_entity(name: str, gaz: Gazetteer) -> Entity:
+    """The country `--country` names: a slug the gazetteer knows ("ghana"), a name it knows in
+    any written form ("Azerbaïdjan", "Viet Nam"), or else a new country with a readable slug
+    ("Nouvelle-Ruritanie" → `nouvelle-ruritanie`), added to the gazetteer; never refused.
+
+    Raises InputError only for a name with no letter in it.
+    """
+    known = gaz.entities.get(name)
+    if known is not None and known.cls == COUNTRY:
+        return known
+    found = gaz.lookup(name)
+    if found is not None and found.cls == COUNTRY:
+        return found
+    slug = slugify(name)
+    if not slug:
+        raise InputError(name, "--country needs a country's name or slug")
+    label = name if name != slug else name.replace("-", " ").title()
+    return gaz.add(Entity(slug, COUNTRY, label, label, country=slug), label)
 
 
 def build_draft(
@@ -290,8 +310,8 @@ def draft_page(
     for curated in sorted(settings.graph_dir.glob("*.ttl")):
         project += parse_turtle(curated)
     gaz = gazetteer_from_graph(project, settings.graph_dir / "reference" / "wikidata.tsv")
-    if country is not None and country not in gaz.entities:
-        raise InputError(page, f"unknown country slug {country!r}")
+    if country is not None:
+        country = country_entity(country, gaz).slug
     draft = build_draft(
         text,
         gaz,

@@ -18,6 +18,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
+from diplokg.draft.countries import ascii_fold, world
 from diplokg.draft.facts import Entity
 from diplokg.namespaces import DKG, RES
 from diplokg.rdfio import parse_turtle
@@ -56,13 +57,15 @@ ENTITY_CLASSES = frozenset(
 
 
 def slugify(words: str) -> str:
-    """A readable slug: lowercase ASCII words joined by hyphens.
+    """A readable slug: lowercase ASCII words joined by hyphens, letters transliterated
+    (`countries.ascii_fold`: accents dropped, "Đ" → "d", "Ø" → "o", "œ" → "oe").
 
     >>> slugify("Ministre déléguée en charge de la francophonie")
     'ministre-deleguee-en-charge-de-la-francophonie'
+    >>> slugify("Đặng Văn Ørsted")
+    'dang-van-orsted'
     """
-    ascii_text = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_fold(words).lower()).strip("-")
 
 
 def normalise(words: str) -> str:
@@ -86,7 +89,8 @@ class Country:
 @dataclass
 class Gazetteer:
     """Names to entities. `names` maps a normalised name to a slug; `adjectives` a normalised
-    French adjective of nationality to a country slug."""
+    French adjective of nationality to a country slug (the irregular forms; `adjective` also
+    applies the derivation rule of countries.py)."""
 
     entities: dict[str, Entity] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
@@ -103,6 +107,13 @@ class Gazetteer:
                 self.names[key] = kept.slug
         return kept
 
+    def adjective(self, word: str) -> str | None:
+        """The country an adjective of nationality names ("ghanéennes" → "ghana"), or None."""
+        key = normalise(word)
+        if key in self.adjectives:
+            return self.adjectives[key]
+        return world().adjective_country(key if word[:1].islower() else word)
+
     def lookup(self, name: str) -> Entity | None:
         """The entity named `name` (normalised), if any."""
         slug = self.names.get(normalise(name))
@@ -111,6 +122,9 @@ class Gazetteer:
     def country_name(self, slug: str, lang: str = "fr") -> str:
         """The country's name in French or English (its slug if unknown)."""
         row = self.countries.get(slug)
+        if row is None and slug in world().countries:
+            country = world().countries[slug]
+            return country.name_fr if lang == "fr" else country.name_en
         if row is None:
             entity = self.entities.get(slug)
             return (
@@ -226,6 +240,13 @@ def gazetteer_from_graph(
         for fr, en in ((row.capital,) if row.capital else ()) + row.cities:
             city = Entity(slugify(en), "City", fr, en, country=row.slug, located_in=row.slug)
             gaz.add(city, fr)
+    for code, named in world().countries.items():
+        gaz.add(
+            Entity(code, "Country", named.name_fr, named.name_en, country=code),
+            *named.names,
+        )
+    for form, code in world().irregular.items():
+        gaz.adjectives.setdefault(normalise(form), code)
     return gaz
 
 

@@ -161,8 +161,9 @@ def _country_after(doc: Doc, k: int, gaz: Gazetteer) -> tuple[str | None, int]:
     if k >= len(doc):
         return None, k
     word = normalise(doc[k].text)
-    if word in gaz.adjectives:
-        return gaz.adjectives[word], k + 1
+    adjective = gaz.adjective(doc[k].text)
+    if adjective is not None:
+        return adjective, k + 1
     if word in ("du", "de", "d'", "des") or (word == "de" and k + 1 < len(doc)):
         m = k + 1
         if m < len(doc) and normalise(doc[m].text) in ("la", "l'"):
@@ -252,13 +253,13 @@ def read_office(
     if country is None:
         # "la Ministre norvégienne des affaires étrangères": the adjective inside the title
         for tok in doc[i:k]:
-            if normalise(tok.text) in gaz.adjectives:
-                country = gaz.adjectives[normalise(tok.text)]
+            if gaz.adjective(tok.text) is not None:
+                country = gaz.adjective(tok.text)
                 words = (
                     " ".join(
                         t.text
                         for t in doc[i + len(key.split("-")) - 1 : k]
-                        if normalise(t.text) not in gaz.adjectives
+                        if gaz.adjective(t.text) is None
                     )
                     if words
                     else words

@@ -5,8 +5,8 @@ One reading serves both: every event, agreement, figure and office holding of a 
 value and unit, and the exact words of its quotes. Actors' countries are resolved through a
 context graph: a country is its own; an office by `dkg:officeOf`; an organisation by
 `dkg:countryOf`/`dkg:representsCountry`; a person through an office holding; a place through
-`dkg:locatedIn`/`dkg:capitalOf`; and the drafter's country table names the countries the
-graph does not declare.
+`dkg:locatedIn`/`dkg:capitalOf`; and the drafter's countries (countries.py: every CLDR
+territory) name the countries the graph does not declare.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from diplokg.draft.countries import world
 from diplokg.draft.dates import bounds, precision
 from diplokg.draft.gazetteer import normalise, read_countries
 from diplokg.namespaces import DKG, OA, RES
@@ -283,7 +284,7 @@ class Context:
         self.graph = Graph()
         for g in graphs:
             self.graph += g
-        self.countries = {row.slug for row in read_countries()}
+        self.countries = {row.slug for row in read_countries()} | set(world().countries)
         self._country: dict[str, str | None] = {}
 
     def labels(self, slug: str) -> set[str]:
