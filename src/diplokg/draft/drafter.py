@@ -85,9 +85,9 @@ def partner_country(text: str, gaz: Gazetteer, home: str = "france") -> str | No
         counts[slug] += len(re.findall(rf"(?<!\w){re.escape(name)}(?!\w)", normalise(text)))
     for word in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text):
         # "sud-africain" whole; "franco-kazakhstanaises" by its last part
-        slug = gaz.adjective(word) or gaz.adjective(word.rsplit("-", 1)[-1])
-        if slug is not None and slug != home:
-            counts[slug] += 1
+        named = gaz.adjective(word) or gaz.adjective(word.rsplit("-", 1)[-1])
+        if named is not None and named != home:
+            counts[named] += 1
     best = counts.most_common(1)
     return best[0][0] if best and best[0][1] > 0 else None
 
