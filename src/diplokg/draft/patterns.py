@@ -553,14 +553,9 @@ class Patterns:
             )
             confidence = min(confidence, CONFIDENCE["counterpart"])
             self._counterpart_used = False
-        if date_expr.relative:
-            interp.append(
-                Interpretation(
-                    "relative-date",
-                    ("date", "startDate", "endDate"),
-                    f'"{date_expr.text}" read against the page\'s update date.',
-                )
-            )
+        interp += date_interpretations(date_expr)
+        if date_expr.year_from is not None:
+            confidence = min(confidence, CONFIDENCE["inherited"])
         event = Event(
             kind,
             quotes,
@@ -946,14 +941,8 @@ class Patterns:
                         "Carried over from the event before.",
                     )
                 )
-            if event.date is not None and event.date.relative:
-                event.interpretations.append(
-                    Interpretation(
-                        "relative-date",
-                        ("date", "startDate", "endDate"),
-                        f'"{event.date.text}" read against the page\'s update date.',
-                    )
-                )
+            if event.date is not None and not inherited:
+                event.interpretations += date_interpretations(event.date)
             self.events.append(event)
             made.append(event)
         return made
@@ -1019,7 +1008,7 @@ class Patterns:
             states = ("type", "signedOn") + (() if implied else ("party",))
             quote_start = min(tok.idx, date.start)
             quote_end = max(np_end, date.end)
-            interp = []
+            interp = date_interpretations(date, ("signedOn",))
             if implied:
                 interp.append(
                     Interpretation(
@@ -1220,6 +1209,30 @@ class Patterns:
             if event.during is not None:
                 event.during = remap.get(event.during)
         self.events = kept
+
+
+def date_interpretations(
+    expr: DateExpr, concerns: tuple[str, ...] = ("date", "startDate", "endDate")
+) -> list[Interpretation]:
+    """What a date's words leave implicit: a year read against the update date ("le 15 mars
+    dernier"), or taken from another date of the page ("le 4 avril" after "en 2017")."""
+    out = []
+    if expr.relative:
+        out.append(
+            Interpretation(
+                "relative-date", concerns, f'"{expr.text}" read against the page\'s update date.'
+            )
+        )
+    if expr.year_from is not None:
+        out.append(
+            Interpretation(
+                "dating-from-context",
+                concerns,
+                f'"{expr.text}" has no year: the year of "{expr.year_from.text}", the date '
+                "written nearest before it in its sentence or paragraph (dates.py).",
+            )
+        )
+    return out
 
 
 def _adjectival(tok: Token) -> bool:
