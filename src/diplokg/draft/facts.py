@@ -41,6 +41,7 @@ class Entity:
     located_in: str | None = None  # a minted city or venue: the place it lies in
     office_of: str | None = None  # a minted office: its country
     country_of: str | None = None  # a minted organisation: its country
+    placed_by: tuple[str, str] | None = None  # (interpretation kind, comment) for located_in
     mentions: list[Span] = field(default_factory=list)
 
     @property

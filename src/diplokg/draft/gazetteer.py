@@ -24,6 +24,7 @@ from diplokg.namespaces import DKG, RES
 from diplokg.rdfio import parse_turtle
 
 COUNTRIES_FILE = Path(__file__).with_name("countries.tsv")
+VENUES_FILE = Path(__file__).with_name("venues.tsv")
 # The classes whose instances are entities a page names (not facts: events, agreements,
 # figures, holdings, partnerships are never reused from another page).
 ENTITY_CLASSES = frozenset(
@@ -247,7 +248,23 @@ def gazetteer_from_graph(
         )
     for form, code in world().irregular.items():
         gaz.adjectives.setdefault(normalise(form), code)
+    _add_venues(gaz)
     return gaz
+
+
+def _add_venues(gaz: Gazetteer, path: Path = VENUES_FILE) -> None:
+    """The institutional venues of venues.tsv, each in its city (interpretation venue-city)."""
+    with path.open(encoding="utf-8") as handle:
+        lines = (line for line in handle if line.strip() and not line.startswith("#"))
+        for slug, names, en, city in csv.reader(lines, delimiter="\t"):
+            forms = names.split("|")
+            venue = Entity(slug, "Venue", forms[0], en, located_in=city)
+            venue.country = gaz.entities[city].country if city in gaz.entities else None
+            venue.placed_by = (
+                "venue-city",
+                f"The page names the venue alone: it is in {gaz.country_name(city)} (venues.tsv).",
+            )
+            gaz.add(venue, *forms)
 
 
 def _add_wikidata_labels(gaz: Gazetteer, table: Path) -> None:

@@ -773,6 +773,8 @@ class Patterns:
             if not (start <= m.start < end) or m.kind not in (CITY, COUNTRY):
                 continue
             before = normalise(doc[m.i - 1].text) if m.i > 0 else ""
+            if before in ("l'", "la", "le") and m.i > 1:  # "à l'Élysée", "au musée du quai Branly"
+                before = normalise(doc[m.i - 2].text)
             chained = places and before in ("et", ",")
             if (before in _PLACE_PREPOSITIONS or chained) and m.slug not in places:
                 places.append(m.slug)

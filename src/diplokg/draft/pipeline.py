@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from diplokg.draft.facts import COUNTRY, OFFICE, PERSON, Entity
+from diplokg.draft.dates import MONTHS as _MONTHS
+from diplokg.draft.facts import CITY, COUNTRY, OFFICE, PERSON, Entity
 from diplokg.draft.gazetteer import Gazetteer, normalise, slugify
 from diplokg.errors import DiplokgError
 
@@ -42,6 +43,8 @@ _HEADS = {
     ("chef", "de", "la", "diplomatie"): "minister-foreign-affairs",
     ("secrétaire", "d'", "état"): "secretary-of-state",
     ("secrétaire", "d'", "etat"): "secretary-of-state",
+    ("secrétaire", "général"): "secretary-general",
+    ("secrétaire", "générale"): "secretary-general",
     ("ministre", "délégué"): "minister-delegate",
     ("ministre", "déléguée"): "minister-delegate",
     ("ministre",): "minister",
@@ -62,13 +65,28 @@ _PORTFOLIOS = (
     ("éducation", "education"),
     ("enseignement supérieur", "higher-education"),
     ("francophonie", "francophonie"),
+    ("agriculture", "agriculture"),
+    ("industrie", "industry"),
+    ("justice", "justice"),
+    ("santé", "health"),
+    ("coopération", "cooperation"),
+    ("développement", "development"),
+    ("transition écologique", "ecological-transition"),
+    ("assemblée nationale", "national-assembly"),
+    ("sénat", "senate"),
+    ("parti", "party"),
 )
+# Offices whose complement names a body or a ministry, not a country: "la Présidente de
+# l'Assemblée nationale", "le Secrétaire général du Parti", "le Secrétaire d'État chargé de".
+_WITH_PORTFOLIO = ("minister", "minister-delegate", "secretary-of-state", "secretary-general")
+_OPENS_PORTFOLIO = ("de", "du", "des", "d'", "chargé", "chargée", "en", "auprès", "délégué")
 _EN_KIND = {
     "president": "President of {c}",
     "prime-minister": "Prime Minister of {c}",
     "minister": "Minister ({w}) of {c}",
     "minister-delegate": "Minister Delegate ({w}) of {c}",
     "secretary-of-state": "Secretary of State ({w}) of {c}",
+    "secretary-general": "Secretary General ({w}) of {c}",
     "ambassador": "Ambassador of {c} to {h}",
 }
 _EN_FIXED = {
@@ -175,7 +193,7 @@ def _country_after(doc: Doc, k: int, gaz: Gazetteer) -> tuple[str | None, int]:
     return None, k
 
 
-def _portfolio_end(doc: Doc, k: int) -> int:
+def _portfolio_end(doc: Doc, k: int, gaz: Gazetteer | None = None) -> int:
     """The end of a minister's portfolio starting at token k ("de la Défense", "chargé du
     Commerce extérieur, du Développement du tourisme et des Français de l'étranger")."""
     m = k
@@ -214,7 +232,11 @@ def _portfolio_end(doc: Doc, k: int) -> int:
         ):
             m += 1
             continue
-        if tok.pos_ in ("NOUN", "PROPN", "ADJ") and not tok.is_punct and tok.ent_type_ != GAZ:
+        # a country ends the portfolio ("des affaires étrangères du Kazakhstan"); another known
+        # name does not ("du ministère de l'Europe et des affaires étrangères")
+        known = gaz.lookup(tok.text) if gaz is not None and tok.ent_type_ == GAZ else None
+        is_country = tok.ent_type_ == GAZ and (gaz is None or known is None or known.cls == COUNTRY)
+        if tok.pos_ in ("NOUN", "PROPN", "ADJ") and not tok.is_punct and not is_country:
             m += 1
             continue
         break
@@ -245,11 +267,23 @@ def read_office(
     if key is None:
         return None
     words = ""
-    if key in ("minister", "minister-delegate", "secretary-of-state"):
-        end = _portfolio_end(doc, k)
+    country = None
+    after = k
+    if key in _WITH_PORTFOLIO or key == "president":
+        # "le Ministre tanzanien de l'Industrie": the adjective first, then the portfolio
+        country, k = _country_after(doc, k, gaz) if _is_adjective(doc, k, gaz) else (None, k)
+        after = k
+    if key == "president" and _names_a_body(doc, k, gaz):
+        key = "president-of-body"
+    if key in _WITH_PORTFOLIO or key == "president-of-body":
+        if k >= len(doc) or normalise(doc[k].text) not in _OPENS_PORTFOLIO:
+            if key in ("minister", "secretary-general"):
+                return None  # "le ministre le 8 juin": no portfolio, no office
+        end = _portfolio_end(doc, k, gaz)
         words = doc[k:end].text
-        k = end
-    country, after = _country_after(doc, k, gaz)
+        k = after = end
+    if country is None:
+        country, after = _country_after(doc, k, gaz)
     if country is None:
         # "la Ministre norvégienne des affaires étrangères": the adjective inside the title
         for tok in doc[i:k]:
@@ -287,9 +321,11 @@ def read_office(
         follows_name = i + 1 < len(doc) and doc[i + 1].pos_ == "PROPN"
         country = partner if (bare_title and follows_name) else home
     k = after
-    if key in ("minister", "minister-delegate", "secretary-of-state"):
+    if key in _WITH_PORTFOLIO or key == "president-of-body":
         portfolio = normalise(words)
-        fixed = next((slug for w, slug in _PORTFOLIOS if w in portfolio), None)
+        fixed = next(
+            (slug for w, slug in _PORTFOLIOS if re.search(rf"(?<!\w){w}(?!\w)", portfolio)), None
+        )
         core = fixed or slugify(
             re.split(
                 r",| et ",
@@ -300,7 +336,7 @@ def read_office(
         )
         if not core:
             return None
-        key = f"{key}-{core}"
+        key = f"{key.replace('-of-body', '')}-{core}"
     slug = (
         f"office-{key}-{country}" if key != "ambassador" else f"office-ambassador-{country}-{host}"
     )
@@ -319,6 +355,8 @@ def read_office(
         kind = "minister-delegate"
     elif key.startswith("secretary-of-state"):
         kind = "secretary-of-state"
+    elif key.startswith("secretary-general"):
+        kind = "secretary-general"
     template = _EN_FIXED.get(key) or _EN_KIND.get(kind, "{w} of {c}")
     en = template.format(
         c=gaz.country_name(country, "en"),
@@ -327,6 +365,29 @@ def read_office(
     )
     office = Entity(slug, OFFICE, fr, en, country=country, office_of=country)
     return office, k, explicit, key
+
+
+def _is_adjective(doc: Doc, k: int, gaz: Gazetteer) -> bool:
+    return k < len(doc) and gaz.adjective(doc[k].text) is not None
+
+
+def _names_a_body(doc: Doc, k: int, gaz: Gazetteer) -> bool:
+    """True when "Président(e)" is followed by "de/du/de la/de l'" and a capitalised name that
+    is not a country nor "République": the president of an assembly or another body."""
+    if k >= len(doc) or normalise(doc[k].text) not in ("de", "du", "d'"):
+        return False
+    m = k + 1
+    if m < len(doc) and normalise(doc[m].text) in ("la", "l'"):
+        m += 1
+    if m >= len(doc) or not doc[m].text[:1].isupper():
+        return False
+    if normalise(doc[m].text) in ("république", "gouvernement", "conseil"):
+        return False
+    for n in range(min(len(doc), m + 4), m, -1):
+        entity = gaz.lookup(doc[m:n].text)
+        if entity is not None and entity.cls == COUNTRY:
+            return False
+    return True
 
 
 def _known_office(words: str, country: str, gaz: Gazetteer) -> Entity | None:
@@ -414,7 +475,8 @@ def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Re
             taken.update(range(i, end))
             i = end
             continue
-        i += 1
+        # a name the gazetteer knows ("Premier ministre") is read whole, never from inside
+        i = gaz_ends[i] if i in gaz_ends else i + 1
     for ent in doc.ents:
         if any(k in taken for k in range(ent.start, ent.end)):
             continue
@@ -436,9 +498,79 @@ def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Re
             found.append(
                 Mention(entity.slug, PERSON, span.start_char, span.end_char, span.start, span.end)
             )
+    covered = taken | {k for m in found for k in range(m.i, m.j)}
+    for place, i, j in unknown_places(doc, gaz, covered):
+        place = minted.setdefault(place.slug, place)
+        end_char = doc[j - 1].idx + len(doc[j - 1].text)
+        found.append(Mention(place.slug, CITY, doc[i].idx, end_char, i, j))
+        if place.cls == "City" and place.located_in is None:
+            place.located_in = place.country = partner
+            place.placed_by = (
+                "placement-from-context",
+                "A place the drafter does not know: read as a city of the page's other country.",
+            )
     found.sort(key=lambda m: m.start)
     _link_holders(doc, found, gaz)
     return Reading(doc, found, minted)
+
+
+# Words that open the name of a venue rather than a city ("au Théâtre du Châtelet").
+_VENUE_HEADS = {
+    "théâtre",
+    "musée",
+    "palais",
+    "opéra",
+    "stade",
+    "salle",
+    "hôtel",
+    "château",
+    "place",
+}
+_NAME_LINKS = {"de", "du", "des", "d'", "la", "le", "es", "el", "al", "sur", "en"}
+_NOT_PLACES = {"cette", "ce", "cet", "son", "sa", "ses", "leur", "leurs", "l'", "la", "le"}
+
+
+def unknown_places(doc: Doc, gaz: Gazetteer, covered: set[int]) -> list[tuple[Entity, int, int]]:
+    """Places the gazetteer does not know: a capitalised name right after "à", "au" or "aux"
+    (the place slot of a French sentence), its inner links kept ("Dar es Salaam", "Théâtre du
+    Châtelet"). A name opened by a venue word is a `Venue`, any other a `City`; the caller
+    places it in the page's other country (README: an interpretation of kind
+    placement-from-context). Names of months, offices and people are never places.
+
+    Returns (entity, first token, end token) for each.
+    """
+    out = []
+    for tok in doc:
+        if normalise(tok.text) not in ("à", "au", "aux") or tok.i + 1 >= len(doc):
+            continue
+        i = tok.i + 1
+        first = doc[i]
+        if i in covered or not first.text[:1].isupper() or first.like_num:
+            continue
+        if first.pos_ not in ("PROPN", "NOUN", "ADJ") or normalise(first.text) in _NOT_PLACES:
+            continue
+        if first.ent_type_ == "PER" or normalise(first.text) in _MONTHS:
+            continue
+        j = i + 1
+        while j < len(doc) and j not in covered:
+            word = doc[j]
+            if word.text[:1].isupper() and word.pos_ in ("PROPN", "NOUN", "ADJ"):
+                j += 1
+            elif (
+                normalise(word.text) in _NAME_LINKS
+                and j + 1 < len(doc)
+                and doc[j + 1].text[:1].isupper()
+                and j + 1 not in covered
+            ):
+                j += 2
+            else:
+                break
+        name = doc[i:j].text
+        if gaz.lookup(name) is not None:
+            continue
+        cls = "Venue" if normalise(first.text) in _VENUE_HEADS else "City"
+        out.append((Entity(slugify(name), cls, name, name), i, j))
+    return out
 
 
 def _gaz_longer(gaz_ends: dict[int, int], i: int, end: int) -> bool:

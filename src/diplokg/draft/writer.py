@@ -524,13 +524,12 @@ def _entity(w: TurtleWriter, entity: Entity) -> str:
         )
     if entity.located_in:
         lines.append(f"dkg:locatedIn {w.iri(entity.located_in)}")
-        interps.append(
-            Interpretation(
-                "placement-from-context",
-                ("locatedIn",),
-                "Placed by the drafter's country table or the sentence.",
-            )
+        kind, comment = entity.placed_by or (
+            "placement-from-context",
+            "Placed by the drafter's country table or the sentence.",
         )
+        interps.append(Interpretation(kind, ("locatedIn",), comment))
+        w.use(entity.located_in)
     span = entity.mentions[0] if entity.mentions else None
     fact = Fact(entity.cls, [Quote(span, tuple(states))] if span else [], 0.8, interps)
     if not fact.quotes:
