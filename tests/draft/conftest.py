@@ -18,6 +18,16 @@ REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data" / "draft"
 PAGES = sorted((DATA / "pages").glob("*.txt"))
 PAGE_NAMES = [p.stem for p in PAGES]
+# The five pages the first drafting rules were written while looking at (scored 1.00 on events);
+# the later pages exercise the constructions those rules missed (tests/data/draft/README.md).
+TUNED_PAGES = [
+    "france-brazil-2013",
+    "france-japan-2018",
+    "france-norway-2019",
+    "france-senegal-2016",
+    "france-uzbekistan-2012",
+]
+LATER_PAGES = [name for name in PAGE_NAMES if name not in TUNED_PAGES]
 
 
 @pytest.fixture(scope="session")

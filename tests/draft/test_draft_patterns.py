@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PAGE_NAMES, gold
+from conftest import LATER_PAGES, TUNED_PAGES, gold
 from rdflib import Graph
 
 from diplokg.draft.drafter import DraftResult
 from diplokg.draft.score import score_graphs
 
 
-@pytest.mark.parametrize("name", PAGE_NAMES)
+@pytest.mark.parametrize("name", TUNED_PAGES)
 def test_every_interaction_event_of_the_page_is_drafted(
     name: str, drafted: dict[str, DraftResult], project_context: Graph
 ) -> None:

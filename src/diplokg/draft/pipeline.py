@@ -276,9 +276,9 @@ def read_office(
     if key == "president" and _names_a_body(doc, k, gaz):
         key = "president-of-body"
     if key in _WITH_PORTFOLIO or key == "president-of-body":
-        if k >= len(doc) or normalise(doc[k].text) not in _OPENS_PORTFOLIO:
-            if key in ("minister", "secretary-general"):
-                return None  # "le ministre le 8 juin": no portfolio, no office
+        opens = k < len(doc) and normalise(doc[k].text) in _OPENS_PORTFOLIO
+        if not opens and key in ("minister", "secretary-general"):
+            return None  # "le ministre le 8 juin": no portfolio, no office
         end = _portfolio_end(doc, k, gaz)
         words = doc[k:end].text
         k = after = end
