@@ -958,6 +958,13 @@ class Patterns:
         text = doc.text
         for tok in doc:
             kind = AGREEMENT_NOUNS.get(tok.lower_)
+            if (
+                tok.lower_ in ("lettre", "lettres", "déclaration", "déclarations")
+                and tok.i + 2 < len(doc)
+                and doc[tok.i + 1].lower_ in ("d'", "d’")
+                and doc[tok.i + 2].lower_ == "intention"
+            ):
+                kind = "Memorandum"  # a statement of intent, not binding: as a memorandum
             if kind is None:
                 continue
             if tok.i > 0 and doc[tok.i - 1].lower_ in ("d'", "d’") and tok.lower_ == "accord":
@@ -999,18 +1006,26 @@ class Patterns:
             if date is None:
                 continue
             parties, implied = self._parties(np_end, c_end, c_start)
+            completes = self._completed(tok.idx)
+            if implied and completes is not None:
+                parties = list(completes.parties)
+            elif implied:
+                parties = self._subjects(tok.idx, c_start) or parties
+                implied = parties == [self.home, self.partner]
             if len(parties) < 2:
                 continue
-            if kind == "IntergovernmentalAgreement" and any(
-                (e := self.entity(p)) is not None and e.kind != COUNTRY for p in parties
-            ):
-                kind = (
-                    "InterUniversityAgreement" if "universit" in text[np_end:c_end] else "Agreement"
-                )
+            kind = self._agreement_kind(kind, parties)
             states = ("type", "signedOn") + (() if implied else ("party",))
             quote_start = min(tok.idx, date.start)
             quote_end = max(np_end, date.end)
             interp = date_interpretations(date, ("signedOn",))
+            if implied and completes is not None:
+                interp.append(
+                    Interpretation(
+                        "implied-party", ("party",), "The parties of the agreement it completes."
+                    )
+                )
+                implied = False
             if implied:
                 interp.append(
                     Interpretation(
@@ -1053,6 +1068,45 @@ class Patterns:
             )
             self.events.append(signing)
 
+    def _agreement_kind(self, kind: str, parties: list[str]) -> str:
+        """An agreement between countries or their offices is intergovernmental; between
+        universities and schools, inter-university; between other bodies, an agreement. A
+        treaty, protocol or memorandum keeps its kind."""
+        if kind != "IntergovernmentalAgreement":
+            return kind
+        classes = [(e.cls if (e := self.entity(p)) is not None else "") for p in parties]
+        if all(c in (COUNTRY, OFFICE, "Government") for c in classes):
+            return kind
+        if all(c == "EducationalInstitution" for c in classes):
+            return "InterUniversityAgreement"
+        return "Agreement"
+
+    def _completed(self, at: int) -> Agreement | None:
+        """The agreement an agreement noun at `at` completes: "…, complété le 2 décembre 2020
+        par une lettre d'intention" (the agreement before it in its sentence)."""
+        s_start = _sentence_start(self.sentences, at)
+        before = [a for a in self.agreements if a.span.start >= s_start and a.span.end <= at]
+        if before and re.search(
+            r"\bcomplété(?:e|s|es)?\b", self.doc.text[before[-1].span.end : at]
+        ):
+            return before[-1]
+        return None
+
+    def _subjects(self, at: int, c_start: int) -> list[str]:
+        """The two actors coordinated before a signing verb: "X et Y ont signé un accord"."""
+        text = self.doc.text
+        before = [m for m in self.mentions if c_start <= m.start < at and m.kind in ACTORS]
+        if len(before) < 2:
+            return []
+        a, b = before[-2], before[-1]
+        joined = re.fullmatch(r"\s+et\s+(?:l['’]|le\s+|la\s+|les\s+)?", text[a.end : b.start])
+        verb = re.search(
+            r"\b(?:ont|avaient|ont\s+été)\s+(?:signé|conclu|paraphé)\b", text[b.end : at]
+        )
+        if joined and verb:
+            return [self._actor(a), self._actor(b)]
+        return []
+
     def _agreement_date(self, start: int, np_end: int, c_start: int, c_end: int) -> DateExpr | None:
         """The date right after the noun phrase ("de septembre 1992", "signé le …"), or the
         nearest date of the clause before the noun ("signé en octobre 2009 un accord")."""
@@ -1068,6 +1122,16 @@ class Patterns:
         ]
         if after:
             return after[0]
+        # "a été conclu entre X et Y le 16 juillet 2019": the date after the parties
+        signed = [
+            d
+            for d in self.dates
+            if np_end <= d.start < c_end
+            and re.search(r"\b(?:signée?s?|conclue?s?|paraphée?s?)\b", text[np_end : d.start])
+            and not any(w in text[np_end : d.start].lower() for w in AGREEMENT_NOUNS)
+        ]
+        if signed:
+            return signed[0]
         before = [
             d for d in self.dates if c_start <= d.start and d.end <= start and start - d.end <= 40
         ]
@@ -1079,13 +1143,15 @@ class Patterns:
         text = self.doc.text
         m = re.compile(r"\bentre\s+").search(text, np_end, c_end)
         if m and m.start() - np_end < 60:
-            parties = list(
-                dict.fromkeys(
-                    self._actor(mm)
-                    for mm in self.mentions
-                    if m.end() <= mm.start < c_end and mm.kind in ACTORS and not mm.counterpart
-                )
-            )[:2]
+            parties: list[str] = []
+            for mm in self.mentions:
+                if not (m.end() <= mm.start < c_end and mm.kind in ACTORS) or len(parties) == 2:
+                    continue
+                actor = self._actor(mm)
+                if self._is_counterpart(actor):  # "entre le Ministre … et son homologue"
+                    actor = self._resolve_counterpart(parties[0] if parties else None) or ""
+                if actor and actor not in parties:
+                    parties.append(actor)
             if len(parties) == 2:
                 return parties, False
         return [self.home, self.partner], True

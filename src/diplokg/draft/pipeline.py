@@ -17,7 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from diplokg.draft.dates import MONTHS as _MONTHS
-from diplokg.draft.facts import CITY, COUNTRY, OFFICE, PERSON, Entity
+from diplokg.draft.facts import CITY, COUNTRY, OFFICE, ORGANISATION, PERSON, Entity
 from diplokg.draft.gazetteer import Gazetteer, normalise, slugify
 from diplokg.errors import DiplokgError
 
@@ -499,6 +499,12 @@ def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Re
                 Mention(entity.slug, PERSON, span.start_char, span.end_char, span.start, span.end)
             )
     covered = taken | {k for m in found for k in range(m.i, m.j)}
+    for org, i, j in organisations(doc, gaz, covered, partner):
+        org = minted.setdefault(org.slug, org) if org.slug not in gaz.entities else org
+        end_char = doc[j - 1].idx + len(doc[j - 1].text)
+        found = [m for m in found if not (i <= m.i < j)]  # a city inside the name is the name's
+        found.append(Mention(org.slug, ORGANISATION, doc[i].idx, end_char, i, j))
+        covered |= set(range(i, j))
     for place, i, j in unknown_places(doc, gaz, covered):
         place = minted.setdefault(place.slug, place)
         end_char = doc[j - 1].idx + len(doc[j - 1].text)
@@ -512,6 +518,116 @@ def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Re
     found.sort(key=lambda m: m.start)
     _link_holders(doc, found, gaz)
     return Reading(doc, found, minted)
+
+
+# Nouns that open the name of an organisation, and its dkg: class.
+_ORG_HEADS = {
+    "université": "EducationalInstitution",
+    "universités": "EducationalInstitution",
+    "école": "EducationalInstitution",
+    "lycée": "EducationalInstitution",
+    "académie": "EducationalInstitution",
+    "conservatoire": "EducationalInstitution",
+    "institut": "EducationalInstitution",
+    "agence": "Organisation",
+    "banque": "Organisation",
+    "chambre": "Organisation",
+    "société": "Organisation",
+    "groupe": "Organisation",
+    "compagnie": "Organisation",
+    "ministère": "Ministry",
+    "fondation": "Foundation",
+    "alliance": "CulturalOrganisation",
+    "centre": "Organisation",
+}
+# A name that opens this way is a cultural body ("Institut français", "Centre culturel").
+_CULTURAL = ("institut français", "centre culturel", "alliance française")
+
+
+def organisations(
+    doc: Doc, gaz: Gazetteer, covered: set[int], partner: str
+) -> list[tuple[Entity, int, int]]:
+    """Organisations the gazetteer does not know, read from their names: a head noun
+    (université, école, lycée, institut, agence, banque, ministère, fondation, centre…) with
+    adjectives and "de/du/des/d'" complements ("l'Agence française de développement",
+    "l'université de Montpellier", "le Ministère cambodgien de l'Économie"). The head is
+    capitalised, or the name holds a capitalised word ("le lycée français de Gyumri").
+
+    Its country: the first adjective of nationality in the name ("française"), else a country
+    or a known city named in it ("de Montpellier"); a name with two nationalities
+    ("franco-tanzanien") or none gets none. Returns (entity, first token, end token).
+    """
+    out = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        cls = _ORG_HEADS.get(normalise(tok.text))
+        if cls is None or i in covered or i == 0 or doc[i - 1].pos_ not in ("DET", "ADP"):
+            i += 1
+            continue
+        j = i + 1
+        while j < len(doc) and j not in covered:
+            word, low = doc[j], normalise(doc[j].text)
+            if (
+                word.pos_ == "ADJ"
+                and not word.is_punct
+                and "Part" not in word.morph.get("VerbForm")
+            ):
+                j += 1
+            elif word.pos_ in ("PROPN",) or (word.text[:1].isupper() and word.pos_ == "NOUN"):
+                j += 1
+            elif low in ("de", "du", "des", "d'") and j + 1 < len(doc):
+                k = j + 1
+                if normalise(doc[k].text) in ("la", "l'") and k + 1 < len(doc):
+                    k += 1
+                if doc[k].pos_ in ("NOUN", "PROPN", "ADJ") and not doc[k].like_num:
+                    j = k + 1
+                else:
+                    break
+            else:
+                break
+        # the name ends on a content word, never on a month ("de mai")
+        while j > i + 1 and normalise(doc[j - 1].text) in _MONTHS:
+            j -= 2 if normalise(doc[j - 2].text) in ("de", "d'") else 1
+        span = doc[i:j]
+        named = tok.text[:1].isupper() or any(t.text[:1].isupper() for t in span[1:])
+        if j == i + 1 or not named:
+            i += 1
+            continue
+        name = span.text
+        known = gaz.lookup(name)
+        if known is not None:
+            out.append((known, i, j))
+            i = j
+            continue
+        low_name = normalise(name)
+        if any(low_name.startswith(c) for c in _CULTURAL):
+            cls = "CulturalOrganisation"
+        nationalities = {
+            c for t in span if (c := gaz.adjective(t.text.rsplit("-", 1)[-1])) is not None
+        }
+        country = None
+        if any("franco" in t.lower_ for t in span):
+            country = None  # "franco-tanzanien": bilateral
+        elif len(nationalities) == 1 and all(gaz.adjective(t.text) is None for t in span[:1]):
+            country = next(iter(nationalities))
+        else:
+            for n in range(i + 1, j):
+                for m in range(j, n, -1):
+                    entity = gaz.lookup(doc[n:m].text)
+                    if entity is not None and entity.cls in (COUNTRY, "City"):
+                        country = entity.country or entity.slug
+                        break
+                if country:
+                    break
+        bilateral = any("franco" in t.lower_ for t in span)
+        if country is None and not bilateral and any(t.pos_ == "PROPN" for t in span[1:]):
+            country = partner  # "Université royale de Phnom Penh": a place the gazetteer lacks
+        label = name[0].upper() + name[1:] if tok.text[:1].isupper() else name
+        org = Entity(slugify(name), cls, label, label, country=country, country_of=country)
+        out.append((org, i, j))
+        i = j
+    return out
 
 
 # Words that open the name of a venue rather than a city ("au Théâtre du Châtelet").
