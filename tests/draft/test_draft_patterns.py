@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import LATER_PAGES, TUNED_PAGES, gold
+from conftest import TUNED_PAGES, gold
 from rdflib import Graph
 
 from diplokg.draft.drafter import DraftResult

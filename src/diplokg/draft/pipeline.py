@@ -569,12 +569,14 @@ def organisations(
         while j < len(doc) and j not in covered:
             word, low = doc[j], normalise(doc[j].text)
             if (
-                word.pos_ == "ADJ"
-                and not word.is_punct
-                and "Part" not in word.morph.get("VerbForm")
+                (
+                    word.pos_ == "ADJ"
+                    and not word.is_punct
+                    and "Part" not in word.morph.get("VerbForm", [])
+                )
+                or word.pos_ in ("PROPN",)
+                or (word.text[:1].isupper() and word.pos_ == "NOUN")
             ):
-                j += 1
-            elif word.pos_ in ("PROPN",) or (word.text[:1].isupper() and word.pos_ == "NOUN"):
                 j += 1
             elif low in ("de", "du", "des", "d'") and j + 1 < len(doc):
                 k = j + 1
