@@ -101,6 +101,8 @@ class Event(Fact):
     created: str | None = None  # the slug a Creation created
     agreement: int | None = None  # index into Draft.agreements, for a Signing
     during: int | None = None  # index into Draft.events
+    inaugurated: str | None = None  # the slug an Inauguration opened
+    label_fr: str | None = None  # a cultural event's or summit's name as the page writes it
 
 
 @dataclass

@@ -44,6 +44,7 @@ from diplokg.draft.facts import (
     Span,
 )
 from diplokg.draft.gazetteer import Gazetteer, normalise, slugify
+from diplokg.draft.happenings import find_happenings
 from diplokg.draft.pipeline import Mention, Reading, counterpart_office
 
 if TYPE_CHECKING:
@@ -276,6 +277,7 @@ class Patterns:
                     c_start, c_end, [h for h in hits if c_start <= self.doc[h[1]].idx < c_end]
                 )
         self._agreements()
+        find_happenings(self)
         self._merge_duplicates()
         self._holdings_from_mentions()
 
@@ -614,6 +616,39 @@ class Patterns:
                 end = max(end, m.end)
         return Span(start, end)
 
+    def _subject_before(self, at: int) -> str | None:
+        """The acting side the sentence carries to a verb at `at` that has no subject of its own
+        ("… et a inauguré", "il a inauguré"): the source of the last event before it in its
+        sentence, else in the sentence before."""
+        s_start = _sentence_start(self.sentences, at)
+        before = [e for e in self.events if e.span.start < at and e.source and e.kind != "Signing"]
+        same = [e for e in before if e.span.start >= s_start]
+        if same:
+            return same[-1].source
+        previous = [
+            e for e in before if e.span.start >= _sentence_start(self.sentences, s_start - 2)
+        ]
+        return previous[-1].source if previous else None
+
+    def _carried_date(self, at: int) -> tuple[DateExpr, list[str]] | None:
+        """The date and places of the event a dateless statement at `at` continues: the last
+        event before it in its sentence or the sentence before ("À cette occasion, …")."""
+        s_start = _sentence_start(self.sentences, at)
+        window = _sentence_start(self.sentences, s_start - 2) if s_start > 1 else s_start
+        before = [e for e in self.events if window <= e.span.start < at and e.date is not None]
+        if not before:
+            return None
+        last = before[-1]
+        assert last.date is not None
+        return last.date, list(last.places)
+
+    def _first_end(self, slug: str, start: int, end: int) -> int:
+        """The end offset of the first mention of `slug` in [start, end), or `start`."""
+        for m in self.mentions:
+            if m.slug == slug and start <= m.start < end:
+                return m.end
+        return start
+
     def _token_at(self, char: int) -> int:
         for tok in self.doc:
             if tok.idx <= char < tok.idx + max(1, len(tok.text)):
@@ -839,6 +874,16 @@ class Patterns:
         name = name[0].upper() + name[1:]
         summit = Entity(slugify(name), "Summit", name, name)
         summit.mentions.append(Span(m.start("name"), m.end("name")))
+        # "en marge du sommet du G20 à Saint-Pétersbourg": the place written after its name
+        after = re.match(r"\s+(?:à|au|aux|en)\s+", text[m.end("name") :])
+        if after:
+            at = m.end("name") + after.end()
+            place = next(
+                (x for x in self.mentions if x.start == at and x.kind in (CITY, COUNTRY)), None
+            )
+            if place is not None:
+                summit.located_in = place.slug
+                summit.mentions[0] = Span(m.start("name"), place.end)
         self.entities.setdefault(summit.slug, summit)
         return summit.slug
 

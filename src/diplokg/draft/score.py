@@ -110,6 +110,25 @@ def same_event(ctx: Context, a: Record, b: Record) -> bool:
     return ca == cb
 
 
+def same_other_event(ctx: Context, a: Record, b: Record) -> bool:
+    """Other events: the same kind and overlapping dates; two undated ones (a summit the page
+    does not date) are the same when they share a place or a label."""
+    if a.kind != b.kind:
+        return False
+    if a.interval() is None and b.interval() is None:
+        same_place = bool(set(a.places) & set(b.places))
+        return (
+            same_place
+            or (bool(a.label)
+            and ctx.labels(local_slug(a)) & ctx.labels(local_slug(b)) != set())
+        )
+    return _overlap(a, b)
+
+
+def local_slug(r: Record) -> str:
+    return r.iri.rsplit("/", 1)[-1]
+
+
 def event_right(ctx: Context, draft: Record, gold: Record) -> bool:
     """Dates the same values, both actors the same entities (in order, or either order for the
     symmetric kinds)."""
@@ -170,7 +189,7 @@ def score_graphs(draft: Graph, gold: Graph, context: Graph | None = None) -> Sco
     g_events = [r for r in g_records if r.family == "event" and r.kind in INTERACTIONS]
     d_other = [r for r in d_records if r.family == "event" and r.kind not in INTERACTIONS]
     g_other = [r for r in g_records if r.family == "event" and r.kind not in INTERACTIONS]
-    other_pairs = _pair(d_other, g_other, lambda d, g: d.kind == g.kind and _overlap(d, g))
+    other_pairs = _pair(d_other, g_other, lambda d, g: same_other_event(ctx, d, g))
     rows["other events"] = _row(len(other_pairs), len(d_other), len(g_other))
     pairs = _pair(
         d_events,

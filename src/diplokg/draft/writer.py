@@ -50,6 +50,11 @@ _EN_KIND = {
     "EstablishmentOfDiplomaticRelations": "Establishment of diplomatic relations",
     "Creation": "Creation",
     "Summit": "Summit",
+    "Inauguration": "Inauguration",
+    "CulturalSeason": "Cultural season",
+    "CulturalEvent": "Cultural event",
+    "Concert": "Concert",
+    "Exhibition": "Exhibition",
 }
 _FR_KIND = {
     "Visit": "Visite",
@@ -61,6 +66,11 @@ _FR_KIND = {
     "EstablishmentOfDiplomaticRelations": "Établissement des relations diplomatiques",
     "Creation": "Création",
     "Summit": "Sommet",
+    "Inauguration": "Inauguration",
+    "CulturalSeason": "Saison culturelle",
+    "CulturalEvent": "Manifestation culturelle",
+    "Concert": "Concert",
+    "Exhibition": "Exposition",
 }
 # CAMEO 1.1b3 codes of the stated direction and PLOVER types (event-model spec §2), shown as a
 # comment for the reviewer; the build derives the codings from the class, actors and place.
@@ -76,7 +86,18 @@ CODES = {
     "EstablishmentOfDiplomaticRelations": "CAMEO 054 Grant diplomatic recognition, both "
     "directions; PLOVER SUPPORT",
 }
-NOT_CODED = ("Creation", "Summit", "Inauguration", "Relocation", "Transformation")
+NOT_CODED = (
+    "Creation",
+    "Summit",
+    "Inauguration",
+    "Relocation",
+    "Transformation",
+    "CulturalSeason",
+    "CulturalEvent",
+    "Concert",
+    "Exhibition",
+    "Presentation",
+)
 
 
 def _lit(value: str, lang: str | None = None) -> str:
@@ -309,7 +330,9 @@ def _event_slug(w: TurtleWriter, event: Event, n: int) -> str:
         "OfficialVisit": "visit",
         "EstablishmentOfDiplomaticRelations": "establishment-diplomatic-relations",
     }.get(event.kind, event.kind.lower())
-    who = (event.source or event.created or "").removeprefix("office-")
+    who = (event.source or event.created or event.inaugurated or "").removeprefix("office-")
+    if event.label_fr and not who:
+        who = event.label_fr[:40]
     other = (event.target or (event.places[0] if event.places else "")).removeprefix("office-")
     return f"{kind}-{_human_date(event.date).replace('/', '-')}-{who}-{other}"
 
@@ -318,14 +341,21 @@ def _event(w: TurtleWriter, event: Event) -> str:
     subject = w.iri(w.fact_iris[id(event)])
     expr = event.date
     w.use(event.source, event.target, event.guest, event.host, event.created, *event.places)
+    w.use(event.inaugurated)
     fr = f"{_FR_KIND.get(event.kind, event.kind)} : {w.label(event.source)}"
     en = f"{_EN_KIND.get(event.kind, event.kind)}: {w.label(event.source, 'en')}"
+    if event.label_fr:
+        fr = en = event.label_fr
+    elif event.source is None:
+        fr = _FR_KIND.get(event.kind, event.kind)
+        en = _EN_KIND.get(event.kind, event.kind)
     if event.target:
         fr += f" → {w.label(event.target)}"
         en += f" → {w.label(event.target, 'en')}"
-    if event.created:
-        fr += f" : {w.label(event.created)}"
-        en += f": {w.label(event.created, 'en')}"
+    for thing in (event.created, event.inaugurated):
+        if thing:
+            fr += f" : {w.label(thing)}"
+            en += f": {w.label(thing, 'en')}"
     fr += f" ({_human_date(expr)})"
     en += f" ({_human_date(expr)})"
     lines = [f"rdfs:label {_lit(fr, 'fr')} , {_lit(en, 'en')}"]
@@ -335,13 +365,14 @@ def _event(w: TurtleWriter, event: Event) -> str:
         ("guest", event.guest),
         ("host", event.host),
         ("created", event.created),
+        ("inaugurated", event.inaugurated),
     ):
         if value:
             lines.append(f"dkg:{prop} {w.iri(value)}")
     if event.places:
         lines.append("dkg:tookPlaceIn " + " , ".join(w.iri(p) for p in event.places))
     if event.margins_of:
-        summit = w.mint(f"summit-{event.margins_of}-{_human_date(expr)}")
+        summit = w.mint(f"summit-{event.margins_of}")
         lines.append(f"dkg:onTheMarginsOf res:{summit}")
         w.lines.append(_summit(w, summit, event))
     if expr is not None:
@@ -376,23 +407,15 @@ def _summit(w: TurtleWriter, slug: str, event: Event) -> str:
     entity = w.entities.get(event.margins_of or "")
     name = entity.label_fr if entity else (event.margins_of or "")
     span = entity.mentions[0] if entity and entity.mentions else event.quotes[0].span
-    expr = event.date
     lines = [f"rdfs:label {_lit(name, 'fr')} , {_lit(name, 'en')}"]
-    if expr is not None:
-        lines += _date_lines(expr)
+    # Undated: the meeting on its margins does not date it (spec §3, no borrowed dates). Its
+    # place is the meeting's when the page writes the place after the summit's name.
+    place = entity.located_in if entity is not None else None
+    if place:
+        lines.append(f"dkg:tookPlaceIn {w.iri(place)}")
     lines.append("dkg:cameoEventCode res:cameo-not-applicable")
-    fact = Fact(
-        "Summit",
-        [Quote(span, ("type",))],
-        event.confidence,
-        [
-            Interpretation(
-                "dating-from-context",
-                ("date", "startDate", "endDate"),
-                "In session on the day of the meeting held on its margins; the page gives no span.",
-            )
-        ],
-    )
+    states = ("type", "tookPlaceIn") if place else ("type",)
+    fact = Fact("Summit", [Quote(span, states)], event.confidence, [])
     lines += _common(w, fact)
     return _block(w.iri(slug), "Summit", lines)
 
