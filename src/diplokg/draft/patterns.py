@@ -87,6 +87,28 @@ _SKIP_LEFT = {
     "pas",
     "qui",
 }
+# Words that tie a sentence to the event the sentence before told.
+_ANAPHORA = re.compile(
+    r"\b(?:à cette occasion|lors de (?:cette|sa|leur) (?:visite|rencontre|séjour|réunion)"
+    r"|au cours de (?:cette|sa|leur) (?:visite|rencontre|séjour)|pendant (?:cette|sa) visite"
+    r"|à cette même occasion|le même jour)\b",
+    re.IGNORECASE,
+)
+# "les deux chefs d'État", "les deux Premiers ministres": the offices of the page's two sides.
+_RECIPROCAL = re.compile(
+    r"\b(?:les|des)\s+deux\s+(?P<who>chefs\s+d['’]\s*[ÉE]tat|présidents|chefs\s+de\s+"
+    r"gouvernement|premiers\s+ministres|ministres(?:\s+des\s+affaires\s+étrangères)?"
+    r"|chefs\s+de\s+la\s+diplomatie|homologues)\b",
+    re.IGNORECASE,
+)
+_RECIPROCAL_OFFICE = {
+    "chefs d'état": "president",
+    "présidents": "president",
+    "chefs de gouvernement": "prime-minister",
+    "premiers ministres": "prime-minister",
+    "ministres des affaires étrangères": "minister-foreign-affairs",
+    "chefs de la diplomatie": "minister-foreign-affairs",
+}
 _LIGHT_VERBS = {"avoir", "tenir", "mener", "effectuer", "faire", "accomplir", "conduire"}
 _CONTINUATIONS = re.compile(
     r"\b(?:suivie?s?|puis|ainsi que|de même que|et)\s+(?:par)\b", re.IGNORECASE
@@ -347,6 +369,19 @@ class Patterns:
         target: str | None = None
         if nominal and name == "visit-noun":
             source = self._after_de(j, main_end)
+        reciprocal = (
+            self._reciprocal(i, left_start) if name in ("meeting", "consultation") else None
+        )
+        if reciprocal is not None:
+            source, target = reciprocal
+            self._pending_interpretations.append(
+                Interpretation(
+                    "reading-of-the-phrase",
+                    ("sourceActor", "targetActor"),
+                    '"les deux …": the two sides of the page, by the office the words name '
+                    "(its holder when the page names one).",
+                )
+            )
         if source is None and name not in ("establishment",):
             self._pronoun = False
             source = self._left_actor(i, left_start)
@@ -369,8 +404,11 @@ class Patterns:
                         "No host is named: the country where the guest was received.",
                     )
                     self._pending_interpretations.append(interpretations_first)
-        elif name in ("reception", "meeting", "consultation"):
+        elif name in ("reception", "meeting", "consultation") and reciprocal is None:
             target = obj
+            gathered = self._gathered(j, main_end) if source is None else None
+            if gathered is not None:  # "des consultations ont réuni X et Y"
+                source, target = gathered
         if name == "creation" and doc[i].lower_ in ("créé", "créée", "créés", "créées") and obj:
             source = self._after_par(j, main_end) or source
         if target is not None and target in self._counterpart_people:
@@ -387,6 +425,10 @@ class Patterns:
         if not dates:
             subject = self._left_mention(i, left_start)
             dates = self._dates_in(subject.start if subject is not None else left_start, start)
+        if not dates:
+            # a date written first ("Courant septembre 2021, la Ministre a effectué …"): the
+            # nearest one before the verb in its clause
+            dates = self._dates_in(left_start, start)[-1:]
         interpretations: list[Interpretation] = list(self._pending_interpretations)
         self._pending_interpretations.clear()
         carried = "sourceActor" in inherited or "targetActor" in inherited
@@ -401,6 +443,20 @@ class Patterns:
         ):
             dates = [(previous.date, (previous.span.start, previous.span.end))]
             inherited.append("date")
+        if not dates and (
+            self._pronoun
+            or "sourceActor" in inherited
+            or _ANAPHORA.search(doc.text[_sentence_start(self.sentences, start) : start])
+        ):
+            # "À cette occasion, il s'est entretenu avec …": the date (and places) of the
+            # event the sentence before told
+            carried = self._carried_date(start)
+            if carried is not None:
+                dates = [(carried[0], (carried[0].start, carried[0].end))]
+                inherited.append("date")
+                if not places and carried[1]:
+                    places = carried[1]
+                    inherited.append("tookPlaceIn")
         if not dates:
             return []
         if name == "establishment":
@@ -615,6 +671,60 @@ class Patterns:
             ):
                 end = max(end, m.end)
         return Span(start, end)
+
+    def _reciprocal(self, i: int, left_start: int) -> tuple[str, str] | None:
+        """ "Les deux chefs d'État se sont rencontrés": the office the words name in each of the
+        page's two countries (the person holding it when the page names one); "les deux
+        ministres", "les deux homologues": the two sides of the last interaction before."""
+        words = self.doc.text[left_start : self.doc[i].idx]
+        m = _RECIPROCAL.search(words)
+        if m is None:
+            return None
+        who = normalise(re.sub(r"\s+", " ", m.group("who"))).replace("d' ", "d'")
+        key = _RECIPROCAL_OFFICE.get(who)
+        if key is None:
+            last = next(
+                (e for e in reversed(self.events) if e.source and e.target and e.kind != "Signing"),
+                None,
+            )
+            return (last.source, last.target) if last is not None and last.target else None
+        sides = []
+        for country in (self.home, self.partner):
+            slug = f"office-{key}-{country}"
+            holder = next(
+                (m.slug for m in self.mentions if m.holder_of == slug and m.start < left_start),
+                None,
+            )
+            if holder is None and slug not in self.gaz.entities and slug not in self.entities:
+                office = Entity(
+                    slug,
+                    OFFICE,
+                    f"{m.group('who')[:-1] if who.endswith('s') else m.group('who')}"
+                    f" ({self.gaz.country_name(country)})",
+                    f"{key.replace('-', ' ').title()} of {self.gaz.country_name(country, 'en')}",
+                    country=country,
+                    office_of=country,
+                )
+                self._mint(office)
+            sides.append(holder or slug)
+        return sides[0], sides[1]
+
+    def _gathered(self, j: int, end: int) -> tuple[str, str] | None:
+        """ "des consultations ont réuni (à Paris) X et Y": the two actors after "réuni"."""
+        text = self.doc.text
+        verb = re.search(r"\b(?:ont|a)\s+réuni\b", text[self._char(j) : end])
+        if verb is None:
+            return None
+        at = self._char(j) + verb.end()
+        actors = [m for m in self.mentions if at <= m.start < end and m.kind in ACTORS]
+        actors = [m for m in actors if m.kind != COUNTRY or text[m.start - 3 : m.start] != "à "]
+        if len(actors) < 2:
+            return None
+        first = self._actor(actors[0])
+        second = self._actor(actors[1])
+        if self._is_counterpart(second):
+            second = self._resolve_counterpart(first) or second
+        return first, second
 
     def _subject_before(self, at: int) -> str | None:
         """The acting side the sentence carries to a verb at `at` that has no subject of its own

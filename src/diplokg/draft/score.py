@@ -117,10 +117,8 @@ def same_other_event(ctx: Context, a: Record, b: Record) -> bool:
         return False
     if a.interval() is None and b.interval() is None:
         same_place = bool(set(a.places) & set(b.places))
-        return (
-            same_place
-            or (bool(a.label)
-            and ctx.labels(local_slug(a)) & ctx.labels(local_slug(b)) != set())
+        return same_place or (
+            bool(a.label) and ctx.labels(local_slug(a)) & ctx.labels(local_slug(b)) != set()
         )
     return _overlap(a, b)
 
