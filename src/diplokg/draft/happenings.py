@@ -66,7 +66,9 @@ _PASSIVE = re.compile(
     r"(?P<verb>inaugurée?s?|créée?s?|fondée?s?|ouverte?s?)\b",
     re.IGNORECASE,
 )
-_ACTIVE_INAUGURATION = re.compile(r"\b(?:a|ont|avait)\s+(?:\w+\s+)?inauguré\b", re.IGNORECASE)
+_ACTIVE_INAUGURATION = re.compile(
+    r"\b(?:a|ont|avait)\s+(?:(?!été\b)\w+\s+)?inauguré\b", re.IGNORECASE
+)
 _NOUN_INAUGURATION = re.compile(r"\binauguration\s+(?:de\s+la|de\s+l['’]|du|des|de)\s+", re.I)
 
 

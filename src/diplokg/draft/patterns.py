@@ -147,6 +147,8 @@ TRIGGERS: dict[str, tuple[str, list[list[dict[str, Any]]]]] = {
             [{"LEMMA": "rencontrer", "POS": "VERB"}],
             [{"LOWER": {"IN": ["rencontré", "rencontrée", "rencontrés"]}}],
             [{"LEMMA": "entretenir"}, {"LOWER": "avec"}],
+            # reciprocal, with no "avec": "les deux chefs d'État s'étaient entretenus"
+            [{"LOWER": {"IN": ["entretenus", "entretenues"]}}],
         ],
     ),
     "consultation": ("Consultation", [[{"LOWER": {"IN": ["consultations", "consultation"]}}]]),
@@ -424,7 +426,8 @@ class Patterns:
         dates = self._dates_in(start, main_end)
         if not dates:
             subject = self._left_mention(i, left_start)
-            dates = self._dates_in(subject.start if subject is not None else left_start, start)
+            # the nearest date before the verb ("a effectué le 1er mars 2013 une visite")
+            dates = self._dates_in(subject.start if subject is not None else left_start, start)[-1:]
         if not dates:
             # a date written first ("Courant septembre 2021, la Ministre a effectué …"): the
             # nearest one before the verb in its clause
@@ -450,12 +453,12 @@ class Patterns:
         ):
             # "À cette occasion, il s'est entretenu avec …": the date (and places) of the
             # event the sentence before told
-            carried = self._carried_date(start)
-            if carried is not None:
-                dates = [(carried[0], (carried[0].start, carried[0].end))]
+            told = self._carried_date(start)
+            if told is not None:
+                dates = [(told[0], (told[0].start, told[0].end))]
                 inherited.append("date")
-                if not places and carried[1]:
-                    places = carried[1]
+                if not places and told[1]:
+                    places = told[1]
                     inherited.append("tookPlaceIn")
         if not dates:
             return []
@@ -687,7 +690,9 @@ class Patterns:
                 (e for e in reversed(self.events) if e.source and e.target and e.kind != "Signing"),
                 None,
             )
-            return (last.source, last.target) if last is not None and last.target else None
+            if last is None or last.source is None or last.target is None:
+                return None
+            return last.source, last.target
         sides = []
         for country in (self.home, self.partner):
             slug = f"office-{key}-{country}"
@@ -1394,6 +1399,8 @@ class Patterns:
             date = next((d for d in self.dates if m.start() <= d.start < c_end), None) or next(
                 (d for d in self.dates if c_start <= d.start < m.start()), None
             )
+            if person is not None and date is not None and "créance" in m.group(0):
+                self._credentials(person, m.end(), c_end, date)
             if person is None or office is None or date is None:
                 continue
             holding = next(
@@ -1408,6 +1415,47 @@ class Patterns:
                 self.holdings.append(holding)
             holding.quotes = [Quote(span, ("holder", "holdingOf", "startDate"))]
             holding.start = date
+
+    def _credentials(self, person: Mention, after: int, c_end: int, date: DateExpr) -> None:
+        """ "X a présenté ses lettres de créance au Président de la République le …": a Reception
+        of the ambassador (guest, target) by the head of state (host, source), the way the
+        event model reads a visitor received (README: the ambassador's term starts that day)."""
+        text = self.doc.text
+        slot = re.match(r"\s*(?:au|à\s+la|à\s+l['’]|à)\s+", text[after:c_end])
+        if slot is None:
+            return
+        at = after + slot.end()
+        host = next(
+            (m for m in self.mentions if at <= m.start < at + 12 and m.kind in ACTORS), None
+        )
+        if host is None:
+            return
+        source = self._actor(host)
+        quote_end = max(host.end, date.end)
+        event = Event(
+            "Reception",
+            [
+                Quote(
+                    Span(person.start, quote_end),
+                    ("type", "sourceActor", "targetActor", "host", "guest", "date"),
+                )
+            ],
+            CONFIDENCE["full"],
+            [
+                Interpretation(
+                    "reading-of-the-phrase",
+                    ("type", "host", "guest"),
+                    "Presenting credentials: the head of state receives the ambassador.",
+                ),
+                *date_interpretations(date),
+            ],
+            source=source,
+            target=person.slug,
+            host=source,
+            guest=person.slug,
+            date=date,
+        )
+        self.events.append(event)
 
     def _merge_duplicates(self) -> None:
         """The same event told twice ("s'est rendu … les 5 et 6 décembre 2014", then "lors de
