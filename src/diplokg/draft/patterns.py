@@ -534,6 +534,18 @@ class Patterns:
         trigger_at, (d_start, d_end), w_start, w_end = spans
         if source is None and kind not in ("Creation",):
             return None
+        rehomed = self._rehome(source, target) if kind in ("Meeting", "Reception") else None
+        if rehomed is not None:
+            target = rehomed
+            interpretations = [
+                *interpretations,
+                Interpretation(
+                    "placement-from-context",
+                    ("targetActor",),
+                    "An office named without its country, met by an actor of the same country: "
+                    "read as the other country's office.",
+                ),
+            ]
         guest = host = None
         place_country = self.country_of(places[0]) if places else None
         if kind in ("Visit", "OfficialVisit"):
@@ -674,6 +686,34 @@ class Patterns:
             ):
                 end = max(end, m.end)
         return Span(start, end)
+
+    def _rehome(self, source: str | None, target: str | None) -> str | None:
+        """The target again, when it is an office whose title gave no country (France's by the
+        default of `read_office`), or a person named with such an office, and the source acts
+        for that same country: "la Ministre … a rencontré le Secrétaire général du Parti, M.
+        X" meets the other country's office. Returns the new target, or None to keep it."""
+        if source is None or target is None:
+            return None
+        side = self.country_of(source)
+        if side is None or self.country_of(target) != side:
+            return None
+        other = self.partner if side == self.home else self.home
+        entity = self.entity(target)
+        office_slug = target if entity is not None and entity.kind == OFFICE else None
+        holder_mentions = [m for m in self.mentions if m.slug == target and m.holder_of]
+        if entity is not None and entity.kind == PERSON and holder_mentions:
+            office_slug = holder_mentions[0].holder_of
+        implicit = {m.slug for m in self.mentions if m.kind == OFFICE and not m.explicit_country}
+        office = self.entity(office_slug) if office_slug else None
+        if office is None or office.known or office_slug not in implicit:
+            return None
+        twin = self._mint(counterpart_office(office, None, other, self.gaz))
+        if office_slug == target:
+            return twin
+        for m in self.mentions:
+            if m.slug == target:
+                m.holder_of = twin
+        return target
 
     def _reciprocal(self, i: int, left_start: int) -> tuple[str, str] | None:
         """ "Les deux chefs d'État se sont rencontrés": the office the words name in each of the
