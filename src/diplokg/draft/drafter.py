@@ -180,8 +180,10 @@ def _referenced(patterns: Patterns, figures: list[Figure]) -> set[str]:
 def _figures(
     text: str, dates: list[DateExpr], sentences: list[tuple[int, int]], updated: date | None
 ) -> list[Figure]:
-    """Figures with their period (nearest date of the clause, then sentence, then the figure
-    before in the paragraph, then the update year)."""
+    """Figures with their period: the nearest date of the clause, then of the sentence, then
+    the period of the figure before it in the same sentence ("… en 2014, dont 666 M€ …"), then
+    the update year (a sentence of its own without a date speaks of the page's present:
+    "Environ 350 étudiants ouzbeks étudient en France")."""
     out: list[Figure] = []
     last_period: DateExpr | None = None
     last_paragraph = -1
@@ -217,10 +219,10 @@ def _figures(
             period = min(near, key=lambda d: abs(d.start - found.start))
             quote_spans.append(Span(period.start, period.end))
             confidence = CONFIDENCE["full"]
-        elif last_period is not None:
+        elif last_period is not None and s_start <= last_period.start:
             period = last_period
             interpretations.append(
-                ("dating-from-context", "Dated by the figure before it in the paragraph.")
+                ("dating-from-context", "Dated by the figure before it in its sentence.")
             )
             confidence = CONFIDENCE["inherited"]
         elif updated is not None:

@@ -14,7 +14,7 @@ Rules (README, "Drafting a new page"):
 - The indicator comes from the words around the number (échanges, exportations,
   importations, investissements/stock, enveloppe/budget, part/ventes, client, investisseur,
   partenaire commercial, étudiants); the period is the nearest date of the clause, else of the
-  sentence, else of the figure before it in the paragraph, else the update year (with an
+  sentence, else of the figure before it in its sentence, else the update year (with an
   interpretation).
 """
 

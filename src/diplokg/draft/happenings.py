@@ -190,6 +190,7 @@ def _passive_creation(p: Patterns, start: int, end: int, opened: bool, taken: se
         words = re.search(
             r"(?:une?|l['’]|le|la)\s+(?P<name>(?P<head>\w+)(?:\s+[a-zéèêàâîôûç-]+){0,3}?)\s*$",
             text[c_start:start],
+            re.IGNORECASE,
         )
         if words is None or words.group("head").lower() not in _OPENED:
             return

@@ -160,7 +160,14 @@ TRIGGERS: dict[str, tuple[str, list[list[dict[str, Any]]]]] = {
                 {"IS_ALPHA": True, "OP": "?"},
                 {"LOWER": "relations"},
                 {"LOWER": "diplomatiques"},
-            ]
+            ],
+            # "les relations diplomatiques (entre X et Y) ont été établies / nouées"
+            [
+                {"LOWER": "relations"},
+                {"LOWER": "diplomatiques"},
+                {"IS_PUNCT": False, "OP": "*"},
+                {"LOWER": {"IN": ["établies", "nouées", "rétablies"]}},
+            ],
         ],
     ),
     "creation": (
@@ -487,7 +494,8 @@ class Patterns:
             created = self._created(name, i, j, main_end, source, places)
             if created is None:
                 return []
-        margins = self._margins(j, main_end)
+        # after the verb, or fronted: "En marge du sommet du G20, le ministre a rencontré …"
+        margins = self._margins(j, main_end) or self._margins_in(left_start, start)
         groups = self._split_by_dates(dates, places, start, main_end, margins)
         made: list[Event] = []
         for date_expr, date_span, its_places, its_margins in groups:

@@ -663,7 +663,13 @@ def unknown_places(doc: Doc, gaz: Gazetteer, covered: set[int]) -> list[tuple[En
             continue
         i = tok.i + 1
         first = doc[i]
-        if i in covered or not first.text[:1].isupper() or first.like_num:
+        # "au musée Guimet": a venue word in lowercase before a capitalised name
+        venue_word = (
+            normalise(first.text) in _VENUE_HEADS
+            and i + 1 < len(doc)
+            and doc[i + 1].text[:1].isupper()
+        )
+        if i in covered or not (first.text[:1].isupper() or venue_word) or first.like_num:
             continue
         if first.pos_ not in ("PROPN", "NOUN", "ADJ") or normalise(first.text) in _NOT_PLACES:
             continue
@@ -675,12 +681,12 @@ def unknown_places(doc: Doc, gaz: Gazetteer, covered: set[int]) -> list[tuple[En
             if word.text[:1].isupper() and word.pos_ in ("PROPN", "NOUN", "ADJ"):
                 j += 1
             elif (
-                normalise(word.text) in _NAME_LINKS
+                (normalise(word.text) in _NAME_LINKS or word.text == "-")
                 and j + 1 < len(doc)
                 and doc[j + 1].text[:1].isupper()
                 and j + 1 not in covered
             ):
-                j += 2
+                j += 2  # "Dar es Salaam", "Oulan-Bator"
             else:
                 break
         name = doc[i:j].text
