@@ -112,6 +112,19 @@ def country_entity(name: str, gaz: Gazetteer) -> Entity:
     return gaz.add(Entity(slug, COUNTRY, label, label, country=slug), label)
 
 
+def _partner_from_name(name: str, gaz: Gazetteer) -> str:
+    """The other country when the text names none: a country in the draft's name
+    ("france-ghana-2020"), else a new country entity `pays-non-identifie` that the reviewer
+    renames; a page is never refused for want of a country."""
+    words = [w for w in name.split("-") if w and not w.isdigit() and w != "france"]
+    for n in range(len(words), 0, -1):
+        for k in range(len(words) - n + 1):
+            found = gaz.entities.get("-".join(words[k : k + n]))
+            if found is not None and found.cls == COUNTRY:
+                return found.slug
+    return country_entity("Pays non identifié", gaz).slug
+
+
 def build_draft(
     text: str,
     gaz: Gazetteer,
@@ -122,14 +135,13 @@ def build_draft(
     country: str | None = None,
     source_file: str = "",
 ) -> Draft:
-    """Draft every fact of `text` (see the module docstrings of dates, pipeline, patterns and
-    figures for the rules). Raises InputError when no partner country can be found."""
+    """Draft every fact of `text` (see the module docstrings of dates, pipeline, patterns,
+    happenings and figures for the rules). The other country is `country`, else the one the
+    page names most, else one in `name`, else a new one (`_partner_from_name`)."""
     found_updated, update_span, found_publisher, pub_span, year = read_metadata(text)
     updated = updated or found_updated
     publisher = publisher or found_publisher
-    partner = country or partner_country(text, gaz)
-    if partner is None:
-        raise InputError(source_file or name, "no country besides France found: pass --country")
+    partner = country or partner_country(text, gaz) or _partner_from_name(name, gaz)
     document = Document(
         name,
         text,

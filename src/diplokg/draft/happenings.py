@@ -241,7 +241,9 @@ def _cultural(p: Patterns, i: int, kind: str) -> None:
     dates = [d for d in _dates(p, c_start, c_end, label_end) if d.end <= c_end]
     if kind == "Summit":
         # its own date: right after its name, or the clause says it met ("s'est tenu le …")
-        own = re.compile(r"\s*(?:,\s*)?(?:qui\s+)?(?:s['’]est\s+tenue?|a\s+eu\s+lieu|a\s+réuni)?")
+        own = re.compile(
+            r"\s*(?:,\s*)?(?:qui\s+)?(?:s['’]est\s+tenue?|a\s+eu\s+lieu|a\s+réuni)?\s*"
+        )
         dates = [
             d
             for d in dates
@@ -281,6 +283,9 @@ def _label_end(p: Patterns, i: int, c_end: int) -> int:
         word, low = doc[j], normalise(doc[j].text)
         if any(d.start <= word.idx < d.end for d in p.dates):
             break
+        if word.text == "-" and j + 1 < len(doc) and doc[j + 1].text[:1].isupper():
+            j += 2  # "le sommet Afrique-France"
+            continue
         if low in ("de", "du", "des", "d'", "sur", "la", "l'", "le", "les") or (
             word.pos_ in ("NOUN", "PROPN", "ADJ", "NUM") and not word.is_punct
         ):

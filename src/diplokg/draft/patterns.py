@@ -1028,7 +1028,7 @@ class Patterns:
     def _margins_in(self, start: int, end: int) -> str | None:
         text = self.doc.text
         m = re.compile(
-            r"en marge (?:du |de la |de l['’]|des )(?P<name>[^,;.()]+?)"
+            r"[Ee]n marge (?:du |de la |de l['’]|des )(?P<name>[^,;.()]+?)"
             r"(?= à | au | en | le | les |,|;|\.|$)"
         ).search(text, start, end)
         if not m:
@@ -1204,16 +1204,19 @@ class Patterns:
                 k += 1
             np_end = doc[k - 1].idx + len(doc[k - 1].text)
             label = text[tok.idx : np_end]
-            if len(label.split()) < 2 and tok.lower_ not in (
+            bare = len(label.split()) < 2 and tok.lower_ not in (
                 "mémorandum",
                 "memorandum",
                 "protocole",
-            ):
-                continue
+            )
             date = self._agreement_date(tok.idx, np_end, c_start, c_end)
             if date is None:
                 continue
             parties, implied = self._parties(np_end, c_end, c_start)
+            # "Un accord a été signé le … entre X et Y": a bare noun needs its verb and parties
+            signed = re.search(r"\b(?:signée?s?|conclue?s?)\b", text[np_end:c_end])
+            if bare and (implied or signed is None):
+                continue
             completes = self._completed(tok.idx)
             if implied and completes is not None:
                 parties = list(completes.parties)

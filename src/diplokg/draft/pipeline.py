@@ -489,6 +489,9 @@ def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Re
                 Mention(entity.slug, entity.kind, ent.start_char, ent.end_char, ent.start, ent.end)
             )
         elif ent.label_ == "PER":
+            in_place_slot = ent.start > 0 and normalise(doc[ent.start - 1].text) in ("à", "au")
+            if in_place_slot and len(ent) == 1:
+                continue  # "reçu à Tamale": a place the model took for a person
             person = _person(ent, gaz)
             if person is None:
                 continue
@@ -568,7 +571,11 @@ def organisations(
         j = i + 1
         while j < len(doc) and j not in covered:
             word, low = doc[j], normalise(doc[j].text)
-            if (
+            if word.text == "-" and j + 1 < len(doc) and doc[j + 1].is_alpha:
+                j += 2  # "franco-ghanéen" split by the tokenizer
+            elif "-" in word.text and gaz.adjective(word.text.rsplit("-", 1)[-1]) is not None:
+                j += 1  # "franco-ghanéen" in one token, whatever its tag
+            elif (
                 (
                     word.pos_ == "ADJ"
                     and not word.is_punct
@@ -671,14 +678,17 @@ def unknown_places(doc: Doc, gaz: Gazetteer, covered: set[int]) -> list[tuple[En
         )
         if i in covered or not (first.text[:1].isupper() or venue_word) or first.like_num:
             continue
-        if first.pos_ not in ("PROPN", "NOUN", "ADJ") or normalise(first.text) in _NOT_PLACES:
+        # not the part of speech: the model tags unknown names as it can ("à Accra" VERB)
+        if normalise(first.text) in _NOT_PLACES | _CIVILITY or first.is_punct:
             continue
-        if first.ent_type_ == "PER" or normalise(first.text) in _MONTHS:
+        # a person's name has two words or more; "à Tamale" may be tagged PER by the model
+        person = first.ent_type_ == "PER" and i + 1 < len(doc) and doc[i + 1].ent_type_ == "PER"
+        if person or normalise(first.text) in _MONTHS:
             continue
         j = i + 1
         while j < len(doc) and j not in covered:
             word = doc[j]
-            if word.text[:1].isupper() and word.pos_ in ("PROPN", "NOUN", "ADJ"):
+            if word.text[:1].isupper() and word.is_alpha:
                 j += 1
             elif (
                 (normalise(word.text) in _NAME_LINKS or word.text == "-")
