@@ -8,6 +8,14 @@ running `diplokg draft` sees it. Nothing is written under graph/.
 
 Goals of issue 14, per page: events F1 >= 0.8, dates >= 0.9, entities >= 0.8, <= 10 s.
 
+The dates are also compared, on the same pages in the same run, with the named alternative
+`dateparser.search.search_dates(text, languages=["fr"])` (a development dependency), its
+"today" pinned to the page's update date. Row "dates (dateparser)" counts its days against the
+gold's date values as written (a month or a year can never match a day); "dates (dp,
+lenient)" counts a gold value as found when one of its days falls inside it (so "en octobre
+2009" is found by 2009-10-30), and its days inside no gold value as spurious. Row "dates" is
+ours.
+
     .venv/bin/python benchmarks/draft.py                 # seed page, then the synthetic pages
     .venv/bin/python benchmarks/draft.py --seed-only
     .venv/bin/python benchmarks/draft.py --heldout          # then the held-out pages, apart
@@ -31,11 +39,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from rdflib import Graph
 
-from diplokg.draft.score import GOALS, Score, format_errors, format_table, score_graphs
+from diplokg.draft.drafter import read_metadata
+from diplokg.draft.records import date_values
+from diplokg.draft.score import GOALS, RowScore, Score, format_errors, format_table, score_graphs
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = (
@@ -76,6 +87,23 @@ def context() -> Graph:
     return graph
 
 
+def dateparser_rows(page: Path, gold: Graph) -> tuple[RowScore, RowScore]:
+    """dateparser's dates of the page against the gold's date values: (exact, lenient)."""
+    from dateparser.search import search_dates
+
+    text = page.read_text(encoding="utf-8")
+    updated = read_metadata(text)[0]
+    base = datetime(updated.year, updated.month, updated.day) if updated else datetime.now()
+    found = search_dates(text, languages=["fr"], settings={"RELATIVE_BASE": base}) or []
+    days = {d.date().isoformat() for _, d in found}
+    values = {value for value, _ in date_values(gold)}
+    exact = RowScore(len(days & values), len(days - values), len(values - days))
+    hit = {v for v in values if any(day.startswith(v) for day in days)}
+    inside = {day for day in days if any(day.startswith(v) for v in values)}
+    lenient = RowScore(len(hit), len(days - inside), len(values - hit))
+    return exact, lenient
+
+
 def run(
     page: Path, gold: Path, ctx: Graph, errors: bool, tolerate_failure: bool = False
 ) -> tuple[Score, float]:
@@ -84,7 +112,11 @@ def run(
         path = Path(tmp) / "draft.ttl"
         path.write_text(turtle, encoding="utf-8")
         draft = Graph().parse(path, format="turtle")
-    score = score_graphs(draft, Graph().parse(gold, format="turtle"), ctx)
+    gold_graph = Graph().parse(gold, format="turtle")
+    score = score_graphs(draft, gold_graph, ctx)
+    exact, lenient = dateparser_rows(page, gold_graph)
+    score.rows["dates (dateparser)"] = exact
+    score.rows["dates (dp, lenient)"] = lenient
     print(format_table(score, f"\n{page.relative_to(REPO)} against {gold.relative_to(REPO)}"))
     verdict = "MET" if elapsed <= TIME_GOAL else "MISSED"
     print(
