@@ -366,3 +366,22 @@ def test_an_organisation_named_by_its_name(
     (agreement,) = d.agreements
     assert agreement.parties[0] == slug
     assert d.entities[slug].country == country
+
+
+def test_the_subject_across_a_participle_comes_from_the_dependency_parse(gaz: Gazetteer) -> None:
+    d = draft(
+        gaz,
+        "Le Président ghanéen, accompagné du Ministre ghanéen de l’Économie, s’est rendu à "
+        "Paris le 3 mai 2019.",
+    )
+    (visit,) = events(d, "Visit")
+    assert visit.source == "office-president-ghana"
+
+
+def test_a_person_named_after_a_civility(gaz: Gazetteer) -> None:
+    d = draft(
+        gaz,
+        "Mme Abena Ofori-Atta, ambassadrice du Ghana en France, a présenté ses lettres de "
+        "créance au Président de la République le 6 mai 2019.",
+    )
+    assert "abena-ofori-atta" in {h.holder for h in d.holdings}

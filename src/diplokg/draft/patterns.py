@@ -393,7 +393,7 @@ class Patterns:
             )
         if source is None and name not in ("establishment",):
             self._pronoun = False
-            source = self._left_actor(i, left_start)
+            source = self._dep_subject(i, j, left_start) or self._left_actor(i, left_start)
             carry = self._pronoun or previous is not None
             if source is None and carry and self._subject is not None:
                 source = self._subject
@@ -694,6 +694,27 @@ class Patterns:
             ):
                 end = max(end, m.end)
         return Span(start, end)
+
+    def _dep_subject(self, i: int, j: int, left_start: int) -> str | None:
+        """The actor the dependency parse gives as the subject of the trigger's verb (its
+        `nsubj` or `nsubj:pass`, or that of the verb it is coordinated with), when the subject
+        is named in the clause before the verb: "Le Président sénégalais, accompagné du
+        Ministre de l'Économie, s'est rendu …" acts through "Président", where the nearest
+        actor to the left is the Minister. None when the parse gives no such actor (a
+        pronoun, a subject after the verb): the token rules of `_left_actor` decide then."""
+        doc = self.doc
+        verbs = [t for t in doc[i:j] if t.pos_ in ("VERB", "AUX")] or [doc[i]]
+        verb = verbs[-1]
+        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")]
+        if not subjects and verb.dep_ == "conj":
+            subjects = [c for c in verb.head.children if c.dep_ in ("nsubj", "nsubj:pass")]
+        for subject in subjects:
+            if subject.pos_ == "PRON" or not (left_start <= subject.idx < doc[i].idx):
+                continue
+            for m in self.mentions:
+                if m.i <= subject.i < m.j and m.kind in ACTORS:
+                    return self._actor(m)
+        return None
 
     def _rehome(self, source: str | None, target: str | None) -> str | None:
         """The target again, when it is an office whose title gave no country (France's by the
