@@ -503,11 +503,11 @@ def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Re
                 Mention(entity.slug, PERSON, span.start_char, span.end_char, span.start, span.end)
             )
     covered = taken | {k for m in found for k in range(m.i, m.j)}
-    for person, i, j in civil_names(doc, gaz, covered):
-        if not person.known:
-            minted.setdefault(person.slug, person)
+    for named, i, j in civil_names(doc, gaz, covered):
+        if not named.known:
+            minted.setdefault(named.slug, named)
         found.append(
-            Mention(person.slug, PERSON, doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text), i, j)
+            Mention(named.slug, PERSON, doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text), i, j)
         )
         covered |= set(range(i, j))
     for org, i, j in organisations(doc, gaz, covered, partner):
