@@ -385,3 +385,15 @@ def test_a_person_named_after_a_civility(gaz: Gazetteer) -> None:
         "créance au Président de la République le 6 mai 2019.",
     )
     assert "abena-ofori-atta" in {h.holder for h in d.holdings}
+
+
+def test_le_ministre_without_a_portfolio_is_the_minister_named_before(gaz: Gazetteer) -> None:
+    d = draft(
+        gaz,
+        "Le Ministre de l’Agriculture s’est rendu à Accra le 2 mars 2018. En marge du sommet "
+        "de la CEDEAO, le ministre a rencontré son homologue ghanéen le 12 juin 2018.",
+    )
+    (meeting,) = events(d, "Meeting")
+    assert meeting.source == "office-minister-agriculture-france"
+    assert meeting.target == "office-minister-agriculture-ghana"
+    assert meeting.margins_of is not None

@@ -540,6 +540,9 @@ class Patterns:
         created: str | None,
     ) -> Event | None:
         trigger_at, (d_start, d_end), w_start, w_end = spans
+        # an anaphor or counterpart nothing resolved names no entity
+        source = None if source is not None and source.startswith("@") else source
+        target = None if target is not None and target.startswith("@") else target
         if source is None and kind not in ("Creation",):
             return None
         rehomed = self._rehome(source, target) if kind in ("Meeting", "Reception") else None
@@ -902,7 +905,29 @@ class Patterns:
 
     def _actor(self, m: Mention) -> str:
         """The actor a mention names: an office with its holder named right after is the
-        person (spec: the actor is the person acting in the office)."""
+        person (spec: the actor is the person acting in the office); "le ministre" without a
+        portfolio is the minister (office, or its holder) the page named last before it."""
+        if m.slug.startswith("@anaphor:"):
+            key = m.slug.split(":", 1)[1]
+            named = [
+                o
+                for o in self.mentions
+                if o.start < m.start
+                and o.kind == OFFICE
+                and not o.slug.startswith("@")
+                and (o.office_key or "").startswith(key)
+            ]
+            if named:
+                self._pending_interpretations.append(
+                    Interpretation(
+                        "reading-of-the-phrase",
+                        ("sourceActor", "targetActor"),
+                        f'"{self.doc.text[m.start : m.end]}" with no portfolio: the office of '
+                        "that kind the page named last before it.",
+                    )
+                )
+                return self._actor(named[-1])
+            return m.slug
         if m.counterpart:
             person = next(
                 (p for p in self.mentions if p.kind == PERSON and 0 <= p.i - m.j <= 2), None
@@ -1382,7 +1407,7 @@ class Patterns:
                 actor = self._actor(mm)
                 if self._is_counterpart(actor):  # "entre le Ministre … et son homologue"
                     actor = self._resolve_counterpart(parties[0] if parties else None) or ""
-                if actor and actor not in parties:
+                if actor and not actor.startswith("@") and actor not in parties:
                     parties.append(actor)
             if len(parties) == 2:
                 return parties, False

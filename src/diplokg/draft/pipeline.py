@@ -368,6 +368,25 @@ def read_office(
     return office, k, explicit, key
 
 
+def _bare_title(doc: Doc, i: int) -> str | None:
+    """ "le ministre", "la ministre", "le secrétaire d'État" after an article and with no
+    portfolio or country after it: an office kind to resolve against the page ("minister",
+    "secretary-of-state"), or None."""
+    low = normalise(doc[i].text)
+    if low not in ("ministre", "secrétaire") or i == 0:
+        return None
+    if normalise(doc[i - 1].text) not in ("le", "la"):
+        return None
+    if low == "secrétaire":
+        if not (i + 2 < len(doc) and normalise(doc[i + 2].text) in ("état", "etat")):
+            return None
+        return "secretary-of-state"
+    after = normalise(doc[i + 1].text) if i + 1 < len(doc) else ""
+    if after in _OPENS_PORTFOLIO or after in ("délégué", "déléguée"):
+        return None
+    return "minister"
+
+
 def _is_adjective(doc: Doc, k: int, gaz: Gazetteer) -> bool:
     return k < len(doc) and gaz.adjective(doc[k].text) is not None
 
@@ -435,6 +454,15 @@ def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Re
         if homologue:
             i += 1
         office = read_office(doc, i, gaz, partner, home) if not homologue else None
+        if office is None and not homologue and _bare_title(doc, i) is not None:
+            # "le ministre", "la ministre" with no portfolio: the one the page named last
+            key = _bare_title(doc, i)
+            found.append(
+                Mention(f"@anaphor:{key}", OFFICE, tok.idx, tok.idx + len(tok.text), i, i + 1)
+            )
+            taken.add(i)
+            i += 1
+            continue
         if homologue:
             country, after = _country_after(doc, i, gaz)
             found.append(
@@ -766,7 +794,7 @@ def _link_holders(doc: Doc, found: list[Mention], gaz: Gazetteer) -> None:
     """An office followed (after an optional comma or civility) by a person: the holding. A
     title without a country before a person the graph knows in office takes that office."""
     for a, b in itertools.pairwise(found):
-        if a.kind != OFFICE or b.kind != PERSON or a.counterpart:
+        if a.kind != OFFICE or b.kind != PERSON or a.counterpart or a.slug.startswith("@"):
             continue
         between = [normalise(t.text) for t in doc[a.j : b.i]]
         if all(w in (",", *_CIVILITY) for w in between) and len(between) <= 2:
