@@ -19,7 +19,20 @@ from any one page (README, "Drafting a new page"):
   each date; a clause without a date keeps the date of the event it continues (an
   interpretation says so). Events without any date are not drafted.
 - "suivi(e) par X", "puis par X", "ainsi que par X" repeat the event with X acting.
-- "en marge du/de la …" names a summit the event is on the margins of.
+- "en marge du/de la …", after the verb or fronted, names a summit the event is on the margins
+  of (the summit is written undated: no borrowed dates).
+- The dependency parse's subject of the verb wins when it is an actor named before the verb
+  (across an apposition or a participle); pronouns and subjects carried by "et" follow the token
+  rules above. A sentence tied to the one before ("À cette occasion, il …") takes its date and
+  places (dating-from-context).
+- "les deux chefs d'État / Premiers ministres …" (reciprocals) name each side's office, or its
+  holder named on the page; "des consultations ont réuni X et Y" the two actors after the verb;
+  "a présenté ses lettres de créance au Président" is a Reception of the ambassador.
+- "le ministre" with no portfolio is the minister named last; an office whose title gave no
+  country, met or received by an actor of France, is the other country's (placement-from-context).
+- Agreements: parties from "entre X et Y", "X et Y ont signé", or the agreement a "complété …
+  par" completes; kind from the noun and the parties' classes.
+- Events that are no interaction are read by `happenings.py`.
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@ process, lazily, never at import. An `EntityRuler` placed before the statistical
 name of the gazetteer (curated labels, alternative labels, Wikidata labels, countries and their
 cities), so a known name wins over the model's guess; the model's `PER` spans name the people
 the graph does not know yet. Offices ("le Ministre de la Défense", "son homologue
-kazakhstanais") are read from the tokens by the rules of `read_office`.
+kazakhstanais", "le Secrétaire général du Parti", "la Présidente de l'Assemblée nationale") are
+read from the tokens by the rules of `read_office`; what the gazetteer lacks by
+`civil_names` ("Mme X Y"), `organisations` ("l'université de Montpellier") and
+`unknown_places` ("à Gyumri").
 """
 
 from __future__ import annotations
