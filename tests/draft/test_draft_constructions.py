@@ -397,3 +397,22 @@ def test_le_ministre_without_a_portfolio_is_the_minister_named_before(gaz: Gazet
     assert meeting.source == "office-minister-agriculture-france"
     assert meeting.target == "office-minister-agriculture-ghana"
     assert meeting.margins_of is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "L’ouverture d’un consulat honoraire à Kumasi en 2015 a renforcé notre présence.",
+        "La France a ouvert un consulat honoraire à Kumasi en 2015.",
+    ],
+    ids=["nominal", "active"],
+)
+def test_an_honorary_consulate_opens(gaz: Gazetteer, text: str) -> None:
+    d = draft(gaz, "La France et le Ghana coopèrent. " + text)
+    (creation,) = events(d, "Creation")
+    assert (creation.created, creation.places, dates(creation)) == (
+        "consulat-honoraire-a-kumasi",
+        ["kumasi"],
+        ("2015", None),
+    )
+    assert d.entities["consulat-honoraire-a-kumasi"].cls == "DiplomaticMission"

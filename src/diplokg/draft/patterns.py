@@ -127,6 +127,23 @@ _CONTINUATIONS = re.compile(
     r"\b(?:suivie?s?|puis|ainsi que|de même que|et)\s+(?:par)\b", re.IGNORECASE
 )
 
+# Words between "ouvrir"/"ouverture" and what is opened ("l'ouverture d'un nouveau consulat").
+_OPENING_LINKS = [
+    "d'",
+    "d’",
+    "de",
+    "du",
+    "la",
+    "l'",
+    "l’",
+    "un",
+    "une",
+    "son",
+    "sa",
+    "notre",
+    "leur",
+]
+_OPENING_LINKS += ["nouvel", "nouveau", "nouvelle", "première", "premier"]
 # Trigger name -> (event class, Matcher patterns). Lemmas as the French model gives them.
 TRIGGERS: dict[str, tuple[str, list[list[dict[str, Any]]]]] = {
     "visit-verb": (
@@ -196,12 +213,12 @@ TRIGGERS: dict[str, tuple[str, list[list[dict[str, Any]]]]] = {
         [
             [
                 {"LEMMA": "ouvrir"},
-                {"IS_ALPHA": True, "OP": "?"},
+                {"LOWER": {"IN": _OPENING_LINKS}, "OP": "*"},
                 {"LOWER": {"IN": ["ambassade", "consulat", "consulat-général"]}},
             ],
             [
                 {"LOWER": "ouverture"},
-                {"IS_ALPHA": True, "OP": "*"},
+                {"LOWER": {"IN": _OPENING_LINKS}, "OP": "*"},
                 {"LOWER": {"IN": ["ambassade", "consulat"]}},
             ],
         ],
@@ -1119,8 +1136,21 @@ class Patterns:
             host = self.country_of(places[0]) if places else None
             if host is None:
                 return None
-            kind = "Embassy" if "ambassade" in doc[i:j].text.lower() else "ConsulateGeneral"
-            noun = "Ambassade" if kind == "Embassy" else "Consulat général"
+            if "ambassade" not in doc[i:j].text.lower():
+                # "un consulat honoraire", "un consulat général", "un consulat" à P: as written
+                words = re.match(
+                    r"consulat(?:[\s-]+(?:général|honoraire))?", text[doc[j - 1].idx :]
+                )
+                noun = words.group(0) if words else "consulat"
+                where = self.entity(places[0])
+                label = f"{noun} à {where.label_fr if where is not None else places[0]}"
+                cls = "ConsulateGeneral" if "général" in noun else "DiplomaticMission"
+                entity = Entity(slugify(label), cls, label, label, country=country)
+                entity.country_of = country
+                entity.located_in = places[0]
+                return self._mint(entity)
+            kind = "Embassy"
+            noun = "Ambassade"
             fr = f"{noun} de {self.gaz.country_name(country)} ({self.gaz.country_name(host)})"
             en = (
                 f"{'Embassy' if kind == 'Embassy' else 'Consulate General'} of "
