@@ -416,3 +416,16 @@ def test_an_honorary_consulate_opens(gaz: Gazetteer, text: str) -> None:
         ("2015", None),
     )
     assert d.entities["consulat-honoraire-a-kumasi"].cls == "DiplomaticMission"
+
+
+def test_an_office_without_its_country_visiting_that_country(gaz: Gazetteer) -> None:
+    d = draft(
+        gaz,
+        "La France et le Ghana coopèrent. Le Secrétaire général du Parti, M. Kwesi Appiah, "
+        "s’est rendu à Paris le 4 juin 2019.",
+    )
+    (visit,) = events(d, "Visit")
+    assert (visit.source, visit.target) == ("kwesi-appiah", "france")
+    assert ("kwesi-appiah", "office-secretary-general-party-ghana") in {
+        (h.holder, h.office) for h in d.holdings
+    }

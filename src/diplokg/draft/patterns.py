@@ -575,20 +575,34 @@ class Patterns:
         target = None if target is not None and target.startswith("@") else target
         if source is None and kind not in ("Creation",):
             return None
-        rehomed = self._rehome(source, target) if kind in ("Meeting", "Reception") else None
-        if rehomed is not None:
-            target = rehomed
-            interpretations = [
-                *interpretations,
-                Interpretation(
-                    "placement-from-context",
-                    ("targetActor",),
-                    "An office named without its country, met by an actor of the same country: "
-                    "read as the other country's office.",
-                ),
-            ]
-        guest = host = None
         place_country = self.country_of(places[0]) if places else None
+        if kind in ("Meeting", "Reception"):
+            rehomed = self._rehome(target, self.country_of(source))
+            if rehomed is not None:
+                target = rehomed
+                interpretations = [
+                    *interpretations,
+                    Interpretation(
+                        "placement-from-context",
+                        ("targetActor",),
+                        "An office named without its country, met by an actor of the same "
+                        "country: read as the other country's office.",
+                    ),
+                ]
+        elif kind in ("Visit", "OfficialVisit"):
+            rehomed = self._rehome(source, place_country)
+            if rehomed is not None:
+                source = rehomed
+                interpretations = [
+                    *interpretations,
+                    Interpretation(
+                        "placement-from-context",
+                        ("sourceActor",),
+                        "An office named without its country, visiting that same country: read "
+                        "as the other country's office.",
+                    ),
+                ]
+        guest = host = None
         if kind in ("Visit", "OfficialVisit"):
             guest = source
             if place_country and place_country != self.country_of(source):
@@ -749,15 +763,13 @@ class Patterns:
                     return self._actor(m)
         return None
 
-    def _rehome(self, source: str | None, target: str | None) -> str | None:
-        """The target again, when it is an office whose title gave no country (France's by the
-        default of `read_office`), or a person named with such an office, and the source acts
-        for that same country: "la Ministre … a rencontré le Secrétaire général du Parti, M.
-        X" meets the other country's office. Returns the new target, or None to keep it."""
-        if source is None or target is None:
-            return None
-        side = self.country_of(source)
-        if side is None or self.country_of(target) != side:
+    def _rehome(self, target: str | None, side: str | None) -> str | None:
+        """The actor `target` again, when it is an office whose title gave no country (France's
+        by the default of `read_office`), or a person named with such an office, and it faces
+        its own country `side`: "la Ministre … a rencontré le Secrétaire général du Parti, M.
+        X" meets the other country's office; "le Secrétaire général du Parti s'est rendu en
+        France" is the other country's. Returns the new actor, or None to keep it."""
+        if side is None or target is None or self.country_of(target) != side:
             return None
         other = self.partner if side == self.home else self.home
         entity = self.entity(target)
