@@ -429,3 +429,17 @@ def test_an_office_without_its_country_visiting_that_country(gaz: Gazetteer) -> 
     assert ("kwesi-appiah", "office-secretary-general-party-ghana") in {
         (h.holder, h.office) for h in d.holdings
     }
+
+
+def test_a_named_summit_the_page_does_not_date_stays_undated(gaz: Gazetteer) -> None:
+    d = draft(
+        gaz,
+        "La France et le Ghana coopèrent. Le Président de la République a participé au sommet "
+        "de l’Union africaine à Addis-Abeba.",
+    )
+    (summit,) = events(d, "Summit")
+    assert (summit.date, summit.places, summit.label_fr) == (
+        None,
+        ["addis-ababa"],
+        "Sommet de l’Union africaine",
+    )

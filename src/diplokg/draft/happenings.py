@@ -17,9 +17,10 @@ page"):
   complement ("L'exposition « Trésors d'Arménie »", "le sommet de la Francophonie").
 - Each is dated by the dates of its clause (after the noun first, then before it); the place is
   the first place after "à", "au", "en", "dans" in the clause. A summit is dated only by its own
-  clause's date, never by a meeting on its margins (spec §3: no borrowed dates); a summit named
-  only as "en marge du …" is left to the meeting that names it. Other events without a date are
-  not drafted.
+  clause's date, never by a meeting on its margins (spec §3: no borrowed dates); a summit with
+  a name ("le sommet de l'Union africaine", "la COP26") is drafted undated when the page gives
+  it no date; one named only as "en marge du …" is left to the meeting that names it. Other
+  events without a date are not drafted.
 - An event whose date or actor is carried over from the sentence before says so with an
   interpretation (dating-from-context / reading-of-the-phrase).
 """
@@ -249,22 +250,26 @@ def _cultural(p: Patterns, i: int, kind: str) -> None:
             for d in dates
             if d.start >= label_end and own.fullmatch(_without_places(p, label_end, d.start))
         ]
-    if not dates:
+    named = any(c.isupper() or c.isdigit() for c in label[1:])
+    if not dates and not (kind == "Summit" and named):
+        return  # a summit the page names ("le sommet de l'Union africaine") stays, undated
+    if any(e.kind == kind and e.label_fr == label[0].upper() + label[1:] for e in p.events):
         return
     places = p._places(tok.idx, c_end)
     name = label[0].upper() + label[1:]
-    states = ("type", "date") + (("tookPlaceIn",) if places else ())
-    quote_end = max([dates[0].end, label_end] + [p._first_end(pl, tok.idx, c_end) for pl in places])
-    quote_start = min(tok.idx, dates[0].start)
+    states = ("type",) + (("date",) if dates else ()) + (("tookPlaceIn",) if places else ())
+    ends = [label_end] + [d.end for d in dates[:1]]
+    quote_end = max(ends + [p._first_end(pl, tok.idx, c_end) for pl in places])
+    quote_start = min([tok.idx] + [d.start for d in dates[:1]])
     from diplokg.draft.patterns import CONFIDENCE, date_interpretations
 
     event = Event(
         kind,
         [Quote(Span(quote_start, quote_end), states)],
         CONFIDENCE["full"],
-        date_interpretations(dates[0]),
+        date_interpretations(dates[0]) if dates else [],
         places=places,
-        date=dates[0],
+        date=dates[0] if dates else None,
     )
     event.label_fr = name
     p.events.append(event)
