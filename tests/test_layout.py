@@ -52,6 +52,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("build wing", ("diplokg.build",)),
+    # the drafting wing (issue 14): it reads pages and writes drafts the build reads as inputs;
+    # it may use the shared modules and the build's sentence splitter, never the server
+    ("drafting wing", ("diplokg.draft",)),
     ("server wing", ("diplokg.server",)),
     (
         "Python API, exports, publishing",
@@ -222,6 +225,16 @@ def test_imports_run_down_the_layers() -> None:
             {"diplokg.build.dist": {"diplokg.server.engine"}},
             ["diplokg.build.dist -> diplokg.server.engine"],
             id="build-wing-to-server-wing",
+        ),
+        pytest.param(
+            {"diplokg.draft.drafter": {"diplokg.server.linked_data"}},
+            ["diplokg.draft.drafter -> diplokg.server.linked_data"],
+            id="drafting-wing-to-server-wing",
+        ),
+        pytest.param(
+            {"diplokg.build.pipeline": {"diplokg.draft.drafter"}},
+            ["diplokg.build.pipeline -> diplokg.draft.drafter"],
+            id="build-wing-to-drafting-wing",
         ),
         pytest.param({"diplokg": {"diplokg.api"}}, ["diplokg -> diplokg.api"], id="eager-face"),
     ],

@@ -22,7 +22,7 @@ from diplokg.dataset import SEARCH_FILE, check_file, dist_of
 from diplokg.errors import InputError, QueryError
 from diplokg.formats import NTRIPLES, RESULTS_JSON, TURTLE, rdf_format_of
 from diplokg.frames import Answer, lexical, shorten, to_frame
-from diplokg.namespaces import DKG, NAMED_GRAPHS, sparql_prefixes
+from diplokg.namespaces import DKG, KNOWN_GRAPHS, sparql_prefixes
 from diplokg.queries import (
     RESOLVER_QUERY,
     CannedQuery,
@@ -48,7 +48,7 @@ ACCEPT = (
     f"{RESULTS_JSON.media_type}, {NTRIPLES.media_type};q=0.9, {TURTLE.media_type};q=0.8, "
     f"{NTRIPLES.aliases[0]};q=0.5"
 )
-_GRAPH_NAMES = {str(iri): name for name, iri in NAMED_GRAPHS.items()}
+_GRAPH_NAMES = {str(iri): name for name, iri in KNOWN_GRAPHS.items()}
 # The kinds of node `to_networkx` draws, with the class that defines each.
 ACTOR_KINDS = {"person": DKG.Person, "office": DKG.Office, "organisation": DKG.Organisation}
 

@@ -58,12 +58,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reasoner", choices=["owlrl", "reasonable"], default=None)
     p.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
     p.add_argument("--dist", default=None, help="output folder (default: dist/)")
+    p.add_argument("--include-drafts", action="store_true", help="also graph/drafts/ (graph draft)")
 
     p = command("serve", help="serve the dataset over SPARQL on 127.0.0.1")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data", default=None, help="serve this RDF file instead of the built dataset")
     _serve_options(p)
+    p.add_argument("--include-drafts", action="store_true", help="build and serve graph/drafts/")
 
     p = command("query", help="run a canned query (by name) or a SPARQL file")
     p.add_argument("query", help="canned query name or path to a .rq file")
@@ -113,6 +115,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default=None, help="publish this dataset file, not the built one")
     p.add_argument("--batch-size", type=int, default=2000, help="triples per request")
     p.add_argument("--queries", default=None, help="canned queries folder to compare with")
+
+    # the drafting wing (diplokg.draft): draft, review, score, diff
+    p = command("draft", help="draft the facts of a page into graph/drafts/NAME.ttl")
+    p.add_argument("page", help="the page as UTF-8 text")
+    p.add_argument("--name", default=None, help="the draft's name (default: the page's stem)")
+    p.add_argument("--updated", default=None, metavar="YYYY-MM-DD", help="the update date")
+    p.add_argument("--publisher", default=None, help="the publisher, as the page names it")
+    p.add_argument("--country", default=None, help="the other country's slug (e.g. senegal)")
+    p.add_argument("--stdout", action="store_true", help="print the Turtle, write nothing")
+
+    p = command("review", help="accept, edit or reject a draft's facts one by one")
+    p.add_argument("draft", help="a draft in graph/drafts/")
+    p.add_argument("--into", default=None, help="curated file (default: graph/NAME.ttl)")
+
+    p = command("score", help="precision, recall and F1 of a draft against a gold file")
+    p.add_argument("draft")
+    p.add_argument("gold")
+    p.add_argument("--errors", action="store_true", help="list the facts missed and spurious")
+
+    p = command("diff", help="facts added, dropped and changed between two editions")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--rdf", default=None, metavar="FILE", help="also write the change set")
     return parser
 
 
@@ -136,12 +161,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     """The settings of the project named by --root, else found by `config.find_root`."""
     from diplokg.config import ProjectNotFound, is_project
 
+    drafts = bool(getattr(args, "include_drafts", False))  # build and serve only
     if args.root is None:
-        return Settings()
+        return Settings(include_drafts=drafts)
     root = Path(args.root).resolve()
     if not is_project(root):
         raise ProjectNotFound(f"--root {args.root}: no ontology/diplokg.ttl and graph/ there")
-    return Settings(root=root)
+    return Settings(root=root, include_drafts=drafts)
 
 
 def _shown(line: str) -> str:
@@ -415,6 +441,83 @@ def _publish(args: argparse.Namespace) -> int:
 
 # Each handler imports what its command needs when it runs, so that `diplokg stats` does not
 # pay for the web stack.
+def _draft(args: argparse.Namespace) -> int:
+    """`diplokg draft PAGE.txt`: the draft's path, what it holds, and the time taken."""
+    import time
+    from datetime import date
+
+    from diplokg.draft.drafter import draft_page
+
+    started = time.perf_counter()
+    try:
+        updated = date.fromisoformat(args.updated) if args.updated else None
+    except ValueError:
+        raise DiplokgError(f"--updated must be YYYY-MM-DD, not {args.updated!r}") from None
+    result = draft_page(
+        Path(args.page),
+        _settings(args),
+        name=args.name,
+        updated=updated,
+        publisher=args.publisher,
+        country=args.country,
+        write=not args.stdout,
+    )
+    if args.stdout:
+        print(result.turtle, end="")
+        return 0
+    d = result.draft
+    print(
+        f"{_shown(str(result.path))}: {len(d.events)} events, {len(d.agreements)} agreements, "
+        f"{len(d.figures)} figures, {len(d.holdings)} office holdings "
+        f"({time.perf_counter() - started:.2f} s, model load included)"
+    )
+    return 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    """`diplokg review DRAFT [--into CURATED]`: prompts on the terminal, then a summary."""
+    from diplokg.draft.review import review
+
+    draft = Path(args.draft)
+    into = Path(args.into) if args.into else _settings(args).graph_dir / f"{draft.stem}.ttl"
+    outcome = review(draft, into, ask=input, say=print)
+    print(
+        f"accepted {len(outcome.accepted)}, edited {len(outcome.edited)}, rejected "
+        f"{len(outcome.rejected)}, left {len(outcome.skipped)}"
+        + (f"; written to {outcome.written}" if outcome.written else "; nothing written")
+    )
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    """`diplokg score DRAFT GOLD`: the table of P/R/F1 by kind of fact."""
+    from diplokg.draft.score import format_errors, format_table, score_files
+
+    context = sorted(_settings(args).graph_dir.glob("*.ttl"))
+    score = score_files(Path(args.draft), Path(args.gold), context)
+    print(format_table(score, f"{args.draft} against {args.gold}"))
+    if args.errors:
+        print(format_errors(score))
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    """`diplokg diff OLD NEW [--rdf FILE]`: the changes as a table, and as RDF if asked."""
+    from diplokg.draft.diff import changeset_graph, diff_files, format_changes
+    from diplokg.rdfio import bind_prefixes, write_text
+
+    old, new = Path(args.old), Path(args.new)
+    changes = diff_files(old, new, sorted(_settings(args).graph_dir.glob("*.ttl")))
+    print(format_changes(changes))
+    if args.rdf:
+        out = Path(args.rdf)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        graph = bind_prefixes(changeset_graph(changes, old, new))
+        write_text(out, graph.serialize(format="turtle"))
+        print(f"change set: {out}")
+    return 0
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "build": _build,
     "serve": _serve,
@@ -426,6 +529,10 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "publish": _publish,
     "search": _search,
     "versions": _versions,
+    "draft": _draft,
+    "review": _review,
+    "score": _score,
+    "diff": _diff,
 }
 
 

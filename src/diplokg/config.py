@@ -85,6 +85,8 @@ class Settings:
     # kept versions served at /v/{version}/sparql: engines open at once, workers each
     max_open_versions: int = 2
     version_workers: int = 1
+    # also build and serve graph/drafts/ in the named graph `draft` (--include-drafts)
+    include_drafts: bool = False
 
     @property
     def ontology_dir(self) -> Path:
@@ -97,6 +99,11 @@ class Settings:
     @property
     def queries_dir(self) -> Path:
         return self.root / "queries"
+
+    @property
+    def drafts_dir(self) -> Path:
+        """Machine drafts (`diplokg draft`), read by the build only with --include-drafts."""
+        return self.graph_dir / "drafts"
 
     @property
     def dist_dir(self) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from diplokg.errors import DiplokgError, InputError
 from diplokg.formats import GRAPH_FORMATS, JSON_LD, NQUADS, NTRIPLES, by_key
-from diplokg.namespaces import NAMED_GRAPHS
+from diplokg.namespaces import KNOWN_GRAPHS
 from diplokg.rdfio import compact_jsonld, convert
 
 # format name -> (file extension, keeps named graphs), as diplokg.formats has them
@@ -22,11 +22,11 @@ FORMATS: dict[str, tuple[str, bool]] = {f.key: (f.extension, f.datasets) for f i
 
 def graph_iri(name: str) -> str:
     """The IRI of a named graph given by short name (asserted, inferred...) or in full."""
-    if name in NAMED_GRAPHS:
-        return str(NAMED_GRAPHS[name])
-    if name in {str(iri) for iri in NAMED_GRAPHS.values()}:
+    if name in KNOWN_GRAPHS:
+        return str(KNOWN_GRAPHS[name])
+    if name in {str(iri) for iri in KNOWN_GRAPHS.values()}:
         return name
-    known = ", ".join(NAMED_GRAPHS)
+    known = ", ".join(KNOWN_GRAPHS)
     raise DiplokgError(f"unknown graph '{name}' (known: {known}, or their full IRIs)")
 
 

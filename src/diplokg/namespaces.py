@@ -23,6 +23,7 @@ __all__ = [
     "GRAPH_INFERRED",
     "GRAPH_ONTOLOGY",
     "GRAPH_VERSION",
+    "KNOWN_GRAPHS",
     "MEDIA_TYPES",
     "NAMED_GRAPHS",
     "OA",
@@ -74,6 +75,9 @@ GRAPH_INFERRED = GRAPH["inferred"]
 GRAPH_DERIVED = GRAPH["derived"]
 # The dataset's version (its content hash), so that every dump says which version it is.
 GRAPH_VERSION = GRAPH["version"]
+# Machine drafts, built and served only with --include-drafts (diplokg.build.drafts): not a
+# graph of every build, so not in NAMED_GRAPHS (KNOWN_GRAPHS adds it).
+GRAPH_DRAFT = GRAPH["draft"]
 NAMED_GRAPHS = {
     "ontology": GRAPH_ONTOLOGY,
     "asserted": GRAPH_ASSERTED,
@@ -83,6 +87,9 @@ NAMED_GRAPHS = {
     "derived": GRAPH_DERIVED,
     "version": GRAPH_VERSION,
 }
+# Every graph a build may hold: the seven above, and `draft` when built with --include-drafts.
+# Names are looked up here (build.json's counts, stats, export --graph, publish --graphs).
+KNOWN_GRAPHS = {**NAMED_GRAPHS, "draft": GRAPH_DRAFT}
 
 _SPACE = re.compile(r"\s")
 

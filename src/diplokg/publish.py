@@ -31,7 +31,7 @@ from tqdm import tqdm
 from diplokg.dataset import check_file
 from diplokg.errors import DiplokgError, InputError, QueryError
 from diplokg.formats import NTRIPLES, RESULTS_JSON
-from diplokg.namespaces import GRAPH, NAMED_GRAPHS, XSD
+from diplokg.namespaces import GRAPH, KNOWN_GRAPHS, XSD
 from diplokg.sparql_client import HttpFailure, SparqlClient, safe_url
 from diplokg.terms import TermKey, from_oxigraph, key
 
@@ -166,17 +166,17 @@ def _read_quads(path: Path) -> list[ox.Quad]:
 
 
 def load_graphs(path: Path, names: Sequence[str]) -> list[GraphPayload]:
-    """The named graphs `names` (short names from namespaces.NAMED_GRAPHS) of a dataset file.
+    """The named graphs `names` (short names from namespaces.KNOWN_GRAPHS) of a dataset file.
 
     A graph the file does not hold is published empty: replacing it empties it in the store.
     """
-    unknown = [n for n in names if n not in NAMED_GRAPHS]
+    unknown = [n for n in names if n not in KNOWN_GRAPHS]
     if unknown:
-        known = ", ".join(NAMED_GRAPHS)
+        known = ", ".join(KNOWN_GRAPHS)
         raise PublishError(f"unknown graph name(s) {', '.join(unknown)} (known: {known})")
     if path.is_file():
         check_file(path)  # an output of a build must be what the build wrote
-    by_iri: dict[str, list[str]] = {str(NAMED_GRAPHS[n]): [] for n in names}
+    by_iri: dict[str, list[str]] = {str(KNOWN_GRAPHS[n]): [] for n in names}
     outside = 0
     for quad in _read_quads(path):
         graph = quad.graph_name
@@ -192,7 +192,7 @@ def load_graphs(path: Path, names: Sequence[str]) -> list[GraphPayload]:
             "its named graphs (dist/dataset.nq or dataset.trig)",
         )
     return [
-        GraphPayload(n, str(NAMED_GRAPHS[n]), tuple(sorted(by_iri[str(NAMED_GRAPHS[n])])))
+        GraphPayload(n, str(KNOWN_GRAPHS[n]), tuple(sorted(by_iri[str(KNOWN_GRAPHS[n])])))
         for n in names
     ]
 

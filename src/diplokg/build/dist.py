@@ -39,6 +39,7 @@ from diplokg.namespaces import (
     DKG,
     DUMPS,
     GRAPH_VERSION,
+    KNOWN_GRAPHS,
     MEDIA_TYPES,
     NAMED_GRAPHS,
     PREFIXES,
@@ -181,7 +182,7 @@ def write_dist(
         VOID_FILE: bind_prefixes(void).serialize(format=TURTLE.rdflib),
         **{text.file: text.text for text in texts},
     }
-    names = {iri: name for name, iri in NAMED_GRAPHS.items()}
+    names = {iri: name for name, iri in KNOWN_GRAPHS.items()}
     manifest = {
         "key": key,
         "version": version,

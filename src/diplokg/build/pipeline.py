@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from rdflib import Graph, URIRef
 
 from diplokg.__version__ import __version__
-from diplokg.build import intervals, lint, rules, statements
+from diplokg.build import drafts, intervals, lint, rules, statements
 from diplokg.build.dist import write_dist
 from diplokg.build.evidence import Source, annotate, strip_quotes
 from diplokg.build.reason import DEFAULT_REASONER, REASONERS, Reasoner, infer, kinds
@@ -45,6 +45,7 @@ from diplokg.namespaces import (
     DKG,
     GRAPH_ASSERTED,
     GRAPH_DERIVED,
+    GRAPH_DRAFT,
     GRAPH_ENRICHMENT,
     GRAPH_EVIDENCE,
     GRAPH_INFERRED,
@@ -110,15 +111,21 @@ def input_files(settings: Settings) -> list[Path]:
     """The files whose content decides the build (ontology, shapes, texts, curated Turtle)."""
     files = [settings.ontology_file, settings.shapes_file, *sorted(settings.rules_dir.glob("*.rq"))]
     files += sorted(settings.graph_dir.glob("*.txt")) + sorted(settings.graph_dir.glob("*.ttl"))
+    if settings.include_drafts:  # graph/drafts/: drafts, their texts, change sets
+        files += drafts.draft_files(settings)
     return [f for f in files if f.is_file()]
 
 
 def input_hashes(settings: Settings) -> dict[str, str]:
-    """SHA-256 of each input file, keyed by its path relative to the project root."""
-    return {
+    """SHA-256 of each input file, keyed by its path relative to the project root; with
+    `include_drafts`, the flag too (it is part of the cache key)."""
+    hashes = {
         f.relative_to(settings.root).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
         for f in input_files(settings)
     }
+    if settings.include_drafts:
+        hashes["--include-drafts"] = "true"
+    return hashes
 
 
 # Beside the build wing itself (this folder), the shared modules whose code decides what a
@@ -204,7 +211,9 @@ def assemble(
         ]
         for _, graph in enriched:
             enrichment += graph
+        drafted = drafts.read_drafts(settings) if settings.include_drafts else []
         n_parsed = len(ontology) + sum(len(g) for _, g in curated) + len(enrichment)
+        n_parsed += sum(len(d.graph) for d in drafted)
     with _step(progress, "lint", lambda: f"{len(linted)} file(s), 0 problem(s)"):
         linted = [
             lint.Source(settings.ontology_file, ontology, "ontology"),
@@ -212,6 +221,7 @@ def assemble(
             *(lint.Source(doc.facts, facts, document_text=doc.text) for doc, facts in curated),
             *(lint.Source(path, graph) for path, graph in enriched),
             *(lint.Source(path, Graph(), "rules") for path in rules.rule_files(settings.rules_dir)),
+            *(lint.Source(d.path, d.graph, document_text=d.text) for d in drafted),
         ]
         lint.check(linted, root=settings.root)
     with _step(
@@ -255,6 +265,17 @@ def assemble(
         GRAPH_INFERRED: _graph(result.inferred),
         GRAPH_DERIVED: _graph(derived),
     }
+    if settings.include_drafts:
+        with _step(progress, "drafts", lambda: f"{len(drafted)} draft(s), {len(draft)} triples"):
+            draft = drafts.draft_graph(
+                settings,
+                drafted,
+                ontology,
+                [asserted, enrichment],
+                result.closure | derived,
+                reasoner,
+            )
+            graphs[GRAPH_DRAFT] = draft
     built = Assembled(graphs, result.closure, result.errors, counts, documents)
     with _step(progress, "validate", lambda: f"{len(built.problems)} problem(s)"):
         union = Graph()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from diplokg.build.evidence import FACT_CLASSES
 from diplokg.build.statements import statement_counts
-from diplokg.namespaces import DKG, NAMED_GRAPHS, compact_iri
+from diplokg.namespaces import DKG, KNOWN_GRAPHS, NAMED_GRAPHS, compact_iri
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -35,8 +35,11 @@ def dataset_stats(store: pyoxigraph.Store) -> dict[str, Any]:
     )
     evidence = {flag: n for flag, n in fact_rows}
     return {
+        # the seven graphs of every build, and `draft` only when the dataset holds it
         "triples_per_graph": {
-            name: dict(per_graph).get(str(iri), 0) for name, iri in NAMED_GRAPHS.items()
+            name: dict(per_graph).get(str(iri), 0)
+            for name, iri in KNOWN_GRAPHS.items()
+            if name in NAMED_GRAPHS or str(iri) in dict(per_graph)
         },
         "instances_per_class": dict(per_class),
         "facts": sum(evidence.values()),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from diplokg.config import Settings
 from diplokg.dataset import served_file
+from diplokg.namespaces import GRAPH_DRAFT
 from diplokg.server.budget import ClientKey
 from diplokg.server.endpoint import (
     DESCRIPTION,
@@ -29,7 +30,7 @@ from diplokg.server.endpoint import (
     sparql_handler,
 )
 from diplokg.server.engine import QueryEngine
-from diplokg.server.middleware import HttpSemantics
+from diplokg.server.middleware import DRAFTS_HEADER, DraftsFlag, HttpSemantics
 
 if TYPE_CHECKING:
     # The web stack is imported once the engine's workers are starting, so that `diplokg
@@ -210,10 +211,19 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
         allow_credentials=False,
         allow_methods=["GET", "POST"],
         allow_headers=["Accept", "Content-Type", "If-None-Match"],
-        expose_headers=["ETag", "X-Request-Id", "X-Diplokg-Truncated", "Retry-After"],
+        expose_headers=[
+            "ETag",
+            "X-Request-Id",
+            "X-Diplokg-Truncated",
+            "Retry-After",
+            DRAFTS_HEADER,
+        ],
         max_age=600,
     )
     app.add_middleware(ClientKey, trusted_proxies=settings.trusted_proxies)
     app.add_middleware(HttpSemantics)
+    # served with drafts (build --include-drafts): every answer says so
+    drafts = str(GRAPH_DRAFT)
+    app.add_middleware(DraftsFlag, graph=drafts, holds_drafts=lambda: drafts in engine.graph_sizes)
     app.add_middleware(RequestLog)
     return app

@@ -21,6 +21,7 @@ from rdflib.term import Identifier, Literal, URIRef
 from diplokg.namespaces import (
     DKG,
     GRAPH_ASSERTED,
+    GRAPH_DRAFT,
     GRAPH_ENRICHMENT,
     GRAPH_INFERRED,
     GRAPH_ONTOLOGY,
@@ -36,7 +37,7 @@ from diplokg.terms import pick_label
 if TYPE_CHECKING:
     from diplokg.server.engine import QueryEngine
 
-STATED, INFERRED, ENRICHMENT = "stated", "inferred", "enrichment"
+STATED, INFERRED, ENRICHMENT, DRAFT = "stated", "inferred", "enrichment", "draft"
 PAGE_LANGUAGE = "en"  # the language of the pages (page.html), and by default of their labels
 LABEL_LANGUAGES = (
     "en",
@@ -105,6 +106,8 @@ class Resource:
 def provenance(graphs: Iterable[Identifier]) -> str:
     """Stated by the document, derived by reasoning, or added from another source."""
     names = set(graphs)
+    if GRAPH_DRAFT in names and GRAPH_ASSERTED not in names:
+        return DRAFT  # a machine draft (build --include-drafts), not reviewed
     if names and names <= {GRAPH_INFERRED}:
         return INFERRED
     if GRAPH_ENRICHMENT in names and GRAPH_ASSERTED not in names:

@@ -81,6 +81,36 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return ", ".join(values) if values else None
 
 
+DRAFTS_HEADER = "X-Diplokg-Drafts"
+
+
+class DraftsFlag:
+    """Pure ASGI middleware: every HTTP answer of a server whose dataset holds the graph
+    `draft` (built with --include-drafts) says so in `X-Diplokg-Drafts`. `holds_drafts` is
+    asked at each request: the served dataset may be swapped for a rebuild with or without."""
+
+    def __init__(self, app: ASGIApp, graph: str, holds_drafts: Callable[[], bool]) -> None:
+        self.app = app
+        self.holds_drafts = holds_drafts
+        self.value = f"included; graph=<{graph}>; machine drafts, not reviewed".encode()
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not self.holds_drafts():
+            await self.app(scope, receive, send)
+            return
+
+        async def send_flagged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    *message.get("headers", []),
+                    (DRAFTS_HEADER.lower().encode(), self.value),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_flagged)
+
+
 class HttpSemantics:
     """Pure ASGI middleware for HEAD, If-None-Match, relative redirects and safety headers."""
 

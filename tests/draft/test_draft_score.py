@@ -1,0 +1,94 @@
+"""score: hand-made cases, including the check that must find nothing and a fixture on which
+it finds something."""
+
+from __future__ import annotations
+
+from rdflib import Graph
+
+from diplokg.draft.score import format_table, score_graphs
+
+PREFIXES = """@prefix dkg: <https://w3id.org/diplokg/ontology#> .
+@prefix res: <https://w3id.org/diplokg/resource/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+res:office-x a dkg:Office ; dkg:officeOf res:senegal ; rdfs:label "Ministre X"@fr .
+"""
+GOLD = (
+    PREFIXES
+    + """
+res:v a dkg:Visit ; dkg:sourceActor res:office-x ; dkg:targetActor res:france ;
+    dkg:tookPlaceIn res:paris ; dkg:startDate "2016-02-03"^^xsd:date ;
+    dkg:endDate "2016-02-04"^^xsd:date .
+res:m a dkg:Meeting ; dkg:sourceActor res:office-x ; dkg:targetActor res:france ;
+    dkg:date "2015-09-22"^^xsd:date .
+res:t a dkg:Treaty ; dkg:party res:france , res:senegal ;
+    dkg:signedOn "2008-06"^^xsd:gYearMonth .
+res:f a dkg:EconomicFigure ; dkg:value 1200000000 ; dkg:currency "EUR" ;
+    dkg:period "2015"^^xsd:gYear .
+"""
+)
+
+
+def _graph(text: str) -> Graph:
+    return Graph().parse(data=text, format="turtle")
+
+
+def test_a_draft_equal_to_its_gold_has_no_error() -> None:
+    score = score_graphs(_graph(GOLD), _graph(GOLD))
+    for name, row in score.rows.items():
+        assert (row.fp, row.fn) == (0, 0), name
+
+
+def test_the_no_error_check_finds_errors_in_a_wrong_draft() -> None:
+    wrong = (
+        GOLD.replace('"2016-02-03"^^xsd:date', '"2016-02-04"^^xsd:date')
+        .replace("1200000000", "1300000000")
+        .replace('"2008-06"', '"2008-07"')
+    )
+    score = score_graphs(_graph(wrong), _graph(GOLD))
+    assert score.rows["events"].fn == 1  # re-dated visit: same event, wrong date
+    assert score.rows["events (identity)"].fn == 0  # the dates still overlap
+    assert score.rows["figures"].fn == 1
+    assert score.rows["agreements"].fn == 1
+    assert score.rows["dates"].fn >= 2
+
+
+def test_an_event_of_other_countries_is_another_event() -> None:
+    other = GOLD.replace(
+        "dkg:targetActor res:france ;\n    dkg:tookPlaceIn",
+        "dkg:targetActor res:japan ;\n    dkg:tookPlaceIn",
+    )
+    score = score_graphs(_graph(other), _graph(GOLD))
+    assert score.rows["events (identity)"].fn == 1
+
+
+def test_meetings_are_symmetric_visits_are_not() -> None:
+    swapped = GOLD.replace(
+        "res:m a dkg:Meeting ; dkg:sourceActor res:office-x ; dkg:targetActor res:france",
+        "res:m a dkg:Meeting ; dkg:sourceActor res:france ; dkg:targetActor res:office-x",
+    )
+    assert score_graphs(_graph(swapped), _graph(GOLD)).rows["events"].fn == 0
+    reversed_visit = GOLD.replace(
+        "res:v a dkg:Visit ; dkg:sourceActor res:office-x ; dkg:targetActor res:france",
+        "res:v a dkg:Visit ; dkg:sourceActor res:france ; dkg:targetActor res:office-x",
+    )
+    assert score_graphs(_graph(reversed_visit), _graph(GOLD)).rows["events"].fn == 1
+
+
+def test_minted_entities_match_by_label() -> None:
+    gold = (
+        PREFIXES
+        + 'res:v a dkg:Visit ; dkg:sourceActor res:amadou-diallo ; dkg:date "2016"^^xsd:gYear .\n'
+        'res:amadou-diallo rdfs:label "Amadou Diallo"@fr .'
+    )
+    draft = (
+        PREFIXES
+        + 'res:v a dkg:Visit ; dkg:sourceActor res:a-diallo ; dkg:date "2016"^^xsd:gYear .\n'
+        'res:a-diallo rdfs:label "Amadou Diallo"@fr .'
+    )
+    assert score_graphs(_graph(draft), _graph(gold)).rows["entities"].fn == 0
+
+
+def test_the_table_names_the_goals() -> None:
+    table = format_table(score_graphs(_graph(GOLD), _graph(GOLD)))
+    assert "F1 >= 0.8 MET" in table and "F1 >= 0.9 MET" in table
