@@ -108,7 +108,6 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-<<<<<<< HEAD
 def _damage(
     dist: Path, manifest: Mapping[str, Any], name: str, *, read: bool, written_ns: int
 ) -> str | None:
@@ -117,90 +116,6 @@ def _damage(
     parts = PurePosixPath(name).parts
     if not parts or parts[0] == "/" or ".." in parts or name == MANIFEST:
         return "is not a file of dist/"
-=======
-def _versions() -> dict[str, str]:
-    found = {"diplokg": __version__, "python": platform.python_version()}
-    for package in _VERSIONED:
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            found[package] = "absent"
-    return found
-
-
-def write_dist(
-    built: Assembled, dist: Path, *, hashes: dict[str, str], key: str, reasoner: Reasoner
-) -> None:
-    """Write every output of `built` into a fresh folder that then replaces `dist`."""
-    canon = canonical_quads(built.graphs)
-    union = {t for triples in canon.values() for t in triples}
-    per_graph = nquads_lines(canon)
-    nquads = "".join(heapq.merge(*per_graph.values()))
-    ntriples = "".join(ntriples_lines(union))
-    void = void_description(
-        canon, built.graphs[NAMED_GRAPHS["ontology"]], built.graphs[NAMED_GRAPHS["asserted"]]
-    )
-    outputs = {
-        "dataset.nq": nquads,
-        "dataset.trig": convert(
-            "".join(line for name in sorted(per_graph) for line in per_graph[name]), "nq", "trig"
-        ),
-        "merged.nt": ntriples,
-        "merged.ttl": convert(ntriples, "nt", "ttl"),
-        "merged.rdf": convert(ntriples, "nt", "rdf"),
-        "merged.jsonld": _dump_json(compact_jsonld(convert(ntriples, "nt", "jsonld"))),
-        CONTEXT_FILE: _dump_json(json_ld_context()),
-        # rdflib writes the partitions nested as [ ... ], which reads far better; the graph
-        # is small and its blank node labels are stable, so the output is too.
-        "void.ttl": bind_prefixes(void).serialize(format="turtle"),
-    }
-    names = {iri: name for name, iri in NAMED_GRAPHS.items()}
-    manifest = {
-        "key": key,
-        "reasoner": reasoner,
-        "inputs": hashes,
-        "documents": [doc.name for doc in built.documents],
-        "counts": {
-            "triples_per_graph": {names.get(g, str(g)): len(t) for g, t in canon.items()},
-            "asserted": len(canon[NAMED_GRAPHS["asserted"]]),
-            "inferred": len(canon[NAMED_GRAPHS["inferred"]]),
-            "inferred_by_kind": dict(built.inferred_kinds),
-            "union": len(union),
-        },
-        "files": {
-            name: hashlib.sha256(text.encode("utf-8")).hexdigest()
-            for name, text in sorted(outputs.items())
-        },
-        "versions": _versions(),
-    }
-    with replace_dir(dist) as staging:
-        for name, text in outputs.items():
-            write_text(staging / name, text)
-        write_text(staging / MANIFEST, _dump_json(manifest))
-        _keep_foreign(dist, staging, {*outputs, MANIFEST})
-
-
-def _keep_foreign(dist: Path, staging: Path, owned: set[str]) -> None:
-    """Copy what other tools keep in dist/ (say, notebook figures) into the new folder, so
-    that swapping in a fresh build does not delete it."""
-    if not dist.is_dir():
-        return
-    for entry in dist.iterdir():
-        if entry.name in owned:
-            continue
-        if entry.is_dir():
-            shutil.copytree(entry, staging / entry.name, symlinks=True)
-        else:
-            shutil.copy2(entry, staging / entry.name)
-
-
-@contextmanager
-def _build_lock(dist: Path) -> Iterator[None]:
-    """Serialise builds of one dist/ across processes (server and tests may start together)."""
-    parent = dist.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(parent, os.O_RDONLY)
->>>>>>> draft2
     try:
         info = path.stat()
     except OSError:
