@@ -443,3 +443,47 @@ def test_a_named_summit_the_page_does_not_date_stays_undated(gaz: Gazetteer) -> 
         ["addis-ababa"],
         "Sommet de l’Union africaine",
     )
+
+
+def _summits(gaz: Gazetteer, text: str) -> list[str]:
+    from rdflib.namespace import RDF
+
+    from diplokg.draft.writer import write_turtle
+    from diplokg.namespaces import DKG
+
+    turtle = write_turtle(draft(gaz, text), gaz)
+    graph = Graph().parse(data=turtle, format="turtle")
+    assert len(set(graph.objects(None, DKG.onTheMarginsOf))) == 1
+    return sorted(str(s) for s in graph.subjects(RDF.type, DKG.Summit))
+
+
+def test_one_summit_resource_for_two_meetings_on_its_margins(gaz: Gazetteer) -> None:
+    summits = _summits(
+        gaz,
+        "Le Président de la République a rencontré son homologue péruvien le 14 novembre 2016 en "
+        "marge du sommet de l’APEC à Lima. Le Ministre de l’Économie a rencontré son homologue "
+        "péruvien le 15 novembre 2016 en marge du sommet de l’APEC.",
+    )
+    assert len(summits) == 1
+
+
+def test_a_meeting_on_the_margins_of_a_summit_the_page_dates_names_that_summit(
+    gaz: Gazetteer,
+) -> None:
+    summits = _summits(
+        gaz,
+        "Le sommet de l’APEC s’est tenu à Lima le 14 novembre 2016. Le Ministre de l’Économie a "
+        "rencontré son homologue péruvien le 15 novembre 2016 en marge du sommet de l’APEC.",
+    )
+    assert len(summits) == 1
+
+
+def test_a_summit_after_a_verb_is_not_fronted_to_the_next_verb(gaz: Gazetteer) -> None:
+    d = draft(
+        gaz,
+        "Le Président de la République a rencontré son homologue péruvien le 14 novembre 2016 en "
+        "marge du sommet de l’APEC à Lima, et s’est rendu en visite officielle à Cuzco les 16 et "
+        "17 novembre 2016.",
+    )
+    (visit,) = events(d, "OfficialVisit")
+    assert visit.margins_of is None

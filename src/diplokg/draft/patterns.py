@@ -363,7 +363,9 @@ class Patterns:
             kind = TRIGGERS[name][0]
             if name in ("signing",):
                 continue  # read with the agreement nouns
-            made = self._event(name, kind, i, j, (left_start, window_start, window_end), previous)
+            made = self._event(
+                name, kind, i, j, (left_start, window_start, window_end), previous, n == 0
+            )
             if made:
                 previous = made[-1]
 
@@ -394,6 +396,7 @@ class Patterns:
         j: int,
         window: tuple[int, int, int],
         previous: Event | None,
+        first_in_clause: bool = True,
     ) -> list[Event]:
         left_start, start, end = window
         doc = self.doc
@@ -530,7 +533,11 @@ class Patterns:
             if created is None:
                 return []
         # after the verb, or fronted: "En marge du sommet du G20, le ministre a rencontré …"
-        margins = self._margins(j, main_end) or self._margins_in(left_start, start)
+        # (fronted only before the clause's first verb: "… rencontré … en marge du sommet X, et
+        # s'est rendu …" leaves the summit to the verb before)
+        margins = self._margins(j, main_end) or (
+            self._margins_in(left_start, start) if first_in_clause else None
+        )
         groups = self._split_by_dates(dates, places, start, main_end, margins)
         made: list[Event] = []
         for date_expr, date_span, its_places, its_margins in groups:
