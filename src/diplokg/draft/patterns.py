@@ -694,7 +694,7 @@ class Patterns:
             confidence = min(confidence, CONFIDENCE["counterpart"])
             self._counterpart_used = False
         interp += date_interpretations(date_expr)
-        if date_expr.year_from is not None:
+        if date_expr.year_from is not None or date_expr.day_from is not None:
             confidence = min(confidence, CONFIDENCE["inherited"])
         event = Event(
             kind,
@@ -1656,6 +1656,15 @@ def date_interpretations(
         out.append(
             Interpretation(
                 "relative-date", concerns, f'"{expr.text}" read against the page\'s update date.'
+            )
+        )
+    if expr.day_from is not None:
+        out.append(
+            Interpretation(
+                "relative-date",
+                concerns,
+                f'"{expr.text}" counted from "{expr.day_from.text}", the date written before it '
+                "in its paragraph (dates.py).",
             )
         )
     if expr.year_from is not None:
