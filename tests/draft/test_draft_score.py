@@ -185,3 +185,33 @@ def test_an_office_no_graph_describes_has_the_country_of_its_slug() -> None:
     assert score_graphs(japan, gold).rows["events (identity)"].tp == 0  # Japan's ambassador
     senegal = _graph(visit.format("office-ambassador-senegal-japan"))
     assert score_graphs(senegal, gold).rows["events (identity)"].tp == 1
+
+
+BOUNDED = (
+    PREFIXES
+    + """
+res:m2 a dkg:Meeting ; dkg:sourceActor res:office-x ; dkg:targetActor res:france ;
+    dkg:notBefore "2016-07-08"^^xsd:date ; dkg:notAfter "2016-07-09"^^xsd:date .
+"""
+)
+
+
+def test_an_event_dated_by_its_bounds_alone_is_read_as_their_span() -> None:
+    """A meeting on the margins of a two-day summit may be bounded, not dated (event model §3):
+    it matches itself, and the same meeting drafted with the span as its dates."""
+    score = score_graphs(_graph(BOUNDED), _graph(BOUNDED))
+    assert (score.rows["events"].tp, score.rows["events"].fn) == (1, 0)
+    spanned = BOUNDED.replace("dkg:notBefore", "dkg:startDate").replace(
+        "dkg:notAfter", "dkg:endDate"
+    )
+    assert score_graphs(_graph(spanned), _graph(BOUNDED)).rows["events"].fn == 0
+    elsewhere = spanned.replace("2016-07-08", "2016-09-08").replace("2016-07-09", "2016-09-09")
+    assert score_graphs(_graph(elsewhere), _graph(BOUNDED)).rows["events (identity)"].fn == 1
+
+
+def test_a_one_sided_bound_leaves_the_other_side_open() -> None:
+    since = BOUNDED.replace(' ; dkg:notAfter "2016-07-09"^^xsd:date', "")
+    later = since.replace("dkg:notBefore", "dkg:date").replace("2016-07-08", "2019-03-01")
+    earlier = since.replace("dkg:notBefore", "dkg:date").replace("2016-07-08", "2015-03-01")
+    assert score_graphs(_graph(later), _graph(since)).rows["events (identity)"].fn == 0
+    assert score_graphs(_graph(earlier), _graph(since)).rows["events (identity)"].fn == 1

@@ -213,16 +213,30 @@ def _quotes(graph: Graph, subject: Node) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-def _date_of(graph: Graph, subject: Node) -> tuple[str | None, str | None]:
+def _date_of(graph: Graph, subject: Node) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """(first, last, qualifiers the date implies): the written date, else the stated bounds.
+
+    An event the text does not date but bounds (`dkg:notBefore`/`dkg:notAfter`, formerly
+    `dkg:earliestDate`/`dkg:latestDate`: a meeting on the margins of a two-day summit, event
+    model §3) reads as the span between its bounds; a bound on one side only as "since" or
+    "until" that bound."""
     start = graph.value(subject, DKG.startDate)
     end = graph.value(subject, DKG.endDate)
     if start is not None:
-        return str(start), str(end) if end is not None else None
+        return str(start), str(end) if end is not None else None, ()
     for prop in (DKG.date, DKG.signedOn, DKG.period):
         value = graph.value(subject, prop)
         if value is not None:
-            return str(value), None
-    return None, None
+            return str(value), None, ()
+    lo = graph.value(subject, DKG.notBefore) or graph.value(subject, DKG.earliestDate)
+    hi = graph.value(subject, DKG.notAfter) or graph.value(subject, DKG.latestDate)
+    if lo is not None and hi is not None:
+        return str(lo), str(hi), ()
+    if lo is not None:
+        return str(lo), None, ("since",)
+    if hi is not None:
+        return str(hi), None, ("until",)
+    return None, None, ()
 
 
 def read_records(graph: Graph) -> list[Record]:
@@ -234,11 +248,14 @@ def read_records(graph: Graph) -> list[Record]:
         kind = _kind(graph, subject)
         if kind is None:
             continue
-        first, last = _date_of(graph, subject)
+        first, last, implied = _date_of(graph, subject)
         qualifiers = tuple(
             sorted(
-                local(q).removeprefix("qualifier-")
-                for q in graph.objects(subject, DKG.dateQualifier)
+                {
+                    local(q).removeprefix("qualifier-")
+                    for q in graph.objects(subject, DKG.dateQualifier)
+                }
+                | set(implied)
             )
         )
         label = next(
