@@ -812,8 +812,13 @@ class Patterns:
         who = normalise(re.sub(r"\s+", " ", m.group("who"))).replace("d' ", "d'")
         key = _RECIPROCAL_OFFICE.get(who)
         if key is None:
+            at = self.doc[i].idx
             last = next(
-                (e for e in reversed(self.events) if e.source and e.target and e.kind != "Signing"),
+                (
+                    e
+                    for e in reversed(self.events)
+                    if e.source and e.target and e.kind != "Signing" and e.span.start < at
+                ),
                 None,
             )
             if last is None or last.source is None or last.target is None:
@@ -841,9 +846,12 @@ class Patterns:
         return sides[0], sides[1]
 
     def _gathered(self, j: int, end: int) -> tuple[str, str] | None:
-        """ "des consultations ont réuni (à Paris) X et Y": the two actors after "réuni"."""
+        """ "des consultations ont réuni (à Paris) X et Y": the two actors after "réuni"; "des
+        consultations (politiques) entre X et Y se sont tenues": the two after "entre"."""
         text = self.doc.text
-        verb = re.search(r"\b(?:ont|a)\s+réuni\b", text[self._char(j) : end])
+        verb = re.search(r"\b(?:ont|a)\s+réuni\b", text[self._char(j) : end]) or re.match(
+            r"(?:[^\W\d]+\s+){0,2}?entre\s+", text[self._char(j) : end]
+        )
         if verb is None:
             return None
         at = self._char(j) + verb.end()
@@ -1333,7 +1341,10 @@ class Patterns:
             completes = self._completed(tok.idx)
             if implied and completes is not None:
                 parties = list(completes.parties)
-            elif implied:
+            two = self._two_signatories(tok.i, c_start) if implied and completes is None else []
+            if two:
+                parties, implied = two, False
+            elif implied and completes is None:
                 parties = self._subjects(tok.idx, c_start) or parties
                 implied = parties == [self.home, self.partner]
             if len(parties) < 2:
@@ -1356,6 +1367,16 @@ class Patterns:
                         "implied-party",
                         ("party",),
                         "The page does not name the parties: its two countries.",
+                    )
+                )
+            if two:
+                interp.append(
+                    Interpretation(
+                        "reading-of-the-phrase",
+                        ("party",),
+                        '"les deux …" signed: the two sides the words name (the offices, their '
+                        "holders when the page names them, or the two sides of the interaction "
+                        "before).",
                     )
                 )
             agreement = Agreement(
@@ -1416,6 +1437,18 @@ class Patterns:
             return before[-1]
         return None
 
+    def _two_signatories(self, i: int, c_start: int) -> list[str]:
+        """ "les deux ministres ont signé un accord": the two sides `_reciprocal` reads (the
+        offices "les deux chefs d'État" names, or the two sides of the interaction before)."""
+        words = self.doc.text[c_start : self.doc[i].idx]
+        m = _RECIPROCAL.search(words)
+        if m is None or not re.match(
+            r"\s+(?:ont|avaient)\s+(?:signé|conclu|paraphé)\b", words[m.end() :]
+        ):
+            return []
+        sides = self._reciprocal(i, c_start)
+        return list(sides) if sides is not None else []
+
     def _subjects(self, at: int, c_start: int) -> list[str]:
         """The two actors coordinated before a signing verb: "X et Y ont signé un accord"."""
         text = self.doc.text
@@ -1428,6 +1461,14 @@ class Patterns:
             r"\b(?:ont|avaient|ont\s+été)\s+(?:signé|conclu|paraphé)\b", text[b.end : at]
         )
         if joined and verb:
+            return [self._actor(a), self._actor(b)]
+        # "X (acronym) a signé le … avec Y une convention": the subject and the one after "avec"
+        with_ = re.fullmatch(
+            r"(?:\s*\([^)]*\))?\s+(?:a|avait)\s+(?:signé|conclu|paraphé)\b[^.;]*?\bavec\s+"
+            r"(?:l['’]|le\s+|la\s+|les\s+)?",
+            text[a.end : b.start],
+        )
+        if with_:
             return [self._actor(a), self._actor(b)]
         return []
 
