@@ -613,3 +613,54 @@ def test_two_heads_of_state_who_sign_are_the_two_offices(gaz: Gazetteer) -> None
     )
     (agreement,) = d.agreements
     assert set(agreement.parties) == {"office-president-france", "office-president-ghana"}
+
+
+def test_two_coordinated_subjects_meet_each_other(gaz: Gazetteer) -> None:
+    d = draft(
+        gaz,
+        "La ministre des Armées et le ministre ghanéen de la Défense, M. Kwame Boateng, se sont "
+        "rencontrés à Accra le 5 mai 2017.",
+    )
+    (meeting,) = events(d, "Meeting")
+    assert (meeting.source, meeting.target) == ("office-minister-defence-france", "kwame-boateng")
+
+
+def test_relations_established_in_an_apposition(gaz: Gazetteer) -> None:
+    d = draft(
+        gaz,
+        "Les relations diplomatiques franco-ghanéennes, nouées en 1957, reposent sur des "
+        "échanges anciens.",
+    )
+    (established,) = events(d, "EstablishmentOfDiplomaticRelations")
+    assert (established.source, established.target, dates(established)) == (
+        "france",
+        "ghana",
+        ("1957", None),
+    )
+
+
+def test_a_president_named_by_title_and_surname_is_the_person_named_before(
+    gaz: Gazetteer,
+) -> None:
+    """ "le Président Owusu" after "M. Kofi Owusu": that person; credentials "remises"."""
+    d = draft(
+        gaz,
+        "Le Président ghanéen, M. Kofi Owusu, a été élu en 2016. Mme Claire Dumas, ambassadrice "
+        "de France au Ghana, a remis ses lettres de créance au Président Owusu le 4 mars 2017.",
+    )
+    (reception,) = events(d, "Reception")
+    assert (reception.source, reception.target, dates(reception)) == (
+        "kofi-owusu",
+        "claire-dumas",
+        ("2017-03-04", None),
+    )
+
+
+def test_a_surname_two_people_share_is_not_read(gaz: Gazetteer) -> None:
+    d = draft(
+        gaz,
+        "M. Kofi Owusu et Mme Ama Owusu sont venus en 2016. Le ministre de la Culture a "
+        "rencontré le Président Owusu à Accra le 4 mars 2017.",
+    )
+    (meeting,) = events(d, "Meeting")
+    assert meeting.target not in ("kofi-owusu", "ama-owusu")

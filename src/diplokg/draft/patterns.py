@@ -27,7 +27,7 @@ from any one page (README, "Drafting a new page"):
   places (dating-from-context).
 - "les deux chefs d'État / Premiers ministres …" (reciprocals) name each side's office, or its
   holder named on the page; "des consultations ont réuni X et Y" the two actors after the verb;
-  "a présenté ses lettres de créance au Président" is a Reception of the ambassador.
+  "a présenté (remis) ses lettres de créance au Président" is a Reception of the ambassador.
 - "le ministre" with no portfolio is the minister named last; an office whose title gave no
   country, met or received by an actor of France, is the other country's (placement-from-context).
 - Agreements: parties from "entre X et Y", "X et Y ont signé", or the agreement a "complété …
@@ -196,6 +196,15 @@ TRIGGERS: dict[str, tuple[str, list[list[dict[str, Any]]]]] = {
                 {"LOWER": "relations"},
                 {"LOWER": "diplomatiques"},
                 {"IS_PUNCT": False, "OP": "*"},
+                {"LOWER": {"IN": ["établies", "nouées", "rétablies"]}},
+            ],
+            # "les relations diplomatiques franco-laotiennes, établies en 1953, …": the
+            # participle in apposition, after a comma
+            [
+                {"LOWER": "relations"},
+                {"LOWER": "diplomatiques"},
+                {"IS_PUNCT": False, "OP": "*"},
+                {"LOWER": ","},
                 {"LOWER": {"IN": ["établies", "nouées", "rétablies"]}},
             ],
         ],
@@ -429,6 +438,10 @@ class Patterns:
                     "(its holder when the page names one).",
                 )
             )
+        if reciprocal is None and name in ("meeting", "consultation"):
+            pair = self._coordinated_subjects(i, j, left_start)
+            if pair is not None:  # "X et Y se sont entretenus"
+                source, target = pair
         if source is None and name not in ("establishment",):
             self._pronoun = False
             source = self._dep_subject(i, j, left_start) or self._left_actor(i, left_start)
@@ -452,7 +465,7 @@ class Patterns:
                     )
                     self._pending_interpretations.append(interpretations_first)
         elif name in ("reception", "meeting", "consultation") and reciprocal is None:
-            target = obj
+            target = target or obj
             gathered = self._gathered(j, main_end) if source is None else None
             if gathered is not None:  # "des consultations ont réuni X et Y"
                 source, target = gathered
@@ -773,6 +786,30 @@ class Patterns:
             for m in self.mentions:
                 if m.i <= subject.i < m.j and m.kind in ACTORS:
                     return self._actor(m)
+        return None
+
+    def _coordinated_subjects(self, i: int, j: int, left_start: int) -> tuple[str, str] | None:
+        """ "Le Président de la République et le Président X, M. Y, se sont entretenus": the
+        two actors the dependency parse coordinates as the verb's subject (`nsubj` and its
+        `conj`), both named before the verb in the clause; None otherwise."""
+        doc = self.doc
+        verbs = [t for t in doc[i:j] if t.pos_ in ("VERB", "AUX")] or [doc[i]]
+        verb = verbs[-1]
+        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")]
+
+        def actor_at(k: int) -> Mention | None:
+            return next((m for m in self.mentions if m.i <= k < m.j and m.kind in ACTORS), None)
+
+        for subject in subjects:
+            if not (left_start <= subject.idx < doc[i].idx):
+                continue
+            first = actor_at(subject.i)
+            for conj in subject.children:
+                if conj.dep_ != "conj" or not (left_start <= conj.idx < doc[i].idx):
+                    continue
+                second = actor_at(conj.i)
+                if first is not None and second is not None and first is not second:
+                    return self._actor(first), self._actor(second)
         return None
 
     def _rehome(self, target: str | None, side: str | None) -> str | None:
@@ -1579,7 +1616,8 @@ class Patterns:
         for m in re.finditer(
             r"(?:a été |est )?(?:nommée?|désignée?)\s+(?:au poste d['’])?"
             r"(?:ambassadeur|ambassadrice)"
-            r"|(?:a |ont )?pris ses fonctions|(?:a |ont )?présenté ses lettres de créance",
+            r"|(?:a |ont )?pris ses fonctions"
+            r"|(?:a |ont )?(?:présenté|remis) (?:ses|leurs) lettres de créance",
             text,
         ):
             c_start, c_end = _clause_of(self.sentences, text, m.start())

@@ -565,8 +565,34 @@ def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Re
                 "A place the drafter does not know: read as a city of the page's other country.",
             )
     found.sort(key=lambda m: m.start)
+    found += surnames_after_titles(doc, found, covered)
+    found.sort(key=lambda m: m.start)
     _link_holders(doc, found, gaz)
     return Reading(doc, found, minted)
+
+
+def surnames_after_titles(doc: Doc, found: list[Mention], covered: set[int]) -> list[Mention]:
+    """ "le Président Mendoza", "la ministre Torres": a capitalised word right after an office
+    title that is the last word of a person the page names in full ("M. Álvaro Mendoza") is
+    that person (then linked to the office by `_link_holders`). A surname two people share is
+    not read."""
+    people: dict[str, set[str]] = {}
+    for m in found:
+        if m.kind == PERSON and m.j - m.i >= 2:
+            people.setdefault(normalise(doc[m.j - 1].text), set()).add(m.slug)
+    out = []
+    taken = covered | {k for m in found for k in range(m.i, m.j)}
+    for m in found:
+        k = m.j
+        if m.kind != OFFICE or k >= len(doc) or k in taken or not doc[k].text[:1].isupper():
+            continue
+        slugs = people.get(normalise(doc[k].text), set())
+        if len(slugs) == 1:
+            tok = doc[k]
+            out.append(
+                Mention(next(iter(slugs)), PERSON, tok.idx, tok.idx + len(tok.text), k, k + 1)
+            )
+    return out
 
 
 def civil_names(doc: Doc, gaz: Gazetteer, covered: set[int]) -> list[tuple[Entity, int, int]]:
