@@ -85,6 +85,9 @@ class Settings:
     # kept versions served at /v/{version}/sparql: engines open at once, workers each
     max_open_versions: int = 2
     version_workers: int = 1
+    # permalinks are never deleted: the room all records may take, and new ones per client
+    max_permalink_bytes: int = 64 * 1024 * 1024
+    max_permalinks_per_client_hour: int = 60
     # also build and serve graph/drafts/ in the named graph `draft` (--include-drafts)
     include_drafts: bool = False
 
