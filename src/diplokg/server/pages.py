@@ -129,6 +129,18 @@ def _link_header(path: str) -> str:
 
 
 def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
+    from diplokg.server.rest import ServedNames
+
+    names = ServedNames(engine)
+
+    async def missing(request: Request, base: str, iri: URIRef) -> Response:
+        """404 for a resource no triple mentions, naming the resources near it."""
+        try:
+            near = await names.suggest(base)
+        except QueryRejected:
+            near = ""
+        return not_found(request, f"no resource {iri}{near}")
+
     async def resource(slug: str, request: Request) -> Response:
         """A resource as HTML, Turtle, JSON-LD, N-Triples or RDF/XML (by Accept or extension)."""
         base, fmt = _split_extension(slug)
@@ -142,7 +154,7 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
             if fmt is HTML:
                 described = await linked_data.describe(engine, iri)
                 if described is None:
-                    return not_found(request, f"no resource {iri}")
+                    return await missing(request, base, iri)
                 lang = linked_data.page_language(
                     request.query_params.get("lang"), request.headers.get("accept-language")
                 )
@@ -163,7 +175,7 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
             else:
                 node = iri.n3()
                 if not await engine.ask(f"ASK {{ {{ {node} ?p ?o }} UNION {{ ?s ?p {node} }} }}"):
-                    return not_found(request, f"no resource {iri}")
+                    return await missing(request, base, iri)
                 query = linked_data.resource_graph_query(iri)
                 response = answer(await engine.execute(query, accept=fmt.media_type), request)
         except QueryRejected as exc:
