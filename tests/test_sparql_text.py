@@ -198,6 +198,13 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
             id="prefix-typo",
         ),
         pytest.param(
+            "SELEC ?x WHERE { ?x ?p ?o }",
+            400,
+            "syntax error at line 1, column 1: unexpected 'SELEC': "
+            "expected SELECT, ASK, CONSTRUCT or DESCRIBE",
+            id="misspelt-form",
+        ),
+        pytest.param(
             "SELECT ?x WHERE {\n  ?x ?p ?o .\n  ?x <http://a/b> ?y ?z .\n}",
             400,
             "syntax error at line 3, column 22: near '?z .'",

@@ -197,9 +197,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _shown(line: str) -> str:
-    """A line as printed: paths under the current folder relative to it, so that output
-    shows no machine's folders."""
-    return line.replace(f"{Path.cwd()}{os.sep}", "")
+    """A line as printed: paths under the current folder relative to it (`config.shown`)."""
+    from diplokg.config import shown
+
+    return shown(line)
 
 
 def _progress(line: str) -> None:

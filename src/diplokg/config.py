@@ -50,6 +50,13 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
+def shown(line: str) -> str:
+    """A line as printed (progress, messages): paths under the current folder relative to it
+    (`write     dist`, not `write     /home/me/diplokg/dist`), so that output shows no
+    machine's folders; `make run` and `make test` run from the project root."""
+    return line.replace(f"{Path.cwd()}{os.sep}", "")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where inputs and outputs live, and the limits of the public endpoint."""

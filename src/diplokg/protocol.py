@@ -448,7 +448,11 @@ def check_query(
             f"{info.update_keyword}: SPARQL Update is not accepted: this endpoint is read-only",
         )
     if info.form is None:
-        raise QueryRejected(400, "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+        # where and what: `syntax error at line 1, column 1: unexpected 'SELEC': expected
+        # SELECT, ASK, CONSTRUCT or DESCRIBE`, as the API and the canned queries say it
+        from diplokg.sparql_text import explain_syntax_error
+
+        raise QueryRejected(400, str(explain_syntax_error(query, "")))
     if info.service:
         raise QueryRejected(400, "SERVICE is not allowed: this endpoint makes no outbound requests")
     known = set(dataset_graphs)
