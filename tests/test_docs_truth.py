@@ -15,15 +15,18 @@ from pathlib import Path
 import pytest
 
 from diplokg.config import Settings
-from diplokg.protocol import QueryRejected, check_query
+from diplokg.protocol import QueryRejected
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def _endpoint_message(query: str) -> str:
+    """What the endpoint answers `query` with: its engine's checks before evaluation."""
+    from diplokg.server.engine import _check
+
     with pytest.raises(QueryRejected) as caught:
-        check_query(query, max_bytes=32_768, max_depth=200, dataset_graphs=[])
+        _check(query, 32_768, 200, [], [], [], None)
     return caught.value.message
 
 
