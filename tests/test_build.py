@@ -27,7 +27,15 @@ from diplokg.dataset import DUMP_FILES
 from diplokg.namespaces import DATASET_IRI, DKG, DUMPS, NAMED_GRAPHS, PREFIXES, RES
 
 OUTPUTS = sorted(
-    [*DUMP_FILES, "context.jsonld", "void.ttl", "build.json", "search.sqlite", "documents"]
+    [
+        *DUMP_FILES,
+        "context.jsonld",
+        "void.ttl",
+        "build.json",
+        "search.sqlite",
+        "documents",
+        "answers",
+    ]
 )
 
 

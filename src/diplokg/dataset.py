@@ -6,6 +6,7 @@ publishing) only reads it, through the names and functions here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,10 @@ RDF12_FILE = f"dataset-rdf12.{NQUADS.extension}"
 DUMP_FILES = {dump_file(fmt): fmt.media_type for fmt in GRAPH_FORMATS}
 DUMP_FILES[RDF12_FILE] = NQUADS.media_type
 SEARCH_FILE = "search.sqlite"  # the full-text index (diplokg.search)
+# The canned queries' answers for their default parameters (diplokg.build.precompute): an index
+# naming the checked catalogue and each answer file with its ETag, and the files.
+ANSWERS_DIR = "answers"
+ANSWERS_INDEX = f"{ANSWERS_DIR}/index.json"
 DOCUMENTS_DIR = "documents"  # a copy of each source text, as the build read it
 
 
@@ -48,6 +53,20 @@ def read_manifest(dist: Path) -> dict[str, Any] | None:
     if not (dist / DATASET_FILE).is_file() or not isinstance(manifest, dict):
         return None
     return manifest
+
+
+def dataset_digest(path: Path) -> str:
+    """The id of a dataset file's content as the server knows it: the key of its store and of
+    its answers' ETags. It changes with the bytes, the file's syntax (its extension) and
+    pyoxigraph's version (which could read the same bytes differently)."""
+    import pyoxigraph
+
+    h = hashlib.blake2b(digest_size=12)
+    h.update(pyoxigraph.__version__.encode() + path.suffix.lower().encode())
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
 
 
 def open_store(path: Path) -> pyoxigraph.Store:

@@ -5,11 +5,16 @@ A canned query file starts with a `#+ ` header that is YAML once the marker is s
 `CannedQuery.render` binds it with a `VALUES` block appended after the query, never by
 pasting text into its body, so the rendered string runs unchanged on any SPARQL 1.1
 endpoint and an unbound parameter leaves the query as written.
+
+The build checks the catalogue and records it (`record`), so that a server reads it back
+(`load_catalogue(record=...)`) without parsing a header or a query, as long as every file is
+the one recorded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -18,12 +23,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph
-import yaml
-from rdflib.namespace import XSD
-
 from diplokg.errors import InputError, QueryError
-from diplokg.namespaces import PREFIXES, RES, sparql_prefixes
+from diplokg.namespaces import PREFIXES, sparql_prefixes
 
 __all__ = [
     "PARAM_TYPES",
@@ -33,6 +34,7 @@ __all__ = [
     "evidence_query",
     "load_catalogue",
     "parse_query_file",
+    "record",
 ]
 
 HEADER_MARK = "#+"
@@ -44,6 +46,7 @@ _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _YEAR = re.compile(r"^[0-9]{4}$")
+_XSD = PREFIXES["xsd"]
 
 
 class ParameterError(QueryError, ValueError):
@@ -62,7 +65,7 @@ def _iri_term(value: str) -> str:
     elif not _IRI.match(value):
         if not _SLUG.match(value):
             raise ValueError("expected an IRI or a resource slug such as 'france'")
-        value = str(RES[value])
+        value = PREFIXES["res"] + value
     if not _IRI.match(value):
         raise ValueError("not a valid IRI")
     return f"<{value}>"
@@ -88,7 +91,7 @@ def _integer_term(value: str) -> str:
 def _decimal_term(value: str) -> str:
     if not _DECIMAL.match(value.strip()):
         raise ValueError("expected a decimal number such as 6.4")
-    return _literal(value.strip(), str(XSD.decimal))
+    return _literal(value.strip(), _XSD + "decimal")
 
 
 def _boolean_term(value: str) -> str:
@@ -105,7 +108,7 @@ def _date_term(value: str) -> str:
         dt.date.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"not a calendar date ({exc})") from None
-    return _literal(value, str(XSD.date))
+    return _literal(value, _XSD + "date")
 
 
 def _year_term(value: str) -> str:
@@ -279,6 +282,8 @@ def parse_query_file(path: Path) -> CannedQuery:
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not UTF-8 ({exc.reason})") from None
     header, body, header_lines = _split_header(path, source)
+    import yaml  # a build records the checked catalogue: a server reading it needs no YAML
+
     try:
         meta = yaml.safe_load(header)
     except yaml.YAMLError as exc:
@@ -311,6 +316,8 @@ def _check_syntax(path: Path, text: str, header_lines: int) -> None:
     parser gave up (often the end of the text), so on the rare error rdflib's parser is asked
     for the line where the query goes wrong.
     """
+    import pyoxigraph
+
     try:
         pyoxigraph.Store().query(text)
     except SyntaxError as exc:
@@ -357,14 +364,67 @@ def evidence_query(resources: str) -> str:
     )
 
 
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record(catalogue: Mapping[str, CannedQuery]) -> list[dict[str, Any]]:
+    """A checked catalogue as the build records it: each query's file (its SHA-256), title,
+    description, tags, parameters and form, by name."""
+    return [
+        {
+            "name": q.name,
+            "sha256": _sha256(q.source),
+            "title": q.title,
+            "description": q.description,
+            "tags": list(q.tags),
+            "params": [vars(p) for p in q.params],
+            "form": q.form,
+        }
+        for q in sorted(catalogue.values(), key=lambda q: q.name)
+    ]
+
+
+def _from_record(files: list[Path], recorded: Any) -> dict[str, CannedQuery] | None:
+    """The catalogue of `files` from a build's record, or None unless every file is one it
+    recorded (the same names, the same SHA-256)."""
+    try:
+        entries = {entry["name"]: entry for entry in recorded}
+        if sorted(entries) != sorted(f.stem for f in files):
+            return None
+        catalogue: dict[str, CannedQuery] = {}
+        for path in files:
+            entry = entries[path.stem]
+            source = path.read_text(encoding="utf-8")
+            if _sha256(source) != entry["sha256"]:
+                return None
+            _, body, _ = _split_header(path, source)
+            query = CannedQuery(
+                name=path.stem,
+                title=str(entry["title"]),
+                description=str(entry["description"]),
+                tags=tuple(str(t) for t in entry["tags"]),
+                params=tuple(Param(**p) for p in entry["params"]),
+                text=body.lstrip("\r\n"),
+                source=source,
+            )
+            query.__dict__["form"] = str(entry["form"])  # the cached property, as checked
+            catalogue[query.name] = query
+    except (OSError, UnicodeDecodeError, InputError, KeyError, TypeError):
+        return None
+    return catalogue
+
+
 _cache: dict[Path, tuple[tuple[tuple[str, int, int], ...], dict[str, CannedQuery]]] = {}
 _cache_lock = threading.Lock()
 
 
-def load_catalogue(directory: Path | None = None) -> dict[str, CannedQuery]:
+def load_catalogue(directory: Path | None = None, record: Any = None) -> dict[str, CannedQuery]:
     """Every canned query of `directory` (default: the project's `queries/`), by name.
 
     Parsed once and cached; the cache is refreshed when a file is added, removed or changed.
+    `record`: what a build recorded of the catalogue it checked (see `record`), used instead
+    of parsing when every file is the one recorded.
     """
     if directory is None:
         from diplokg.config import Settings
@@ -377,7 +437,9 @@ def load_catalogue(directory: Path | None = None) -> dict[str, CannedQuery]:
         cached = _cache.get(directory)
         if cached is not None and cached[0] == signature:
             return dict(cached[1])
-    catalogue = {q.name: q for q in map(parse_query_file, files)}
+    catalogue = _from_record(files, record) if record is not None else None
+    if catalogue is None:
+        catalogue = {q.name: q for q in map(parse_query_file, files)}
     with _cache_lock:
         _cache[directory] = (signature, catalogue)
     return dict(catalogue)

@@ -12,7 +12,7 @@ import json
 import platform
 import shutil
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -144,10 +144,13 @@ def write_dist(
     hashes: dict[str, str],
     key: str,
     reasoner: Reasoner,
+    answers: Callable[[Path], Mapping[str, bytes]] | None = None,
 ) -> None:
     """Write the dumps of the named `graphs` (with the graph of their version; the RDF 1.2
     N-Quads dump also with the statements' `rdf:reifies`), their description, the source
-    `texts`, the search index and build.json into a fresh folder that then replaces `dist`."""
+    `texts`, the search index and build.json into a fresh folder that then replaces `dist`.
+    `answers` gives the files computed from the written dataset file the server loads (the
+    canned queries' default answers, `diplokg.build.precompute`)."""
     canon = canonical_quads(graphs)
     version = version_id(canon)
     canon[GRAPH_VERSION] = version_triples(version)
@@ -182,6 +185,10 @@ def write_dist(
         **{text.file: text.text for text in texts},
     }
     names = {iri: name for name, iri in NAMED_GRAPHS.items()}
+    files = {
+        **{name: _sha256(text.encode("utf-8")) for name, text in outputs.items()},
+        **{name: _sha256(data) for name, data in binaries.items()},
+    }
     manifest = {
         "key": key,
         "version": version,
@@ -197,16 +204,18 @@ def write_dist(
             "inferred_by_kind": dict(inferred_kinds),
             "union": len(union),
         },
-        "files": {
-            **{name: _sha256(text.encode("utf-8")) for name, text in outputs.items()},
-            **{name: _sha256(data) for name, data in binaries.items()},
-        },
+        "files": files,
         "versions": _versions(),
     }
     with replace_dir(dist) as staging:
         for name, text in outputs.items():
             write_text(staging / name, text)
+        if answers is not None:
+            computed = dict(answers(staging / RDF12_FILE))
+            binaries.update(computed)
+            files.update({name: _sha256(data) for name, data in computed.items()})
         for name, data in binaries.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_bytes(data)
         write_text(staging / MANIFEST, _dump_json(manifest))
         _keep_foreign(

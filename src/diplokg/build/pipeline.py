@@ -9,30 +9,26 @@ into a fresh folder that replaces dist/ only when all went well.
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
-import os
-import sys
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 
-from diplokg.__version__ import __version__
-from diplokg.build import intervals, rules, statements
+from diplokg.build import intervals, precompute, rules, statements
 from diplokg.build.dist import write_dist
 from diplokg.build.evidence import Source, annotate, strip_quotes
-from diplokg.build.reason import DEFAULT_REASONER, REASONERS, Reasoner, infer, kinds
+from diplokg.build.freshness import DEFAULT_REASONER, Progress, Reasoner, build_key, input_hashes
+from diplokg.build.freshness import SHARED_CODE as SHARED_CODE  # where tests read it
+from diplokg.build.reason import infer, kinds
 from diplokg.build.sources import source_texts
 from diplokg.build.validate import Problem, consistency_problems, report, shacl_problems
 from diplokg.config import Settings
-from diplokg.dataset import DATASET_FILE, open_store, read_manifest
+from diplokg.dataset import read_manifest
 from diplokg.errors import InputError, ValidationFailed
 from diplokg.namespaces import (
     DKG,
@@ -46,18 +42,9 @@ from diplokg.namespaces import (
 from diplokg.rdfio import Triple, parse_turtle
 from diplokg.versions import keep
 
-if TYPE_CHECKING:
-    import pyoxigraph
-
-Progress = Callable[[str], None]  # called with one line per step
-
 
 def _quiet(line: str) -> None:
     """The default progress: say nothing (the CLI passes `print`)."""
-
-
-def _to_stderr(line: str) -> None:
-    print(line, file=sys.stderr)
 
 
 ENRICHMENT_SUFFIX = ".enrichment.ttl"
@@ -97,61 +84,6 @@ def discover(settings: Settings) -> list[Document]:
             named = ", ".join(quoted[:3]) + (" ..." if len(quoted) > 3 else "")
             raise InputError(text, f"source text not found; the quotes of {named} need it")
     return documents
-
-
-def input_files(settings: Settings) -> list[Path]:
-    """The files whose content decides the build (ontology, shapes, texts, curated Turtle)."""
-    files = [settings.ontology_file, settings.shapes_file, *sorted(settings.rules_dir.glob("*.rq"))]
-    files += sorted(settings.graph_dir.glob("*.txt")) + sorted(settings.graph_dir.glob("*.ttl"))
-    return [f for f in files if f.is_file()]
-
-
-def input_hashes(settings: Settings) -> dict[str, str]:
-    """SHA-256 of each input file, keyed by its path relative to the project root."""
-    return {
-        f.relative_to(settings.root).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
-        for f in input_files(settings)
-    }
-
-
-# Beside the build wing itself (this folder), the shared modules whose code decides what a
-# build writes: how RDF is parsed and serialised (rdfio, formats), the prefixes and graph
-# names (namespaces), the file names and media types of dist/ (dataset), the search index's
-# schema and text folding (search), the label a search hit is called by (terms), what a kept
-# copy of dist/ holds (versions). tests/test_layout.py checks that the build imports no other
-# shared module but config and errors.
-SHARED_CODE = (
-    "dataset.py",
-    "formats.py",
-    "namespaces.py",
-    "rdfio.py",
-    "search.py",
-    "terms.py",
-    "versions.py",
-)
-
-
-def code_hashes() -> dict[str, str]:
-    """SHA-256 of every file of the build wing's package folder and of `SHARED_CODE`, keyed by
-    the path relative to the diplokg package: editing any of them invalidates dist/."""
-    wing = Path(__file__).resolve().parent
-    package = wing.parent
-    files = [f for f in wing.rglob("*") if f.is_file() and "__pycache__" not in f.parts]
-    files += [package / name for name in SHARED_CODE]
-    return {
-        f.relative_to(package).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
-        for f in sorted(files)
-    }
-
-
-def build_key(hashes: dict[str, str], reasoner: Reasoner) -> str:
-    """One hash of everything a build depends on, stored in build.json to skip needless builds:
-    the inputs, the reasoner, and the code of the build (`code_hashes`)."""
-    blob = json.dumps(
-        {"inputs": hashes, "reasoner": reasoner, "diplokg": __version__, "code": code_hashes()},
-        sort_keys=True,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 @dataclass
@@ -280,54 +212,10 @@ def build(
             hashes=hashes,
             key=key,
             reasoner=reasoner,
+            answers=functools.partial(precompute.answer_files, settings=settings),
         )
     if versions is not None:
         with _step(progress, "keep", lambda: f"version {kept.id if kept else '-'} in {versions}"):
             kept = keep(dist, versions)
     progress(f"built     in {time.perf_counter() - started:.2f} s")
     return dist
-
-
-@contextmanager
-def _build_lock(dist: Path) -> Iterator[None]:
-    """Serialise builds of one dist/ across processes (server and tests may start together)."""
-    parent = dist.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(parent, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
-
-
-def ensure_built(settings: Settings | None = None, progress: Progress = _to_stderr) -> Path:
-    """The path of dist/dataset.nq, building first only if an input's content changed.
-
-    A rebuild reports its steps on stderr by default: the server and notebooks that call this
-    should show why their start takes seconds.
-    """
-    settings = settings or Settings()
-    dist = settings.dist_dir
-    with _build_lock(dist):
-        manifest = read_manifest(dist)
-        reasoner = DEFAULT_REASONER
-        if manifest is not None and manifest.get("reasoner") in REASONERS:
-            reasoner = manifest["reasoner"]
-        if manifest is None or manifest.get("key") != build_key(input_hashes(settings), reasoner):
-            build(
-                settings,
-                reasoner=reasoner,
-                force=True,
-                progress=progress,
-            )
-    return dist / DATASET_FILE
-
-
-def load_store(settings: Settings | None = None) -> pyoxigraph.Store:
-    """An in-memory Oxigraph store holding the built dataset (built first if an input changed).
-
-    Query it with `use_default_graph_as_union=True` to see the served default graph.
-    """
-    return open_store(ensure_built(settings))

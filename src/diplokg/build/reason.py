@@ -29,19 +29,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Literal as Choice
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
+# The reasoners' names live with the build's freshness check, which reads them from build.json
+# without loading rdflib.
+from diplokg.build.freshness import DEFAULT_REASONER as DEFAULT_REASONER
+from diplokg.build.freshness import REASONERS as REASONERS
+from diplokg.build.freshness import Reasoner as Reasoner
 from diplokg.rdfio import Triple
-
-Reasoner = Choice["owlrl", "reasonable"]
-REASONERS: tuple[Reasoner, ...] = ("owlrl", "reasonable")
-# reasonable is the default because tests/test_reasoning.py shows that it gives the same filtered
-# closure as owlrl on our graph, more than ten times faster (benchmarks/reasoning.py).
-DEFAULT_REASONER: Reasoner = "reasonable"
 
 # owlrl records inconsistencies as resources of this class with their message.
 _OWLRL_ERROR_NS = "http://www.daml.org/2002/03/agents/agent-ont#"
