@@ -28,7 +28,8 @@ class Settings:
     max_nesting_depth: int = 200
     max_result_rows: int = 10_000
     max_response_bytes: int = 16 * 1024 * 1024
-    workers: int = 4
+    workers: int = 4  # at most; they start on demand
+    min_workers: int = 1  # started at once and kept even when idle
     max_pending: int = 64
     # availability under abuse (issue 12; README "A public endpoint that hostile queries
     # cannot hurt")
