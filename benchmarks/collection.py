@@ -42,31 +42,90 @@ YEARS = (2009, 2012, 2015)
 
 # Shared by every page (the seed's slugs).
 GLOBAL = frozenset(
-    """
-    france paris europe north-america central-asia afghanistan netherlands the-hague
-    rennes lyon marseille nice cannes opera-bastille palais-des-congres place-du-palais-royal
-    ministry-foreign-affairs-france ena alliances-francaises french-companies
-    french-higher-education-institutions pres-sorbonne-paris-cite orchestre-national-de-lille
-    ballet-preljocaj patricia-kaas marek-halter soros-foundation nuclear-security-summit-2014
-    francois-hollande francois-mitterrand laurent-fabius jean-marc-ayrault jean-yves-le-drian
-    manuel-valls matthias-fekl nicole-bricq yamina-benguigui
-    reference-actors reference-countries reference-office-holders reference-places
-    reference-wikidata
-    """.split()
+    [
+        "france",
+        "paris",
+        "europe",
+        "north-america",
+        "central-asia",
+        "afghanistan",
+        "netherlands",
+        "the-hague",
+        "rennes",
+        "lyon",
+        "marseille",
+        "nice",
+        "cannes",
+        "opera-bastille",
+        "palais-des-congres",
+        "place-du-palais-royal",
+        "ministry-foreign-affairs-france",
+        "ena",
+        "alliances-francaises",
+        "french-companies",
+        "french-higher-education-institutions",
+        "pres-sorbonne-paris-cite",
+        "orchestre-national-de-lille",
+        "ballet-preljocaj",
+        "patricia-kaas",
+        "marek-halter",
+        "soros-foundation",
+        "nuclear-security-summit-2014",
+        "francois-hollande",
+        "francois-mitterrand",
+        "laurent-fabius",
+        "jean-marc-ayrault",
+        "jean-yves-le-drian",
+        "manuel-valls",
+        "matthias-fekl",
+        "nicole-bricq",
+        "yamina-benguigui",
+        "reference-actors",
+        "reference-countries",
+        "reference-office-holders",
+        "reference-places",
+        "reference-wikidata",
+    ]
 )
 # Shared by the editions of one partner country.
 PARTNER = frozenset(
-    """
-    kazakhstan astana almaty atyrau oskemen chymkent south-kazakhstan chymkent-aerodrome
-    government-kazakhstan erlan-idrissov nursultan-nazarbayev karim-massimov serik-akhmetov
-    embassy-france-kazakhstan embassy-office-almaty consulate-general-almaty
-    seat-embassy-almaty seat-embassy-astana abai-university academy-public-administration
-    nazarbayev-university kazakh-universities kazakh-higher-education-institutions
-    astana-ballet astana-opera bolashak-foundation bolashak-programme presidential-commission
-    business-council joint-commission-economic-cooperation strategic-partnership
-    city-pair-almaty-rennes city-pair-atyrau-marseille city-pair-oskemen-lyon
-    military-transit-route
-    """.split()
+    [
+        "kazakhstan",
+        "astana",
+        "almaty",
+        "atyrau",
+        "oskemen",
+        "chymkent",
+        "south-kazakhstan",
+        "chymkent-aerodrome",
+        "government-kazakhstan",
+        "erlan-idrissov",
+        "nursultan-nazarbayev",
+        "karim-massimov",
+        "serik-akhmetov",
+        "embassy-france-kazakhstan",
+        "embassy-office-almaty",
+        "consulate-general-almaty",
+        "seat-embassy-almaty",
+        "seat-embassy-astana",
+        "abai-university",
+        "academy-public-administration",
+        "nazarbayev-university",
+        "kazakh-universities",
+        "kazakh-higher-education-institutions",
+        "astana-ballet",
+        "astana-opera",
+        "bolashak-foundation",
+        "bolashak-programme",
+        "presidential-commission",
+        "business-council",
+        "joint-commission-economic-cooperation",
+        "strategic-partnership",
+        "city-pair-almaty-rennes",
+        "city-pair-atyrau-marseille",
+        "city-pair-oskemen-lyon",
+        "military-transit-route",
+    ]
 )
 # Partner-scoped by their slug: the partner's offices, office terms and Wikidata links.
 _PARTNER_PATTERN = re.compile(r"(^office-.*-kazakhstan$|^term-.*-kazakhstan(-\d+)?$)")

@@ -113,6 +113,11 @@ def nquads_lines(graphs: Mapping[URIRef, Iterable[Triple]]) -> dict[URIRef, list
     }
 
 
+def triple_of(line: str) -> str:
+    """The triple of an N-Quads line whose graph is an IRI: the line up to its graph term."""
+    return line[: line.rindex(" <")]
+
+
 def convert(text: str, source: Format, target: Format) -> str:
     """Re-serialise sorted N-Triples/N-Quads `text` with Oxigraph, keeping its order.
 
@@ -157,6 +162,88 @@ def _value(value: dict[str, Any], iri: Callable[[str], str]) -> dict[str, Any]:
     if "@type" in value:
         return {"@value": value["@value"], "@type": iri(value["@type"])}
     return value
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_TYPE = str(RDF.type)
+
+
+def _iri(value: str) -> str:
+    return compact_iri(value) or value
+
+
+def _json_term(term: Any) -> tuple[str, dict[str, str]]:
+    """An object as `compact_jsonld` writes it, with the text it is sorted by (its JSON)."""
+    import pyoxigraph as ox
+
+    enc = json.encoder.encode_basestring
+    if isinstance(term, ox.NamedNode | ox.BlankNode):
+        ident = _iri(term.value) if isinstance(term, ox.NamedNode) else f"_:{term.value}"
+        return f'{{"@id": {enc(ident)}}}', {"@id": ident}
+    if term.language:
+        value = {"@language": term.language, "@value": term.value}
+        return f'{{"@language": {enc(term.language)}, "@value": {enc(term.value)}}}', value
+    if term.datatype.value == _XSD_STRING:
+        return f'{{"@value": {enc(term.value)}}}', {"@value": term.value}
+    kind = _iri(term.datatype.value)
+    return f'{{"@type": {enc(kind)}, "@value": {enc(term.value)}}}', {
+        "@type": kind,
+        "@value": term.value,
+    }
+
+
+def _json_text(value: Any, level: int) -> str:
+    """`json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)` at depth `level`,
+    for the strings, lists and dicts of a compacted node (the C encoder has no indent)."""
+    enc = json.encoder.encode_basestring
+    if isinstance(value, str):
+        return str(enc(value))
+    inner = "  " * (level + 1)
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        items = ",\n".join(inner + _json_text(v, level + 1) for v in value)
+        return f"[\n{items}\n{'  ' * level}]"
+    if not value:
+        return "{}"
+    items = ",\n".join(f"{inner}{enc(k)}: {_json_text(value[k], level + 1)}" for k in sorted(value))
+    return f"{{\n{items}\n{'  ' * level}}}"
+
+
+def compact_jsonld_lines(ntriples: Path) -> Iterator[str]:
+    """The compacted JSON-LD of the sorted N-Triples file `ntriples`, as `compact_jsonld`
+    compacts Oxigraph's expanded JSON-LD and `json.dumps(indent=2, sort_keys=True)` writes it,
+    one node at a time: the nodes are made from the triples of each subject in turn (sorted
+    lines hold them together) and written in the order of their compacted `@id`."""
+    import pyoxigraph as ox
+
+    nodes: list[tuple[str, str]] = []
+    subject: Any = None
+    values: dict[str, list[tuple[str, dict[str, str]]]] = {}
+
+    def flush() -> None:
+        if subject is None:
+            return
+        ident = _iri(subject.value) if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"
+        node: dict[str, Any] = {"@id": ident}
+        for key, items in values.items():
+            if key == _RDF_TYPE:
+                node["@type"] = sorted(item["@id"] for _, item in items)
+            else:
+                node[_iri(key)] = [item for _, item in sorted(items, key=lambda i: i[0])]
+        nodes.append((ident, _json_text(node, 2)))
+
+    for triple in ox.parse(path=ntriples, format=ox.RdfFormat.N_TRIPLES):
+        if triple.subject != subject:
+            flush()
+            subject, values = triple.subject, {}
+        values.setdefault(triple.predicate.value, []).append(_json_term(triple.object))
+    flush()
+    head = json.dumps({"@context": dict(PREFIXES)}, indent=2, sort_keys=True, ensure_ascii=False)
+    yield head[: -len("\n}")] + ',\n  "@graph": ['
+    for n, (_, text) in enumerate(sorted(nodes, key=lambda item: item[0])):
+        yield ("\n    " if n == 0 else ",\n    ") + text
+    yield "\n  ]\n}\n"
 
 
 def write_text(path: Path, text: str) -> None:
