@@ -215,9 +215,10 @@ def assemble(
     )
     # Each step's line gives the seconds the made units spent in it, added up over the
     # worker processes.
-    with _step(progress, "merge", lambda: f"{sum(len(v) for v in merged.graphs.values())} quads"):
-        ontology = parse_turtle(settings.ontology_file)
-        merged = merge(units, ontology_lines(ontology))
+    merge_started = time.perf_counter()
+    ontology = parse_turtle(settings.ontology_file)
+    merged = merge(units, ontology_lines(ontology))
+    merge_seconds = time.perf_counter() - merge_started
     graphs = merged.graphs
     traced = sum(1 for line in graphs[GRAPH_EVIDENCE] if line.endswith(_STATEMENT_LINE_END))
     lines = {
@@ -233,6 +234,8 @@ def assemble(
     }
     for step in UNIT_STEPS:
         progress(f"{step:<9} {lines[step]}  ({_seconds(units, reused, step):.2f} s)")
+    quads = sum(len(v) for v in graphs.values())
+    progress(f"{'merge':<9} {len(units)} unit(s), {quads} quads  ({merge_seconds:.2f} s)")
     single = len(documents) == 1
     texts = [
         (source_text(doc, unit.text, unit.sources, single), unit.sentences)
