@@ -166,82 +166,111 @@ def _value(value: dict[str, Any], iri: Callable[[str], str]) -> dict[str, Any]:
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_TYPE = str(RDF.type)
+_ENCODE = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes
+# A compacted node inside "@graph" (json.dumps(indent=2) puts it at depth 2): its keys at
+# six spaces, a list's items at eight, an item's keys at ten.
+_KEY, _ITEM, _ITEM_KEY = "\n      ", "\n        ", "\n          "
 
 
-def _iri(value: str) -> str:
-    return compact_iri(value) or value
+class _JsonTerms:
+    """Objects as `compact_jsonld` writes them: (the JSON it sorts them by, their text at
+    depth 4), IRIs remembered (they repeat), literals made each time."""
 
+    def __init__(self) -> None:
+        self.iris: dict[str, str] = {}
+        self.nodes: dict[str, tuple[str, str]] = {}
 
-def _json_term(term: Any) -> tuple[str, dict[str, str]]:
-    """An object as `compact_jsonld` writes it, with the text it is sorted by (its JSON)."""
-    import pyoxigraph as ox
+    def iri(self, value: str) -> str:
+        found = self.iris.get(value)
+        if found is None:
+            found = self.iris[value] = compact_iri(value) or value
+        return found
 
-    enc = json.encoder.encode_basestring
-    if isinstance(term, ox.NamedNode | ox.BlankNode):
-        ident = _iri(term.value) if isinstance(term, ox.NamedNode) else f"_:{term.value}"
-        return f'{{"@id": {enc(ident)}}}', {"@id": ident}
-    if term.language:
-        value = {"@language": term.language, "@value": term.value}
-        return f'{{"@language": {enc(term.language)}, "@value": {enc(term.value)}}}', value
-    if term.datatype.value == _XSD_STRING:
-        return f'{{"@value": {enc(term.value)}}}', {"@value": term.value}
-    kind = _iri(term.datatype.value)
-    return f'{{"@type": {enc(kind)}, "@value": {enc(term.value)}}}', {
-        "@type": kind,
-        "@value": term.value,
-    }
+    def node(self, ident: str) -> tuple[str, str]:
+        found = self.nodes.get(ident)
+        if found is None:
+            text = _ENCODE(ident)
+            found = (f'{{"@id": {text}}}', f'{{{_ITEM_KEY}"@id": {text}{_ITEM}}}')
+            if len(self.nodes) < 1_000_000:
+                self.nodes[ident] = found
+        return found
 
+    def term(self, term: Any) -> tuple[str, str]:
+        import pyoxigraph as ox
 
-def _json_text(value: Any, level: int) -> str:
-    """`json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)` at depth `level`,
-    for the strings, lists and dicts of a compacted node (the C encoder has no indent)."""
-    enc = json.encoder.encode_basestring
-    if isinstance(value, str):
-        return str(enc(value))
-    inner = "  " * (level + 1)
-    if isinstance(value, list):
-        if not value:
-            return "[]"
-        items = ",\n".join(inner + _json_text(v, level + 1) for v in value)
-        return f"[\n{items}\n{'  ' * level}]"
-    if not value:
-        return "{}"
-    items = ",\n".join(f"{inner}{enc(k)}: {_json_text(value[k], level + 1)}" for k in sorted(value))
-    return f"{{\n{items}\n{'  ' * level}}}"
+        if isinstance(term, ox.NamedNode):
+            return self.node(self.iri(term.value))
+        if isinstance(term, ox.BlankNode):
+            return self.node(f"_:{term.value}")
+        value = _ENCODE(term.value)
+        if term.language:
+            lang = _ENCODE(term.language)
+            return (
+                f'{{"@language": {lang}, "@value": {value}}}',
+                f'{{{_ITEM_KEY}"@language": {lang},{_ITEM_KEY}"@value": {value}{_ITEM}}}',
+            )
+        if term.datatype.value == _XSD_STRING:
+            return f'{{"@value": {value}}}', f'{{{_ITEM_KEY}"@value": {value}{_ITEM}}}'
+        kind = _ENCODE(self.iri(term.datatype.value))
+        return (
+            f'{{"@type": {kind}, "@value": {value}}}',
+            f'{{{_ITEM_KEY}"@type": {kind},{_ITEM_KEY}"@value": {value}{_ITEM}}}',
+        )
 
 
 def compact_jsonld_lines(ntriples: Path) -> Iterator[str]:
     """The compacted JSON-LD of the sorted N-Triples file `ntriples`, as `compact_jsonld`
-    compacts Oxigraph's expanded JSON-LD and `json.dumps(indent=2, sort_keys=True)` writes it,
-    one node at a time: the nodes are made from the triples of each subject in turn (sorted
-    lines hold them together) and written in the order of their compacted `@id`."""
+    compacts Oxigraph's expanded JSON-LD and `json.dumps(indent=2, sort_keys=True)` writes it
+    (tests/test_build.py compares both), one node at a time: the nodes are made from the
+    triples of each subject in turn (sorted lines hold them together) and written in the
+    order of their compacted `@id`."""
     import pyoxigraph as ox
 
+    terms = _JsonTerms()
     nodes: list[tuple[str, str]] = []
     subject: Any = None
-    values: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    values: dict[str, list[tuple[str, str]]] = {}
+    types: list[str] = []
 
     def flush() -> None:
         if subject is None:
             return
-        ident = _iri(subject.value) if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"
-        node: dict[str, Any] = {"@id": ident}
-        for key, items in values.items():
-            if key == _RDF_TYPE:
-                node["@type"] = sorted(item["@id"] for _, item in items)
+        if isinstance(subject, ox.NamedNode):
+            ident = terms.iri(subject.value)
+        else:
+            ident = f"_:{subject.value}"
+        keys: dict[str, list[tuple[str, str]] | None] = {"@id": None}
+        keys.update((terms.iri(key), items) for key, items in values.items())
+        if types:
+            keys["@type"] = None
+        parts = []
+        for key in sorted(keys):
+            items = keys[key]
+            if key == "@id":
+                parts.append(f'"@id": {_ENCODE(ident)}')
+            elif items is None:
+                listed = _ITEM.join(f"{_ENCODE(t)}," for t in sorted(types))[:-1]
+                parts.append(f'"@type": [{_ITEM}{listed}{_KEY}]')
             else:
-                node[_iri(key)] = [item for _, item in sorted(items, key=lambda i: i[0])]
-        nodes.append((ident, _json_text(node, 2)))
+                body = f",{_ITEM}".join(text for _, text in sorted(items))
+                parts.append(f"{_ENCODE(key)}: [{_ITEM}{body}{_KEY}]")
+        nodes.append((ident, f"{{{_KEY}" + f",{_KEY}".join(parts) + "\n    }"))
 
     for triple in ox.parse(path=ntriples, format=ox.RdfFormat.N_TRIPLES):
         if triple.subject != subject:
             flush()
-            subject, values = triple.subject, {}
-        values.setdefault(triple.predicate.value, []).append(_json_term(triple.object))
+            subject, values, types = triple.subject, {}, []
+        if triple.predicate.value == _RDF_TYPE and isinstance(triple.object, ox.NamedNode):
+            types.append(terms.iri(triple.object.value))
+        elif triple.predicate.value == _RDF_TYPE and isinstance(triple.object, ox.BlankNode):
+            types.append(f"_:{triple.object.value}")
+        else:
+            values.setdefault(triple.predicate.value, []).append(terms.term(triple.object))
     flush()
     head = json.dumps({"@context": dict(PREFIXES)}, indent=2, sort_keys=True, ensure_ascii=False)
     yield head[: -len("\n}")] + ',\n  "@graph": ['
-    for n, (_, text) in enumerate(sorted(nodes, key=lambda item: item[0])):
+    nodes.sort(key=lambda item: item[0])
+    for n, (_, text) in enumerate(nodes):
         yield ("\n    " if n == 0 else ",\n    ") + text
     yield "\n  ]\n}\n"
 

@@ -6,16 +6,19 @@ and into a fresh folder that replaces dist/ only once it is whole.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-import heapq
 import json
 import os
 import platform
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
+from multiprocessing import get_context
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +28,7 @@ from rdflib.term import Node
 
 from diplokg.__version__ import __version__
 from diplokg.build.search_index import Describer, QuoteRecord, search_index
-from diplokg.build.statements import reifies_lines
-from diplokg.build.versioning import version_iri, version_of, version_triples
+from diplokg.build.versioning import VERSION_LENGTH, version_iri, version_triples
 from diplokg.dataset import (
     CONTEXT_FILE,
     DUMP_FILES,
@@ -36,12 +38,20 @@ from diplokg.dataset import (
     VOID_FILE,
     dump_file,
 )
-from diplokg.formats import JSON_LD, NQUADS, NTRIPLES, RDFXML, TRIG, TURTLE, Format
+from diplokg.formats import (
+    GRAPH_FORMATS,
+    JSON_LD,
+    NQUADS,
+    NTRIPLES,
+    RDFXML,
+    TRIG,
+    TURTLE,
+    Format,
+)
 from diplokg.namespaces import (
     DATASET_IRI,
     DKG,
     DUMPS,
-    GRAPH_EVIDENCE,
     GRAPH_VERSION,
     MEDIA_TYPES,
     NAMED_GRAPHS,
@@ -53,7 +63,6 @@ from diplokg.rdfio import (
     compact_jsonld_lines,
     nquads_lines,
     replace_dir,
-    triple_of,
     write_text,
 )
 
@@ -159,22 +168,29 @@ class _Union:
         Sorted quads hold the quads of one triple next to each other, and the triples in
         the order of their own sorted lines, so this needs no set and no sort."""
         last = ""
+        properties: dict[str, int] = {}
+        classes: dict[str, int] = {}
+        count = 0
         for quad in quads:
-            triple = triple_of(quad)
+            triple = quad[: quad.rindex(" <")]
             if triple == last:
                 continue
             last = triple
-            self.triples += 1
-            subject_end = triple.index(" ")
-            predicate_end = triple.index(" ", subject_end + 1)
-            predicate = triple[subject_end + 1 : predicate_end]
-            self.properties[predicate] += 1
-            if predicate == _RDF_TYPE and triple[predicate_end + 1] in "<_":
-                self.classes[_term(triple[predicate_end + 1 :])] += 1
+            count += 1
+            _, predicate, rest = triple.split(" ", 2)
+            properties[predicate] = properties.get(predicate, 0) + 1
+            if predicate == _RDF_TYPE and rest[0] in "<_":
+                classes[rest] = classes.get(rest, 0) + 1
             yield triple + " .\n"
+        self.triples += count
+        self.properties.update(properties)
+        self.classes.update({_term(c): n for c, n in classes.items()})
 
 
 _RDF_TYPE = f"<{RDF.type}>"
+# From this many quads on, the conversions of the dumps run in worker processes while the
+# build writes the rest (below it, starting processes costs more than it saves).
+PARALLEL_WRITE_QUADS = 1_000_000
 
 
 def _write_lines(path: Path, lines: Iterable[str]) -> str:
@@ -215,6 +231,31 @@ def _convert_file(source: Path, source_format: Format, target: Path, fmt: Format
     return _file_sha256(target)
 
 
+def _derived_dump(source: Path, target: Path, key: str) -> str:
+    """Write the dump `key` (a format's key) of the sorted N-Triples or N-Quads `source`."""
+    fmt = next(f for f in GRAPH_FORMATS if f.key == key)
+    if fmt == JSON_LD:
+        return _write_lines(target, compact_jsonld_lines(source))
+    return _convert_file(source, NQUADS if fmt.datasets else NTRIPLES, target, fmt)
+
+
+def _sorted_union(graphs: Mapping[URIRef, list[str]]) -> list[str]:
+    """The sorted lines of all `graphs` (each sorted): one sort of sorted runs."""
+    lines: list[str] = []
+    for part in graphs.values():
+        lines += part
+    lines.sort()
+    return lines
+
+
+def _version(lines: list[str]) -> str:
+    """`versioning.version_of` of the sorted lines of every graph, hashed in chunks."""
+    digest = hashlib.sha256()
+    for start in range(0, len(lines), 65536):
+        digest.update("".join(lines[start : start + 65536]).encode("utf-8"))
+    return digest.hexdigest()[:VERSION_LENGTH]
+
+
 def write_dist(
     dist: Path,
     graphs: Mapping[URIRef, list[str]],
@@ -229,41 +270,51 @@ def write_dist(
     hashes: dict[str, str],
     key: str,
     reasoner: Reasoner,
+    reifies: Sequence[str] = (),
+    workers: int = 1,
 ) -> dict[str, str]:
     """Write the dumps of the named `graphs` (each its sorted N-Quads lines; the graph of
-    their version is added; the RDF 1.2 N-Quads dump also has the statements' `rdf:reifies`),
-    their description, the source `texts`, the search index and build.json into a fresh
-    folder that then replaces `dist`. Returns the SHA-256 of every file written."""
-    version = version_of(graphs)
-    per_graph = dict(graphs)
-    per_graph.update(nquads_lines({GRAPH_VERSION: version_triples(version)}))
+    their version is added; the RDF 1.2 N-Quads dump also has the statements' `reifies`
+    lines), their description, the source `texts`, the search index and build.json into a
+    fresh folder that then replaces `dist`. Returns the SHA-256 of every file written.
+
+    Large datasets have their TriG, Turtle, RDF/XML and JSON-LD dumps written by `workers`
+    processes meanwhile (`PARALLEL_WRITE_QUADS`); the bytes are the same."""
+    lines = _sorted_union(graphs)
+    version = _version(lines)
+    versioned = nquads_lines({GRAPH_VERSION: version_triples(version)})
+    per_graph = {**graphs, **versioned}
+    for line in versioned[GRAPH_VERSION]:
+        bisect.insort(lines, line)
     names = {iri: name for name, iri in NAMED_GRAPHS.items()}
     files: dict[str, str] = {}
-    with replace_dir(dist) as staging:
-        files[dump_file(NQUADS)] = _write_lines(
-            staging / dump_file(NQUADS), heapq.merge(*per_graph.values())
-        )
-        # The same dataset, its version graph too, plus the RDF 1.2 form of the statements'
-        # reifiers: the version id, computed above without either, is the same for both dumps.
-        reifies = reifies_lines(per_graph[GRAPH_EVIDENCE])
-        files[RDF12_FILE] = _write_lines(
-            staging / RDF12_FILE, heapq.merge(*per_graph.values(), reifies)
-        )
+    parallel = workers > 1 and len(lines) >= PARALLEL_WRITE_QUADS
+    with (
+        replace_dir(dist) as staging,
+        ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+        if parallel
+        else _inline() as pool,
+    ):
         union = _Union()
-        files[dump_file(NTRIPLES)] = _write_lines(
-            staging / dump_file(NTRIPLES), union.lines(heapq.merge(*per_graph.values()))
-        )
+        merged = staging / dump_file(NTRIPLES)
+        files[merged.name] = _write_lines(merged, union.lines(lines))
         # TriG writes one block a graph: its quads graph by graph, in the order of the names.
         by_graph = staging / ".by-graph.nq"
         _write_lines(by_graph, (line for name in sorted(per_graph) for line in per_graph[name]))
-        files[dump_file(TRIG)] = _convert_file(by_graph, NQUADS, staging / dump_file(TRIG), TRIG)
-        by_graph.unlink()
-        merged = staging / dump_file(NTRIPLES)
-        for fmt in (TURTLE, RDFXML):
-            files[dump_file(fmt)] = _convert_file(merged, NTRIPLES, staging / dump_file(fmt), fmt)
-        files[dump_file(JSON_LD)] = _write_lines(
-            staging / dump_file(JSON_LD), compact_jsonld_lines(merged)
-        )
+        pending = {
+            dump_file(fmt): pool.submit(
+                _derived_dump,
+                by_graph if fmt.datasets else merged,
+                staging / dump_file(fmt),
+                fmt.key,
+            )
+            for fmt in (TRIG, TURTLE, RDFXML, JSON_LD)
+        }
+        files[dump_file(NQUADS)] = _write_lines(staging / dump_file(NQUADS), lines)
+        # The same dataset, its version graph too, plus the RDF 1.2 form of the statements'
+        # reifiers: the version id, computed above without either, is the same for both dumps.
+        files[RDF12_FILE] = _write_lines(staging / RDF12_FILE, sorted([*lines, *reifies]))
+        del lines
         void = void_description(
             {g: len(lines) for g, lines in per_graph.items()},
             union.triples,
@@ -287,6 +338,9 @@ def write_dist(
         index = search_index(describe, quotes, texts, version)
         (staging / SEARCH_FILE).write_bytes(index)
         files[SEARCH_FILE] = _sha256(index)
+        for name, future in pending.items():
+            files[name] = future.result()
+        by_graph.unlink()
         manifest = {
             "key": key,
             "version": version,
@@ -308,6 +362,28 @@ def write_dist(
         write_text(staging / MANIFEST, _dump_json(manifest))
         _keep_foreign(dist, staging, {name.split("/")[0] for name in [*files, MANIFEST]})
     return files
+
+
+class _Done:
+    """A finished call, as a future of `_inline` gives it."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def result(self) -> str:
+        return self.value
+
+
+class _Inline:
+    """Runs each submitted call at once, in this process (no worker processes)."""
+
+    def submit(self, function: Callable[..., str], *args: Any) -> _Done:
+        return _Done(function(*args))
+
+
+@contextmanager
+def _inline() -> Iterator[_Inline]:
+    yield _Inline()
 
 
 def _keep_foreign(dist: Path, staging: Path, owned: set[str]) -> None:

@@ -60,6 +60,7 @@ class Merged:
     statements: int
     names: list[Triple]
     quotes: list[QuoteRecord]
+    reifies: list[str]  # the RDF 1.2 lines of every reifier, sorted
 
 
 def renumbering(units: Sequence[Unit]) -> list[Renumbering]:
@@ -143,4 +144,5 @@ def merge(units: Sequence[Unit], ontology: list[str]) -> Merged:
         statements=sum(unit.statements for unit in units),
         names=[t for unit in units for t in unit.names],
         quotes=[q for unit in units for q in unit.quotes],
+        reifies=sorted({line for unit in units for line in unit.reifies}),
     )

@@ -295,6 +295,8 @@ def build(
             hashes=hashes,
             key=key,
             reasoner=reasoner,
+            reifies=merged.reifies,
+            workers=workers or os.cpu_count() or 1,
         )
     prune_cache(settings.build_cache_dir, built.keys)
     if versions is not None:

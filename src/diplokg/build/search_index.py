@@ -123,7 +123,7 @@ def _label_rows(describe: Describer) -> list[SearchRow]:
     return rows
 
 
-def _evidence_of(evidence: Graph, annotation: Node) -> Node:
+def _evidence_of(evidence: _Index, annotation: Node) -> Node:
     """The fact a quote is the evidence of: the one with `dkg:hasEvidence` it, else the subject
     of the statements it supports, else its body."""
     facts = sorted(evidence.subjects(DKG.hasEvidence, annotation), key=str)
@@ -134,29 +134,52 @@ def _evidence_of(evidence: Graph, annotation: Node) -> Node:
     return (subjects or bodies or [annotation])[0]
 
 
+class _Index:
+    """The lookups `quote_records` makes, over a set of triples."""
+
+    def __init__(self, triples: Iterable[Triple]) -> None:
+        self.out: dict[tuple[Node, Node], list[Node]] = defaultdict(list)
+        self.back: dict[tuple[Node, Node], list[Node]] = defaultdict(list)
+        for s, p, o in triples:
+            self.out[(s, p)].append(o)
+            self.back[(p, o)].append(s)
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        return self.out.get((subject, predicate), [])
+
+    def subjects(self, predicate: Node, obj: Node) -> list[Node]:
+        return self.back.get((predicate, obj), [])
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        found = self.objects(subject, predicate)
+        return found[0] if found else None
+
+
 # A quote of the index: the fact it is the evidence of, its exact words, its start and end in
 # the text, and the slug of the text's document.
 QuoteRecord = tuple[str, str, int | None, int | None, str]
 
 
-def quote_records(evidence: Graph) -> list[QuoteRecord]:
-    """Every quote of an evidence graph, with the fact it is the evidence of."""
+def quote_records(evidence: Iterable[Triple]) -> list[QuoteRecord]:
+    """Every quote of an evidence graph (its triples), with the fact it is the evidence of."""
+    index = _Index(evidence)
     records = []
-    for annotation in sorted(evidence.subjects(RDF.type, OA.Annotation), key=str):
-        target = evidence.value(annotation, OA.hasTarget)
+    for annotation in sorted(index.subjects(RDF.type, OA.Annotation), key=str):
+        target = index.value(annotation, OA.hasTarget)
         if target is None:
             continue
         exact, start, end = "", None, None
-        for selector in evidence.objects(target, OA.hasSelector):
-            if (selector, RDF.type, OA.TextQuoteSelector) in evidence:
-                exact = str(evidence.value(selector, OA.exact) or "")
-            elif (selector, RDF.type, OA.TextPositionSelector) in evidence:
-                start = int(str(evidence.value(selector, OA.start)))
-                end = int(str(evidence.value(selector, OA.end)))
+        for selector in index.objects(target, OA.hasSelector):
+            kinds = index.objects(selector, RDF.type)
+            if OA.TextQuoteSelector in kinds:
+                exact = str(index.value(selector, OA.exact) or "")
+            elif OA.TextPositionSelector in kinds:
+                start = int(str(index.value(selector, OA.start)))
+                end = int(str(index.value(selector, OA.end)))
         if not exact:
             continue
-        fact = _evidence_of(evidence, annotation)
-        document = _slug(evidence.value(target, OA.hasSource))
+        fact = _evidence_of(index, annotation)
+        document = _slug(index.value(target, OA.hasSource))
         records.append((str(fact), exact, start, end, document))
     return records
 

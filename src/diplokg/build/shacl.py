@@ -113,13 +113,11 @@ class Data:
         self.objects: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
         self.subjects_of: dict[Node, set[Node]] = defaultdict(set)
         self.objects_of: dict[Node, set[Node]] = defaultdict(set)
-        self.triples: list[Triple] = []
+        objects, subjects_of, objects_of = self.objects, self.subjects_of, self.objects_of
         for s, p, o in triples:
-            if o not in self.objects[(s, p)]:
-                self.objects[(s, p)].add(o)
-                self.subjects_of[p].add(s)
-                self.objects_of[p].add(o)
-                self.triples.append((s, p, o))
+            objects[(s, p)].add(o)
+            subjects_of[p].add(s)
+            objects_of[p].add(o)
         self.instances: dict[Node, set[Node]] = defaultdict(set)
         for s in self.subjects_of.get(RDF.type, ()):
             for cls in self.objects[(s, RDF.type)]:

@@ -51,6 +51,7 @@ __all__ = [
     "statement_counts",
     "statement_graph",
     "statement_iri",
+    "statement_triples",
     "strip_interpretations",
     "strip_states",
     "term_key",
@@ -320,6 +321,15 @@ def statement_graph(
 ) -> Graph:
     """The reifiers of every supported statement and the interpretations, with IRIs."""
     out = Graph()
+    out.addN((s, p, o, out) for s, p, o in statement_triples(support, notes, ontology))
+    return out
+
+
+def statement_triples(
+    support: Support, notes: Mapping[tuple[URIRef, Span], URIRef], ontology: Graph
+) -> set[Triple]:
+    """`statement_graph`'s triples as a set (what the build uses)."""
+    out: set[Triple] = set()
     iris = _reading_iris(support.readings)
     for statement in sorted(support.statements):
         subject, predicate, obj = statement

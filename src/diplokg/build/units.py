@@ -30,7 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import chain
 from multiprocessing import get_context
 from pathlib import Path
@@ -39,7 +39,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from diplokg.build import intervals, rules, statements
-from diplokg.build.evidence import Source, annotate, sentence_spans, strip_quotes
+from diplokg.build.evidence import Source, annotation_triples, sentence_spans, strip_quotes
 from diplokg.build.reason import KINDS, Reasoner, infer, kind_of
 from diplokg.build.search_index import NAMED, QuoteRecord, quote_records
 from diplokg.build.validate import Problem, consistency_problems, shape_problems
@@ -99,6 +99,7 @@ class Unit:
     parsed: int  # triples read from the curated file and its enrichment
     statements: int  # statements traced to words or an interpretation
     quads: dict[str, list[str]]  # graph IRI -> sorted N-Quads lines
+    reifies: list[str]  # the RDF 1.2 lines of its reifiers (`statements.reifies_lines`)
     # inferred line -> index in reason.KINDS of the rule that explains it
     inferred_kinds: dict[str, int]
     # numbered per document, renumbered by the merge when shared with other documents
@@ -162,12 +163,6 @@ def _canonical_ontology(ontology: Graph) -> tuple[list[Triple], list[str]]:
     return kept[1], kept[2]
 
 
-def _graph(triples: Iterable[Triple]) -> Graph:
-    graph = Graph()
-    graph.addN((s, p, o, graph) for s, p, o in triples)
-    return graph
-
-
 def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
     """Parse, trace, reason, derive and validate one document on its own."""
     ontology, shapes, rule_set = _shared(shared)
@@ -185,8 +180,8 @@ def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
     clock.lap("parse")
     source = Source(facts, text, str(document.facts))
     support = statements.collect([source], ontology)
-    notes_graph, notes = annotate([source], ontology, support.mentions)
-    evidence = notes_graph + statements.statement_graph(support, notes, ontology)
+    evidence, notes = annotation_triples([source], ontology, support.mentions)
+    evidence |= statements.statement_triples(support, notes, ontology)
     statements.strip_states(facts)
     strip_quotes(facts)
     statements.strip_interpretations(facts)
@@ -196,12 +191,12 @@ def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
     derived = rules.derive(rule_set, result.closure)
     derived |= intervals.interval_triples(result.closure)
     derived -= result.closure
-    graphs = {
+    graphs: dict[URIRef, Iterable[Triple]] = {
         GRAPH_ASSERTED: facts,
         GRAPH_ENRICHMENT: enrichment,
         GRAPH_EVIDENCE: evidence,
-        GRAPH_INFERRED: _graph(result.inferred),
-        GRAPH_DERIVED: _graph(derived),
+        GRAPH_INFERRED: result.inferred,
+        GRAPH_DERIVED: derived,
     }
     clock.lap("derive")
     canon = canonical_quads(graphs)
@@ -222,6 +217,7 @@ def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
         parsed=parsed,
         statements=len(support.statements),
         quads={str(g): lines[g] for g in UNIT_GRAPHS},
+        reifies=statements.reifies_lines(lines[GRAPH_EVIDENCE]),
         inferred_kinds=_kinds_by_line(canon[GRAPH_INFERRED], result.closure),
         annotations=_annotation_counts(notes),
         readings=_reading_keys(support.readings),
@@ -293,7 +289,9 @@ def _load(cache: Path, key: str) -> Unit | None:
             unit = pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
-    return unit if isinstance(unit, Unit) and unit.key == key else None
+    # (a unit pickled by a process that ran older code under a newer key lacks fields)
+    whole = isinstance(unit, Unit) and all(hasattr(unit, f.name) for f in fields(Unit))
+    return unit if whole and unit.key == key else None
 
 
 def _store(cache: Path, unit: Unit) -> None:

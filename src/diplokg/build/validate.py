@@ -97,7 +97,7 @@ def _sparql(lines: str) -> Callable[[str], set[Node]]:
 
         if not store:
             store.append(ox.Store())
-            store[0].bulk_load(lines.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+            store[0].load(lines.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         found: set[Node] = set()
         for row in store[0].query(select, use_default_graph_as_union=True):  # type: ignore[union-attr]
             term = row[0]
