@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from rdflib import URIRef
 
@@ -106,19 +107,23 @@ def _renumber(lines: Iterable[str], changes: Renumbering) -> list[str]:
     return sorted(_NUMBERED.sub(replace, line) for line in lines)
 
 
-def merge(units: Sequence[Unit], ontology: list[str]) -> Merged:
+def merge(units: Sequence[Unit], ontology: list[str], cache: Path | None = None) -> Merged:
     """The named graphs of `units` (in document order) with the ontology graph's `ontology`
-    lines."""
+    lines; the units' lines are read from `cache` one unit at a time when they are there."""
     union: dict[URIRef, set[str]] = {
         g: set() for g in (GRAPH_ASSERTED, GRAPH_ENRICHMENT, GRAPH_EVIDENCE, GRAPH_DERIVED)
     }
     inferred: dict[str, int] = {}
+    reifies: set[str] = set()
     for unit, changes in zip(units, renumbering(units), strict=True):
+        quads, unit_reifies, unit_kinds = unit.lines(cache)
         for graph, lines in union.items():
-            own = unit.quads[str(graph)]
+            own = quads[str(graph)]
             lines.update(_renumber(own, changes) if changes and graph == GRAPH_EVIDENCE else own)
-        for line, kind in unit.inferred_kinds.items():
+        for line, kind in unit_kinds.items():
             inferred[line] = min(kind, inferred.get(line, kind))
+        reifies.update(unit_reifies)
+        del quads, unit_reifies, unit_kinds
     given = {triple_of(line) for line in ontology}
     given.update(triple_of(line) for g in (GRAPH_ASSERTED, GRAPH_ENRICHMENT) for line in union[g])
     inferred = {line: kind for line, kind in inferred.items() if triple_of(line) not in given}
@@ -144,5 +149,5 @@ def merge(units: Sequence[Unit], ontology: list[str]) -> Merged:
         statements=sum(unit.statements for unit in units),
         names=[t for unit in units for t in unit.names],
         quotes=[q for unit in units for q in unit.quotes],
-        reifies=sorted({line for unit in units for line in unit.reifies}),
+        reifies=sorted(reifies),
     )

@@ -217,7 +217,7 @@ def assemble(
     # worker processes.
     merge_started = time.perf_counter()
     ontology = parse_turtle(settings.ontology_file)
-    merged = merge(units, ontology_lines(ontology))
+    merged = merge(units, ontology_lines(ontology), settings.build_cache_dir)
     merge_seconds = time.perf_counter() - merge_started
     graphs = merged.graphs
     traced = sum(1 for line in graphs[GRAPH_EVIDENCE] if line.endswith(_STATEMENT_LINE_END))

@@ -30,7 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from itertools import chain
 from multiprocessing import get_context
 from pathlib import Path
@@ -98,7 +98,7 @@ class Unit:
     text: str
     parsed: int  # triples read from the curated file and its enrichment
     statements: int  # statements traced to words or an interpretation
-    quads: dict[str, list[str]]  # graph IRI -> sorted N-Quads lines
+    quads: dict[str, list[str]]  # graph IRI -> sorted N-Quads lines (but the inferred graph's)
     reifies: list[str]  # the RDF 1.2 lines of its reifiers (`statements.reifies_lines`)
     # inferred line -> index in reason.KINDS of the rule that explains it
     inferred_kinds: dict[str, int]
@@ -112,6 +112,24 @@ class Unit:
     problems: list[Problem] = field(default_factory=list)
     reasoner_errors: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # per step, when it was made
+    # True: `quads`, `reifies` and `inferred_kinds` were left in the cache (`Unit.lines`), so
+    # that a build holds one document's lines at a time, not the collection's
+    stored: bool = False
+
+    def lines(self, cache: Path | None) -> Lines:
+        """Its N-Quads lines by graph, RDF 1.2 lines and inferred kinds, read from `cache`
+        when they were left there."""
+        if not self.stored:
+            return self.quads, self.reifies, self.inferred_kinds
+        if cache is None:
+            raise ValueError(f"the lines of {self.name} are in a cache")
+        with _cache_file(cache, self.key, "lines").open("rb") as handle:
+            lines: Lines = pickle.load(handle)
+        return lines
+
+
+# A unit's heavy part: quads by graph, RDF 1.2 lines, inferred line -> kind.
+Lines = tuple[dict[str, list[str]], list[str], dict[str, int]]
 
 
 def _digest(parts: Iterable[bytes]) -> str:
@@ -216,7 +234,8 @@ def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
         text=text,
         parsed=parsed,
         statements=len(support.statements),
-        quads={str(g): lines[g] for g in UNIT_GRAPHS},
+        # the inferred lines are the keys of inferred_kinds
+        quads={str(g): lines[g] for g in UNIT_GRAPHS if g != GRAPH_INFERRED},
         reifies=statements.reifies_lines(lines[GRAPH_EVIDENCE]),
         inferred_kinds=_kinds_by_line(canon[GRAPH_INFERRED], result.closure),
         annotations=_annotation_counts(notes),
@@ -279,38 +298,50 @@ def _reading_keys(readings: Sequence[statements.Reading]) -> dict[str, list[tupl
 # -- the cache and the workers -----------------------------------------------------------------
 
 
-def _cache_file(cache: Path, key: str) -> Path:
-    return cache / key[:2] / f"{key}.pickle"
+def _cache_file(cache: Path, key: str, part: str) -> Path:
+    return cache / key[:2] / f"{key}.{part}.pickle"
 
 
 def _load(cache: Path, key: str) -> Unit | None:
+    """The unit `key` of `cache` without its lines (`Unit.lines` reads them), or None."""
     try:
-        with _cache_file(cache, key).open("rb") as handle:
+        with _cache_file(cache, key, "unit").open("rb") as handle:
             unit = pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         return None
+    if not isinstance(unit, Unit):
+        return None
     # (a unit pickled by a process that ran older code under a newer key lacks fields)
-    whole = isinstance(unit, Unit) and all(hasattr(unit, f.name) for f in fields(Unit))
-    return unit if whole and unit.key == key else None
+    whole = all(hasattr(unit, f.name) for f in fields(Unit))
+    if not whole or unit.key != key or not _cache_file(cache, key, "lines").is_file():
+        return None
+    return unit
 
 
-def _store(cache: Path, unit: Unit) -> None:
-    path = _cache_file(cache, unit.key)
+def _dump(path: Path, value: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".unit-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump(unit, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
+def _store(cache: Path, unit: Unit) -> Unit:
+    """Keep `unit` in `cache`, its lines apart; return it without them."""
+    _dump(_cache_file(cache, unit.key, "lines"), unit.lines(None))
+    light = replace(unit, quads={}, reifies=[], inferred_kinds={}, stored=True)
+    _dump(_cache_file(cache, unit.key, "unit"), light)
+    return light
+
+
 def _work(document: DocumentFiles, shared: SharedInputs, key: str, cache: Path | None) -> Unit:
     unit = make_unit(document, shared, key)
     if cache is not None and not unit.problems:
-        _store(cache, unit)
+        return _store(cache, unit)
     return unit
 
 
@@ -360,7 +391,7 @@ def prune_cache(cache: Path, keep: set[str]) -> None:
     if not cache.is_dir():
         return
     for path in cache.glob("*/*.pickle"):
-        if path.stem not in keep:
+        if path.name.split(".")[0] not in keep:
             path.unlink(missing_ok=True)
 
 
