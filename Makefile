@@ -42,6 +42,7 @@ test: system lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/build.py
 	$(BIN)/python benchmarks/reasoning.py
 	$(BIN)/python benchmarks/endpoint.py
 	$(BIN)/python benchmarks/api.py

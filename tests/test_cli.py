@@ -67,7 +67,11 @@ def test_build_prints_a_line_per_step_then_skips_when_up_to_date(
     code, out, _ = run(capsys, "build")
     assert code == 0
     steps = [line.split()[0] for line in out.splitlines()]
-    assert steps == ["parse", "evidence", "reason", "derive", "validate", "write", "keep", "built"]
+    assert steps == [
+        "units",
+        *("parse", "evidence", "reason", "derive", "validate"),
+        *("merge", "write", "keep", "reused", "built"),
+    ]
     assert (fresh.dist_dir / "dataset.nq").is_file()
     code, out, _ = run(capsys, "build")
     assert (code, out.split()[:2]) == (0, ["up", "to"])

@@ -69,6 +69,11 @@ class Settings:
         return self.root / "dist"
 
     @property
+    def build_cache_dir(self) -> Path:
+        """The build's units, one per document, reused by the next build (never committed)."""
+        return self.root / "build" / "cache"
+
+    @property
     def versions_dir(self) -> Path:
         """Kept copies of built versions, served at /v/{version}/ (never committed)."""
         return self.root / "versions"

@@ -10,23 +10,41 @@ into a fresh folder that replaces dist/ only when all went well.
 from __future__ import annotations
 
 import functools
+import json
+import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
+from rdflib.namespace import RDF
 
-from diplokg.build import intervals, precompute, rules, statements
+from diplokg.__version__ import __version__
+from diplokg.build import precompute
 from diplokg.build.dist import write_dist
-from diplokg.build.evidence import Source, annotate, strip_quotes
-from diplokg.build.freshness import DEFAULT_REASONER, Progress, Reasoner, build_key, input_hashes
+from diplokg.build.freshness import (
+    DEFAULT_REASONER,
+    Progress,
+    Reasoner,
+    build_key,
+    code_hashes,
+    input_hashes,
+)
 from diplokg.build.freshness import SHARED_CODE as SHARED_CODE  # where tests read it
-from diplokg.build.reason import infer, kinds
-from diplokg.build.sources import source_texts
-from diplokg.build.validate import Problem, consistency_problems, report, shacl_problems
+from diplokg.build.merge import Merged, merge
+from diplokg.build.search_index import Describer
+from diplokg.build.sources import Text, source_text
+from diplokg.build.units import (
+    DocumentFiles,
+    SharedInputs,
+    Unit,
+    make_units,
+    ontology_lines,
+    prune_cache,
+)
+from diplokg.build.validate import Problem, report
 from diplokg.config import Settings
 from diplokg.dataset import read_manifest
 from diplokg.errors import InputError, ValidationFailed
@@ -37,9 +55,8 @@ from diplokg.namespaces import (
     GRAPH_ENRICHMENT,
     GRAPH_EVIDENCE,
     GRAPH_INFERRED,
-    GRAPH_ONTOLOGY,
 )
-from diplokg.rdfio import Triple, parse_turtle
+from diplokg.rdfio import parse_turtle
 from diplokg.versions import keep
 
 
@@ -88,21 +105,18 @@ def discover(settings: Settings) -> list[Document]:
 
 @dataclass
 class Assembled:
-    """The named graphs of a build and what reasoning and validation said about them."""
+    """The named graphs of a build, what reasoning and validation said, and what was reused."""
 
-    graphs: dict[URIRef, Graph]
-    closure: set[Triple]
-    reasoner_errors: list[str]
-    inferred_kinds: Counter[str]
+    merged: Merged
+    ontology: Graph
     documents: list[Document]
-    problems: list[Problem] = field(default_factory=list)
+    texts: list[tuple[Text, list[tuple[int, int]]]]
+    reused: list[str]  # the documents whose unit came from the cache
+    keys: set[str]  # the cache keys of the units
 
-
-def _graph(triples: Iterable[Triple]) -> Graph:
-    graph = Graph()
-    for triple in triples:
-        graph.add(triple)
-    return graph
+    @property
+    def problems(self) -> list[Problem]:
+        return self.merged.problems
 
 
 @contextmanager
@@ -112,69 +126,71 @@ def _step(progress: Progress, name: str, detail: Callable[[], str]) -> Iterator[
     progress(f"{name:<9} {detail()}  ({time.perf_counter() - started:.2f} s)")
 
 
+# What a unit does, in the order of the progress lines.
+UNIT_STEPS = ("parse", "evidence", "reason", "derive", "validate")
+
+
+def _seconds(units: Iterable[Unit], reused: set[str], step: str) -> float:
+    return sum(u.seconds.get(step, 0.0) for u in units if u.name not in reused)
+
+
 def assemble(
-    settings: Settings, reasoner: Reasoner = DEFAULT_REASONER, progress: Progress = _quiet
+    settings: Settings,
+    reasoner: Reasoner = DEFAULT_REASONER,
+    progress: Progress = _quiet,
+    workers: int | None = None,
 ) -> Assembled:
-    """Parse, anchor evidence, reason and validate; no file is written."""
+    """Make (or reuse) every document's unit and merge them; no file of dist/ is written."""
     documents = discover(settings)
-    asserted, enrichment, evidence = Graph(), Graph(), Graph()
-    with _step(progress, "parse", lambda: f"{len(documents)} document(s), {n_parsed} triples"):
-        ontology = parse_turtle(settings.ontology_file)
-        shapes = parse_turtle(settings.shapes_file)
-        curated = [(doc, parse_turtle(doc.facts)) for doc in documents]
-        for doc in documents:
-            if doc.enrichment is not None:
-                enrichment += parse_turtle(doc.enrichment)
-        n_parsed = len(ontology) + sum(len(g) for _, g in curated) + len(enrichment)
-    with _step(
-        progress,
-        "evidence",
-        lambda: f"{len(evidence)} triples, {len(support.statements)} statements traced",
-    ):
-        sources = [
-            Source(facts, doc.text.read_text(encoding="utf-8"), str(doc.facts))
-            for doc, facts in curated
-        ]
-        support = statements.collect(sources, ontology)
-        annotations, notes = annotate(sources, ontology, support.mentions)
-        evidence += annotations
-        evidence += statements.statement_graph(support, notes, ontology)
-        for _, facts in curated:
-            statements.strip_states(facts)
-            strip_quotes(facts)
-            statements.strip_interpretations(facts)
-            asserted += facts
-    with _step(
-        progress,
-        "reason",
-        lambda: (
-            f"{reasoner}: {len(asserted)} asserted + {len(enrichment)} enrichment -> "
-            f"{len(result.inferred)} inferred: " + " ".join(f"{k}={v}" for k, v in counts.items())
+    shared = SharedInputs(
+        settings.ontology_file, settings.shapes_file, settings.rules_dir, reasoner
+    )
+    code = json.dumps({"diplokg": __version__, "code": code_hashes()}, sort_keys=True)
+    started = time.perf_counter()
+    files = [DocumentFiles(d.name, d.text, d.facts, d.enrichment) for d in documents]
+    made = make_units(files, shared, code, settings.build_cache_dir, workers)
+    units = made.units
+    reused = set(made.reused)
+    progress(
+        f"{'units':<9} {len(units)} document(s): reused {len(reused)} from the cache, "
+        f"made {len(units) - len(reused)}  ({time.perf_counter() - started:.2f} s)"
+    )
+    # Each step's line gives the seconds the made units spent in it, added up over the
+    # worker processes.
+    merge_started = time.perf_counter()
+    ontology = parse_turtle(settings.ontology_file)
+    merged = merge(units, ontology_lines(ontology), settings.build_cache_dir)
+    merge_seconds = time.perf_counter() - merge_started
+    graphs = merged.graphs
+    traced = sum(1 for line in graphs[GRAPH_EVIDENCE] if line.endswith(_STATEMENT_LINE_END))
+    lines = {
+        "parse": f"{len(documents)} document(s), {len(ontology) + merged.parsed} triples",
+        "evidence": f"{len(graphs[GRAPH_EVIDENCE])} triples, {traced} statements traced",
+        "reason": (
+            f"{reasoner}: {len(graphs[GRAPH_ASSERTED])} asserted + "
+            f"{len(graphs[GRAPH_ENRICHMENT])} enrichment -> {len(graphs[GRAPH_INFERRED])} "
+            "inferred: " + " ".join(f"{k}={v}" for k, v in merged.inferred_kinds.items())
         ),
-    ):
-        result = infer(ontology, [asserted, enrichment], reasoner)
-        counts = kinds(result.inferred, result.closure)
-    with _step(progress, "derive", lambda: f"{len(derived)} triples ({len(rule_set)} rules)"):
-        rule_set = rules.load_rules(settings.rules_dir)
-        derived = rules.derive(rule_set, result.closure)
-        derived |= intervals.interval_triples(result.closure)
-        derived -= result.closure
-    graphs = {
-        GRAPH_ONTOLOGY: ontology,
-        GRAPH_ASSERTED: asserted,
-        GRAPH_ENRICHMENT: enrichment,
-        GRAPH_EVIDENCE: evidence,
-        GRAPH_INFERRED: _graph(result.inferred),
-        GRAPH_DERIVED: _graph(derived),
+        "derive": f"{len(graphs[GRAPH_DERIVED])} triples ({len(shared_rules(settings))} rules)",
+        "validate": f"{len(merged.problems)} problem(s)",
     }
-    built = Assembled(graphs, result.closure, result.errors, counts, documents)
-    with _step(progress, "validate", lambda: f"{len(built.problems)} problem(s)"):
-        union = Graph()
-        for graph in graphs.values():
-            union += graph
-        built.problems = consistency_problems(result.closure, result.errors)
-        built.problems += shacl_problems(union, shapes, settings.shapes_file)
-    return built
+    for step in UNIT_STEPS:
+        progress(f"{step:<9} {lines[step]}  ({_seconds(units, reused, step):.2f} s)")
+    quads = sum(len(v) for v in graphs.values())
+    progress(f"{'merge':<9} {len(units)} unit(s), {quads} quads  ({merge_seconds:.2f} s)")
+    single = len(documents) == 1
+    texts = [
+        (source_text(doc, unit.text, unit.sources, single), unit.sentences)
+        for doc, unit in zip(documents, units, strict=True)
+    ]
+    return Assembled(merged, ontology, documents, texts, made.reused, {u.key for u in units})
+
+
+_STATEMENT_LINE_END = f" <{RDF.type}> <{RDF.Statement}> <{GRAPH_EVIDENCE}> .\n"
+
+
+def shared_rules(settings: Settings) -> list[Path]:
+    return sorted(settings.rules_dir.glob("*.rq"))
 
 
 def build(
@@ -183,9 +199,13 @@ def build(
     dist: Path | None = None,
     force: bool = False,
     progress: Progress = _quiet,
+    workers: int | None = None,
 ) -> Path:
     """Build dist/ unless it is up to date; return its folder. Raises ValidationFailed (exit 1)
-    or another DiplokgError (exit 2); either way the previous dist/ is left whole."""
+    or another DiplokgError (exit 2); either way the previous dist/ is left whole.
+
+    Each document's work is reused from the build's cache when its files, the shared inputs
+    and the build's code are unchanged (`diplokg.build.units`); the progress says how many."""
     reasoner = reasoner or DEFAULT_REASONER
     dist = (dist or settings.dist_dir).resolve()
     hashes = input_hashes(settings)
@@ -199,23 +219,36 @@ def build(
             keep(dist, versions)
         return dist
     started = time.perf_counter()
-    built = assemble(settings, reasoner, progress)
+    built = assemble(settings, reasoner, progress, workers)
     if built.problems:
         raise ValidationFailed("validation failed:\n" + report(built.problems))
-    with _step(progress, "write", lambda: str(dist)):
-        write_dist(
+    merged = built.merged
+    with _step(progress, "write", lambda: f"{dist}: {len(written)} files"):
+        written = write_dist(
             dist,
-            built.graphs,
+            merged.graphs,
+            ontology=built.ontology,
+            sources=sorted({text.source for text, _ in built.texts}),
+            describe=Describer(built.ontology, merged.names),
+            quotes=merged.quotes,
             documents=[doc.name for doc in built.documents],
-            texts=source_texts(built.documents, built.graphs[GRAPH_ASSERTED]),
-            inferred_kinds=built.inferred_kinds,
+            texts=built.texts,
+            inferred_kinds=merged.inferred_kinds,
             hashes=hashes,
             key=key,
             reasoner=reasoner,
+            reifies=merged.reifies,
+            workers=workers or os.cpu_count() or 1,
             answers=functools.partial(precompute.answer_files, settings=settings),
         )
+    prune_cache(settings.build_cache_dir, built.keys)
     if versions is not None:
         with _step(progress, "keep", lambda: f"version {kept.id if kept else '-'} in {versions}"):
             kept = keep(dist, versions)
+    n = len(built.documents)
+    progress(
+        f"reused    {len(built.reused)} of {n} document(s) (parse, evidence, reason, derive, "
+        f"validate); made {n - len(built.reused)}; the dumps merged from {n} unit(s)"
+    )
     progress(f"built     in {time.perf_counter() - started:.2f} s")
     return dist
