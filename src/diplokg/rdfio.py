@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -228,7 +229,7 @@ _KEY, _ITEM, _ITEM_KEY = "\n      ", "\n        ", "\n          "
 
 class _JsonTerms:
     """Objects as `compact_jsonld` writes them: (the JSON it sorts them by, their text at
-    depth 4), IRIs remembered (they repeat), literals made each time."""
+    depth 4), made from their N-Triples text; IRIs remembered (they repeat)."""
 
     def __init__(self) -> None:
         self.iris: dict[str, str] = {}
@@ -237,7 +238,9 @@ class _JsonTerms:
     def iri(self, value: str) -> str:
         found = self.iris.get(value)
         if found is None:
-            found = self.iris[value] = compact_iri(value) or value
+            found = compact_iri(value) or value
+            if len(self.iris) < 1_000_000:
+                self.iris[value] = found
         return found
 
     def node(self, ident: str) -> tuple[str, str]:
@@ -249,50 +252,58 @@ class _JsonTerms:
                 self.nodes[ident] = found
         return found
 
-    def term(self, term: Any) -> tuple[str, str]:
-        import pyoxigraph as ox
-
-        if isinstance(term, ox.NamedNode):
-            return self.node(self.iri(term.value))
-        if isinstance(term, ox.BlankNode):
-            return self.node(f"_:{term.value}")
-        value = _ENCODE(term.value)
-        if term.language:
-            lang = _ENCODE(term.language)
+    def term(self, text: str) -> tuple[str, str]:
+        """An object written by `nt_term`."""
+        if text[0] == "<":
+            return self.node(self.iri(text[1:-1]))
+        if text[0] == "_":
+            return self.node(text)
+        close = text.rindex('"')
+        value = _json_string(text[1:close])
+        rest = text[close + 1 :]
+        if rest.startswith("@"):
+            lang = _ENCODE(rest[1:])
             return (
                 f'{{"@language": {lang}, "@value": {value}}}',
                 f'{{{_ITEM_KEY}"@language": {lang},{_ITEM_KEY}"@value": {value}{_ITEM}}}',
             )
-        if term.datatype.value == _XSD_STRING:
+        if not rest or rest[3:-1] == _XSD_STRING:
             return f'{{"@value": {value}}}', f'{{{_ITEM_KEY}"@value": {value}{_ITEM}}}'
-        kind = _ENCODE(self.iri(term.datatype.value))
+        kind = _ENCODE(self.iri(rest[3:-1]))
         return (
             f'{{"@type": {kind}, "@value": {value}}}',
             f'{{{_ITEM_KEY}"@type": {kind},{_ITEM_KEY}"@value": {value}{_ITEM}}}',
         )
 
 
-def compact_jsonld_lines(ntriples: Path) -> Iterator[str]:
-    """The compacted JSON-LD of the sorted N-Triples file `ntriples`, as `compact_jsonld`
-    compacts Oxigraph's expanded JSON-LD and `json.dumps(indent=2, sort_keys=True)` writes it
-    (tests/test_build.py compares both), one node at a time: the nodes are made from the
-    triples of each subject in turn (sorted lines hold them together) and written in the
-    order of their compacted `@id`."""
-    import pyoxigraph as ox
+_RAW_CONTROL = re.compile("[\x00-\x1f]")
 
+
+def _json_string(escaped: str) -> str:
+    """The JSON string (as json.dumps writes it) of a literal's lexical form as `nt_term`
+    escapes it: the same text when it holds no raw control character (`nt_term` escapes only
+    backslash, quote, line feed and carriage return, as JSON does)."""
+    if _RAW_CONTROL.search(escaped):
+        return str(_ENCODE(json.loads(f'"{escaped}"', strict=False)))
+    return f'"{escaped}"'
+
+
+def compact_jsonld_lines(ntriples: Path) -> Iterator[str]:
+    """The compacted JSON-LD of the sorted N-Triples file `ntriples` (written by `nt_term`),
+    as `compact_jsonld` compacts Oxigraph's expanded JSON-LD and `json.dumps(indent=2,
+    sort_keys=True)` writes it (tests/test_build.py compares both), one node at a time: the
+    nodes are made from the lines of each subject in turn (sorted lines hold them together)
+    and written in the order of their compacted `@id`."""
     terms = _JsonTerms()
     nodes: list[tuple[str, str]] = []
-    subject: Any = None
+    subject = ""
     values: dict[str, list[tuple[str, str]]] = {}
     types: list[str] = []
 
     def flush() -> None:
-        if subject is None:
+        if not subject:
             return
-        if isinstance(subject, ox.NamedNode):
-            ident = terms.iri(subject.value)
-        else:
-            ident = f"_:{subject.value}"
+        ident = terms.iri(subject[1:-1]) if subject[0] == "<" else subject
         keys: dict[str, list[tuple[str, str]] | None] = {"@id": None}
         keys.update((terms.iri(key), items) for key, items in values.items())
         if types:
@@ -310,16 +321,19 @@ def compact_jsonld_lines(ntriples: Path) -> Iterator[str]:
                 parts.append(f"{_ENCODE(key)}: [{_ITEM}{body}{_KEY}]")
         nodes.append((ident, f"{{{_KEY}" + f",{_KEY}".join(parts) + "\n    }"))
 
-    for triple in ox.parse(path=ntriples, format=ox.RdfFormat.N_TRIPLES):
-        if triple.subject != subject:
-            flush()
-            subject, values, types = triple.subject, {}, []
-        if triple.predicate.value == _RDF_TYPE and isinstance(triple.object, ox.NamedNode):
-            types.append(terms.iri(triple.object.value))
-        elif triple.predicate.value == _RDF_TYPE and isinstance(triple.object, ox.BlankNode):
-            types.append(f"_:{triple.object.value}")
-        else:
-            values.setdefault(triple.predicate.value, []).append(terms.term(triple.object))
+    with ntriples.open(encoding="utf-8") as handle:
+        for line in handle:
+            subject_end = line.index(" ")
+            predicate_end = line.index(" ", subject_end + 1)
+            if line[:subject_end] != subject:
+                flush()
+                subject, values, types = line[:subject_end], {}, []
+            predicate = line[subject_end + 2 : predicate_end - 1]
+            obj = line[predicate_end + 1 : -3]
+            if predicate == _RDF_TYPE and obj[0] in "<_":
+                types.append(terms.iri(obj[1:-1]) if obj[0] == "<" else obj)
+            else:
+                values.setdefault(predicate, []).append(terms.term(obj))
     flush()
     head = json.dumps({"@context": dict(PREFIXES)}, indent=2, sort_keys=True, ensure_ascii=False)
     yield head[: -len("\n}")] + ',\n  "@graph": ['

@@ -197,19 +197,27 @@ def _write_lines(path: Path, lines: Iterable[str]) -> str:
     """Write `lines` (UTF-8) to a new file in a staging folder; return its SHA-256."""
     digest = hashlib.sha256()
     with path.open("wb") as handle:
-        chunk: list[str] = []
-        for line in lines:
-            chunk.append(line)
-            if len(chunk) >= 65536:
-                data = "".join(chunk).encode("utf-8")
-                digest.update(data)
-                handle.write(data)
-                chunk.clear()
-        data = "".join(chunk).encode("utf-8")
-        digest.update(data)
-        handle.write(data)
+        for chunk in _chunks(lines):
+            data = "".join(chunk).encode("utf-8")
+            digest.update(data)
+            handle.write(data)
     os.chmod(path, 0o644)
     return digest.hexdigest()
+
+
+def _chunks(lines: Iterable[str], size: int = 65536) -> Iterator[Sequence[str]]:
+    """`lines` in slices of `size` (a list is sliced, with no step per line)."""
+    if isinstance(lines, list):
+        for start in range(0, len(lines), size):
+            yield lines[start : start + size]
+        return
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    yield chunk
 
 
 def _file_sha256(path: Path) -> str:

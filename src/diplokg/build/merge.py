@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,7 +96,12 @@ def renumbering(units: Sequence[Unit]) -> list[Renumbering]:
     return out
 
 
-def _renumber(lines: Iterable[str], changes: Renumbering) -> list[str]:
+def _renumber(lines: list[str], changes: Renumbering) -> list[str]:
+    """`lines` with the numbers `changes` gives, sorted again (only those lines that name a
+    renumbered subject are looked at)."""
+    slugs = "|".join(sorted({re.escape(slug) for _, slug in changes}, key=len, reverse=True))
+    named = re.compile(f"/(?:evidence|interpretation)/(?:{slugs})/\\d")
+
     def replace(match: re.Match[str]) -> str:
         kind, slug, number, rest = match.groups()
         new = changes.get((kind, slug), {}).get(int(number))
@@ -104,14 +109,17 @@ def _renumber(lines: Iterable[str], changes: Renumbering) -> list[str]:
             return match.group(0)
         return f"<{RES}{kind}/{slug}/{new}{rest}>"
 
-    return sorted(_NUMBERED.sub(replace, line) for line in lines)
+    out = [_NUMBERED.sub(replace, line) if named.search(line) else line for line in lines]
+    out.sort()
+    return out
 
 
 def merge(units: Sequence[Unit], ontology: list[str], cache: Path | None = None) -> Merged:
     """The named graphs of `units` (in document order) with the ontology graph's `ontology`
     lines; the units' lines are read from `cache` one unit at a time when they are there."""
-    union: dict[URIRef, set[str]] = {
-        g: set() for g in (GRAPH_ASSERTED, GRAPH_ENRICHMENT, GRAPH_EVIDENCE, GRAPH_DERIVED)
+    # each graph's lines, unit after unit: sorted runs that one sort merges
+    union: dict[URIRef, list[str]] = {
+        g: [] for g in (GRAPH_ASSERTED, GRAPH_ENRICHMENT, GRAPH_EVIDENCE, GRAPH_DERIVED)
     }
     inferred: dict[str, int] = {}
     reifies: set[str] = set()
@@ -119,26 +127,29 @@ def merge(units: Sequence[Unit], ontology: list[str], cache: Path | None = None)
         quads, unit_reifies, unit_kinds = unit.lines(cache)
         for graph, lines in union.items():
             own = quads[str(graph)]
-            lines.update(_renumber(own, changes) if changes and graph == GRAPH_EVIDENCE else own)
+            lines += _renumber(own, changes) if changes and graph == GRAPH_EVIDENCE else own
         for line, kind in unit_kinds.items():
             inferred[line] = min(kind, inferred.get(line, kind))
         reifies.update(unit_reifies)
         del quads, unit_reifies, unit_kinds
+    for lines in union.values():
+        lines.sort()
+        lines[:] = dict.fromkeys(lines)  # the same statement from several documents, once
     given = {triple_of(line) for line in ontology}
     given.update(triple_of(line) for g in (GRAPH_ASSERTED, GRAPH_ENRICHMENT) for line in union[g])
     inferred = {line: kind for line, kind in inferred.items() if triple_of(line) not in given}
     given.update(triple_of(line) for line in inferred)
-    derived = {line for line in union[GRAPH_DERIVED] if triple_of(line) not in given}
+    derived = [line for line in union[GRAPH_DERIVED] if triple_of(line) not in given]
     kinds: Counter[str] = Counter({kind: 0 for kind in KINDS})
     for kind in inferred.values():
         kinds[KINDS[kind]] += 1
     graphs = {
         GRAPH_ONTOLOGY: ontology,
-        GRAPH_ASSERTED: sorted(union[GRAPH_ASSERTED]),
-        GRAPH_ENRICHMENT: sorted(union[GRAPH_ENRICHMENT]),
-        GRAPH_EVIDENCE: sorted(union[GRAPH_EVIDENCE]),
+        GRAPH_ASSERTED: union[GRAPH_ASSERTED],
+        GRAPH_ENRICHMENT: union[GRAPH_ENRICHMENT],
+        GRAPH_EVIDENCE: union[GRAPH_EVIDENCE],
         GRAPH_INFERRED: sorted(inferred),
-        GRAPH_DERIVED: sorted(derived),
+        GRAPH_DERIVED: derived,
     }
     return Merged(
         graphs=graphs,

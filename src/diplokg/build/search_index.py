@@ -43,6 +43,7 @@ class Describer:
 
     def __init__(self, ontology: Graph, names: Iterable[Triple]) -> None:
         self.ontology = ontology
+        self._type_labels: dict[frozenset[Node], str] = {}
         self.objects: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
         self.subjects: dict[Node, set[Node]] = defaultdict(set)
         for s, p, o in chain(((s, p, o) for s, p, o in ontology if p in NAMED), names):
@@ -72,7 +73,15 @@ class Describer:
 
     def type_label(self, node: Node) -> str:
         """The label of its most specific class of the ontology (the first, by IRI)."""
-        types = {t for t in self.objects.get((node, RDF.type), ()) if str(t).startswith(str(DKG))}
+        types = frozenset(
+            t for t in self.objects.get((node, RDF.type), ()) if str(t).startswith(str(DKG))
+        )
+        label = self._type_labels.get(types)
+        if label is None:
+            label = self._type_labels[types] = self._label_of(types)
+        return label
+
+    def _label_of(self, types: frozenset[Node]) -> str:
         broader = {a for t in types for a in self._ancestors(t)}
         for cls in sorted(types - broader, key=str):
             label = _pick(
