@@ -42,8 +42,9 @@ test: system lint
 	$(BIN)/pytest
 
 # Every goal of issue 16, measured beside its named alternative, printed last by goals.py;
-# the real collection of 600 pages (about an hour: 15 minutes once it is built and its stores
-# loaded). `make bench QUICK=1`: 60 pages, short cells, a few minutes.
+# the real collection of 600 pages (about an hour on this 2-core machine, more when it is busy:
+# build.py builds the collection twice; the first run also loads the servers' stores of it).
+# `make bench QUICK=1`: 60 pages, short cells.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/goals.py --reset
 	$(BIN)/python benchmarks/build.py $(if $(QUICK),--quick)
