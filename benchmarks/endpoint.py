@@ -1,21 +1,38 @@
-"""Endpoint benchmark (issue 5): `diplokg serve` against `oxigraph serve-read-only` and plain
-rdflib-endpoint, on the same dataset and the same queries, all on 127.0.0.1.
+"""Endpoint benchmark (issues 5, 12 and 16): `diplokg serve` against `oxigraph serve-read-only
+--union-default-graph` (PyPI `oxigraph`, the reference engine), on the same data and the same
+queries, in one run, all on 127.0.0.1; on the seed and on the collection (600 pages, about five
+million quads, `benchmarks/projects.py`). It prints every serving figure of issue 16 with its
+goal and MET or MISSED, and the load average (the machine may be shared).
 
-Prints requests/s, p50, p99 and errors for a mix of canned queries and a mix of unique ad
-hoc queries at concurrency 1, 8 and 32, with ratios to Oxigraph; the p99 of a cheap query
-while two slow queries run; the time from process start to the first answer; and the same
-on a synthetic dataset of one million triples of the same shape (load time, memory). Then
-the abuse scenario of issue 12: the success ratio and p99 of a cheap-query client while
-several clients (other loopback addresses) loop deadline-long queries, against Oxigraph too;
-the peak memory of the server's processes during a memory-hungry query; and the query
-checker's lexer on adversarial inputs at two sizes.
+For each dataset and server:
 
-    python benchmarks/endpoint.py                   # 20 s per cell, as in the issue
-    python benchmarks/endpoint.py --seconds 3       # shorter, on a busy machine
-    python benchmarks/endpoint.py --only-abuse --abuse-seconds 10
+- start: seconds from process start to the first answer (`ASK { ?s ?p ?o }` on /sparql), with
+  the store already loaded (several starts: median, range); diplokg's first start, which loads
+  its store, is reported apart; then the memory of the process tree once every route is ready
+  (diplokg assembles its REST and page routes in the background: asked once before measuring),
+  as PSS (a page shared by forked processes is counted once, split between them) and as the
+  sum of RSS;
+- the canned mix (every canned query with its default parameters, rendered as the REST API
+  renders them, sent to /sparql), the canned queries with parameters (resources and values
+  of the dataset), and the ad hoc mix (no two queries alike); requests/s, p50, p99, errors;
+- isolation: the p99 of a cheap query (never the same text, so no cache answers it) while two
+  slow queries run.
+
+Then, on the seed, the abuse scenario of issue 12 (cheap queries while clients loop deadline-long
+queries, the peak memory of a memory-hungry query, the query checker's lexer).
+
+Clients: every connection of the load generator presents itself as a client of its own, as
+people at different addresses would (`X-Forwarded-For`, diplokg started with `--trusted-proxy
+127.0.0.1`); with a single address, diplokg would give it all workers but one and its budget
+of worker time, which is the protection of issue 12 at work, not the engine's speed. Oxigraph
+ignores the header. Everything else is diplokg's defaults.
+
+    python benchmarks/endpoint.py                 # 20 s per cell, seed and collection
+    python benchmarks/endpoint.py --quick         # 3 s per cell, a 60-page collection
+    python benchmarks/endpoint.py --only seed
 
 The load generator is a minimal HTTP/1.1 keep-alive client on asyncio, so that the client
-costs the same, and little, for every server.
+costs the same, and little, for every server. Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -26,12 +43,11 @@ import contextlib
 import itertools
 import math
 import os
-import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -40,11 +56,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+from goals import Goal, record
+from projects import Project, collection, seed
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-CONCURRENCY = (1, 8, 32)
-MILLION = 1_000_000
 ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
 PREFIXES = (
     "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
@@ -59,99 +75,42 @@ SLOW_QUERY = (
     + ' FILTER(REGEX(CONCAT("aaaaaaaaaaaaaaaaaaaaaaaa", STR(?a + ?b + ?c + ?d)), "^(a+)+$")) }'
 )
 CHEAP_QUERY = "ASK { ?s ?p ?o }"
+# Values of the canned queries' parameters that both datasets hold (the collection keeps the
+# seed's French resources), for the mix "with parameters".
+PARAMETERS = {
+    "country": "france",
+    "person": "francois-hollande",
+    "resource": "francois-hollande",
+    "subject": "francois-hollande",
+    "year": "2014",
+    "kind": "dkg:Treaty",
+}
+
+# The goals of issue 16 (and what the isolation goal compares with).
+GOAL_START_S = {"seed": 0.5, "collection": 2.0}
+GOAL_MEMORY_MB = {"seed": 150, "collection": 1000}
+GOAL_CANNED_P99_MS = 1000
+GOAL_ADHOC_RATIO = 1.0
+GOAL_ISOLATION_RATIO = 3.0
 
 
 # --------------------------------------------------------------------------------------------
-# Dataset and queries
+# Queries
 # --------------------------------------------------------------------------------------------
 
 
-def dataset_file(work: Path) -> tuple[Path, str]:
-    """The built dataset if present; else the curated graph and ontology in named graphs."""
-    built = ROOT / "dist" / "dataset.nq"
-    if built.is_file():
-        return built, "dist/dataset.nq (built)"
-    import pyoxigraph as ox
-
-    from diplokg.namespaces import GRAPH_ASSERTED, GRAPH_ENRICHMENT, GRAPH_ONTOLOGY
-
-    sources = [(ROOT / "ontology" / "diplokg.ttl", GRAPH_ONTOLOGY)]
-    for ttl in sorted((ROOT / "graph").glob("*.ttl")):
-        sources.append((ttl, GRAPH_ENRICHMENT if "enrichment" in ttl.name else GRAPH_ASSERTED))
-    store = ox.Store()
-    for path, graph in sources:
-        if path.is_file():
-            store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(graph))
-    out = work / "dataset.nq"
-    store.dump(str(out), format=ox.RdfFormat.N_QUADS)
-    return out, "graph/*.ttl + ontology (dist/ not built)"
-
-
-def million_file(small: Path, work: Path) -> tuple[Path, int]:
-    """Copies of the dataset, resources and blank nodes renamed per copy, to 1M quads."""
-    lines = [ln for ln in small.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    resource = re.compile(r"<(https://w3id\.org/diplokg/resource/[^>]*)>")
-    bnode = re.compile(r"_:([A-Za-z0-9]+)")
-    out = work / "million.nq"
-    seen: set[str] = set()
-    with out.open("w", encoding="utf-8") as f:
-        for k in range(math.ceil(MILLION / max(1, len(lines))) * 3):
-            for line in lines:
-                line = resource.sub(lambda m, k=k: f"<{m.group(1)}-c{k}>", line)
-                line = bnode.sub(lambda m, k=k: f"_:{m.group(1)}c{k}", line)
-                if line not in seen:
-                    seen.add(line)
-                    f.write(line + "\n")
-                    if len(seen) >= MILLION:
-                        return out, len(seen)
-    return out, len(seen)
-
-
-def canned_queries(data: Path) -> tuple[list[str], str]:
-    """The catalogue as the canned-query API runs it (defaults bound); else a fixed set.
-
-    Parameters without a default stay unbound (the query runs as written), except
-    `resource`: an unbound entity card is a dump of the dataset, so it gets the most described
-    resource, as a user opening a card would.
-    """
+def canned_queries(project: Project) -> tuple[list[str], list[str]]:
+    """The catalogue rendered with its defaults, and with `PARAMETERS` where a query has one."""
     from diplokg.queries import load_catalogue
 
-    catalogue = load_catalogue(ROOT / "queries") if any((ROOT / "queries").glob("*.rq")) else {}
-    if catalogue:
-        subject = _most_described(data)
-        texts = []
-        for query in catalogue.values():
-            given = {p.name: subject for p in query.params if p.name == "resource"}
-            texts.append(query.render(given))
-        return texts, f"{len(texts)} canned queries (queries/*.rq, defaults bound)"
-    return [
-        PREFIXES + "SELECT ?class (COUNT(?s) AS ?n) { ?s a ?class } GROUP BY ?class "
-        "ORDER BY DESC(?n)",
-        PREFIXES + 'SELECT ?s ?label { ?s rdfs:label ?label FILTER(LANG(?label) = "fr") } '
-        "ORDER BY ?s LIMIT 100",
-        "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
-        "SELECT ?p (COUNT(*) AS ?n) { ?s ?p ?o } GROUP BY ?p ORDER BY DESC(?n) LIMIT 20",
-        PREFIXES + "SELECT ?e ?d { ?e ?when ?d FILTER(DATATYPE(?d) = xsd:date) } ORDER BY ?d",
-        PREFIXES + "SELECT ?s ?p ?o ?label { ?s ?p ?o OPTIONAL { ?o rdfs:label ?label } "
-        'FILTER(CONTAINS(STR(?s), "hollande")) } ORDER BY ?s ?p',
-        "CONSTRUCT { ?s ?p ?o } WHERE { ?s a ?c ; ?p ?o } LIMIT 200",
-        "ASK { ?s ?p ?o }",
-    ], "8 representative queries (queries/ empty)"
-
-
-def _most_described(data: Path) -> str:
-    import pyoxigraph as ox
-
-    from diplokg.namespaces import RES
-
-    store = ox.Store()
-    store.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
-    rows = store.query(
-        "SELECT ?s (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } "
-        f'FILTER(STRSTARTS(STR(?s), "{RES}")) }} GROUP BY ?s ORDER BY DESC(?n) ?s LIMIT 1'
-    )
-    assert isinstance(rows, ox.QuerySolutions)
-    return next((str(r["s"].value) for r in rows), str(RES))
+    catalogue = load_catalogue(project.settings.queries_dir)
+    defaults = [q.render({}) for _, q in sorted(catalogue.items())]
+    bound = []
+    for _, query in sorted(catalogue.items()):
+        given = {p.name: PARAMETERS[p.name] for p in query.params if p.name in PARAMETERS}
+        if given:
+            bound.append(query.render(given))
+    return defaults, bound
 
 
 def adhoc_queries() -> Iterator[str]:
@@ -169,6 +128,11 @@ def adhoc_queries() -> Iterator[str]:
         i += 1
 
 
+def cycle(items: list[str]) -> Iterator[str]:
+    while True:
+        yield from items
+
+
 # --------------------------------------------------------------------------------------------
 # Servers
 # --------------------------------------------------------------------------------------------
@@ -180,54 +144,63 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """PSS and the sum of RSS of process `pid` and its descendants, in MB."""
+    root = psutil.Process(pid)
+    pss = rss = 0
+    for process in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            info = process.memory_full_info()
+            pss += info.pss
+            rss += info.rss
+    return pss / 1e6, rss / 1e6
+
+
 @dataclass
 class Server:
     name: str
     cmd: list[str]
     path: str
-    port: int
-    prepare: Callable[[], float] | None = None
-    env: dict[str, str] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
     proc: subprocess.Popen[bytes] | None = None
-    started_at: float = 0.0
     first_answer_s: float = math.nan
-    prepare_s: float = 0.0
-
-    @property
-    def url_path(self) -> str:
-        return self.path
 
     def start(self) -> None:
-        if self.prepare is not None:
-            self.prepare_s = self.prepare()
-        self.started_at = time.perf_counter()
+        self.port = free_port()
+        cmd = [part.replace("{port}", str(self.port)) for part in self.cmd]
+        started = time.perf_counter()
         self.proc = subprocess.Popen(
-            self.cmd,
+            cmd,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=ROOT,
-            env={**os.environ, **(self.env or {})},
+            env={**os.environ, **self.env},
         )
-        deadline = self.started_at + 600
+        deadline = started + 1800  # a first start may load five million quads
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
-            status = asyncio.run(_probe(self.port, self.path))
-            if status == 200:
-                self.first_answer_s = time.perf_counter() - self.started_at
+            if asyncio.run(_probe(self.port, self.path)) == 200:
+                self.first_answer_s = time.perf_counter() - started
                 return
-            time.sleep(0.005)
+            time.sleep(0.003)
         raise RuntimeError(f"{self.name} did not answer")
 
-    def memory_mb(self) -> float:
+    def ready(self) -> None:
+        """Every route ready: diplokg assembles its REST and page routes in the background."""
+        if self.name == "diplokg":
+            with contextlib.suppress(OSError):
+                conn = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+                conn.sendall(b"GET /api/queries HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                while conn.recv(65536):
+                    pass
+                conn.close()
+        time.sleep(1.0)
+
+    def memory_mb(self) -> tuple[float, float]:
         assert self.proc is not None
-        root = psutil.Process(self.proc.pid)
-        procs = [root, *root.children(recursive=True)]
-        total = 0
-        for p in procs:
-            with contextlib.suppress(psutil.Error):
-                total += p.memory_info().rss
-        return total / 1e6
+        return tree_memory_mb(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc is None:
@@ -240,65 +213,57 @@ class Server:
             self.proc.wait()
 
 
-def make_servers(data: Path, work: Path, tag: str, which: list[str], args: argparse.Namespace):
-    servers: list[Server] = []
-    if "diplokg" in which:
-        port = free_port()
-        cmd = [str(BIN / "diplokg"), "serve", "--port", str(port), "--data", str(data)]
-        if args.workers:
-            cmd += ["--workers", str(args.workers)]
-        if args.max_pending:
-            cmd += ["--max-pending", str(args.max_pending)]
-        # A private store folder: the first start loads the store (cold), a restart opens it.
-        cmd += ["--store-dir", str(work / f"diplokg-stores-{tag}")]
-        servers.append(Server("diplokg", cmd, "/sparql", port))
-    if "oxigraph" in which:
-        port = free_port()
-        location = work / f"oxigraph-{tag}"
-
-        def load(location: Path = location) -> float:
-            shutil.rmtree(location, ignore_errors=True)
-            t = time.perf_counter()
-            subprocess.run(
-                [str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(data)],
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            return time.perf_counter() - t
-
-        cmd = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(location)]
-        cmd += ["--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-        servers.append(Server("oxigraph", cmd, "/query", port, prepare=load))
-    if "rdflib-endpoint" in which:
-        port = free_port()
-        cmd = [sys.executable, __file__, "--serve-rdflib", str(data), "--port", str(port)]
-        servers.append(Server("rdflib-endpoint", cmd, "/sparql", port))
-    return servers
+def diplokg_server(project: Project) -> Server:
+    """`diplokg serve` as a user runs it in the project (its built dataset), with a private
+    store folder kept between runs."""
+    cmd = [str(BIN / "diplokg"), "serve", "--port", "{port}", "--trusted-proxy", "127.0.0.1"]
+    cmd += ["--store-dir", str(project.work / "stores")]
+    return Server("diplokg", cmd, "/sparql", {"DIPLOKG_ROOT": str(project.root)})
 
 
-def serve_rdflib(data: Path, port: int) -> None:
-    """Plain rdflib-endpoint 0.6.3 as shipped, over an rdflib Dataset with union default."""
-    import rdflib
-    import uvicorn
-    from rdflib_endpoint import SparqlEndpoint
-
-    ds = rdflib.Dataset(default_union=True)
-    ds.parse(str(data), format="nquads")
-    app = SparqlEndpoint(graph=ds, path="/sparql")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+def oxigraph_server(project: Project) -> tuple[Server, float | None]:
+    """`oxigraph serve-read-only` on a store loaded from the same file (kept between runs);
+    the seconds `oxigraph load` took, when it had to load."""
+    st = project.served.stat()
+    location = project.work / f"oxigraph-{st.st_size}-{st.st_mtime_ns}"
+    seconds = None
+    if not (location / "CURRENT").is_file():
+        for old in project.work.glob("oxigraph-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        location.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                str(BIN / "oxigraph"),
+                "load",
+                "--location",
+                str(location),
+                "--file",
+                str(project.served),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        seconds = time.perf_counter() - started
+    cmd = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(location)]
+    cmd += ["--bind", "127.0.0.1:{port}", "--union-default-graph"]
+    return Server("oxigraph", cmd, "/query"), seconds
 
 
 # --------------------------------------------------------------------------------------------
 # Load generator
 # --------------------------------------------------------------------------------------------
 
+_cells = itertools.count(1)
+
 
 class Conn:
     """One keep-alive HTTP/1.1 connection; handles Content-Length and chunked bodies."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, client: str | None = None) -> None:
         self.port = port
+        self.client = client
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -309,8 +274,10 @@ class Conn:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
+        forwarded = f"X-Forwarded-For: {self.client}\r\n" if self.client else ""
         request = (
-            f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nAccept: {ACCEPT}\r\n\r\n"
+            f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nAccept: {ACCEPT}\r\n"
+            f"{forwarded}\r\n"
         )
         self.writer.write(request.encode())
         head = await self.reader.readuntil(b"\r\n\r\n")
@@ -347,7 +314,7 @@ class Conn:
 async def _probe(port: int, path: str) -> int:
     conn = Conn(port)
     try:
-        status, _ = await conn.get(path + "?query=" + urllib.parse.quote(CHEAP_QUERY), timeout=2)
+        status, _ = await conn.get(path + "?query=" + urllib.parse.quote(CHEAP_QUERY), timeout=5)
         return status
     except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
         return 0
@@ -359,6 +326,7 @@ async def _probe(port: int, path: str) -> int:
 class Run:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -372,158 +340,255 @@ class Run:
         return data[min(len(data) - 1, int(q * len(data)))] * 1000
 
 
-async def load(port: int, path: str, queries: Iterator[str], concurrency: int, seconds: float):
+def clients(concurrency: int) -> list[str]:
+    """An address per connection, new for every cell (each client starts within its budget)."""
+    cell = next(_cells)
+    return [f"10.{cell // 250}.{cell % 250}.{i + 1}" for i in range(concurrency)]
+
+
+async def load(
+    port: int, path: str, queries: Iterator[str], concurrency: int, seconds: float
+) -> Run:
     run = Run()
     stop = time.perf_counter() + seconds
 
-    async def client() -> None:
-        conn = Conn(port)
+    async def client(address: str) -> None:
+        conn = Conn(port, address)
         while time.perf_counter() < stop:
             target = path + "?query=" + urllib.parse.quote(next(queries))
             t = time.perf_counter()
             try:
-                status, _ = await conn.get(target, timeout=seconds + 10)
+                status, _ = await conn.get(target, timeout=seconds + 30)
             except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
                 run.errors += 1
+                run.statuses[0] = run.statuses.get(0, 0) + 1
                 conn.close()
                 continue
             if status == 200:
                 run.latencies.append(time.perf_counter() - t)
             else:
                 run.errors += 1
+                run.statuses[status] = run.statuses.get(status, 0) + 1
         conn.close()
 
     t0 = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(concurrency)))
+    await asyncio.gather(*(client(a) for a in clients(concurrency)))
     run.seconds = time.perf_counter() - t0
     return run
 
 
-def cycle(items: list[str]) -> Iterator[str]:
-    while True:
-        yield from items
-
-
 async def cheap_under_slow(port: int, path: str, seconds: float) -> Run:
-    """p99 of a cheap query, one client, while two slow queries run (not waited for)."""
-    slow = [Conn(port), Conn(port)]
+    """p99 of a cheap query, one client, while two slow queries (two other clients, each
+    sending its slow query again as soon as it is answered, or refused at a deadline) run."""
+    slow = [Conn(port, a) for a in clients(2)]
     target = path + "?query=" + urllib.parse.quote(SLOW_QUERY)
-    tasks = [asyncio.ensure_future(c.get(target, timeout=seconds + 5)) for c in slow]
-    await asyncio.sleep(0.3)  # let both start
-    # Unique text, so that no cache answers for the engine.
+    done = asyncio.Event()
+
+    async def keep_busy(conn: Conn) -> None:
+        while not done.is_set():
+            try:
+                await conn.get(target, timeout=seconds + 30)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
+                conn.close()
+
+    tasks = [asyncio.ensure_future(keep_busy(c)) for c in slow]
+    await asyncio.sleep(0.8)  # both started and, past 0.5 s, in diplokg's long lane
     cheap = (f'ASK {{ ?s ?p "cheap {i}" }}' for i in itertools.count())
     run = await load(port, path, cheap, 1, seconds)
+    done.set()
     for t in tasks:
         t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
     for c in slow:
         c.close()
     return run
 
 
 # --------------------------------------------------------------------------------------------
-# Report
+# One dataset
 # --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """What one dataset's runs measured, by server."""
+
+    project: str
+    quads: int
+    starts: dict[str, list[float]] = field(default_factory=dict)
+    cold_start_s: float | None = None
+    oxigraph_load_s: float | None = None
+    memory: dict[str, tuple[float, float]] = field(default_factory=dict)
+    runs: list[tuple[str, int, str, Run]] = field(default_factory=list)  # mix, conc, server
+    isolation: dict[str, Run] = field(default_factory=dict)
+
+    def run(self, mix: str, conc: int, server: str) -> Run | None:
+        return next((r for m, c, s, r in self.runs if (m, c, s) == (mix, conc, server)), None)
+
+
+def bench(project: Project, args: argparse.Namespace, concurrencies: tuple[int, ...]) -> Figures:
+    defaults, bound = canned_queries(project)
+    figures = Figures(project.name, project.quads)
+    dk = diplokg_server(project)
+    ox, loaded = oxigraph_server(project)
+    figures.oxigraph_load_s = loaded
+    for server in (dk, ox):
+        print(f"# {project.name}: starting {server.name} ...", file=sys.stderr, flush=True)
+        starts = []
+        try:
+            if server is dk and not (project.work / "stores").is_dir():
+                server.start()  # loads the store
+                figures.cold_start_s = server.first_answer_s
+                server.stop()
+            for _ in range(args.starts):
+                server.stop()
+                server.start()
+                starts.append(server.first_answer_s)
+            figures.starts[server.name] = starts
+            server.ready()
+            figures.memory[server.name] = server.memory_mb()
+            mixes: list[tuple[str, Callable[[], Iterator[str]]]] = [
+                ("canned", lambda: cycle(defaults)),
+                ("canned, parameters", lambda: cycle(bound)),
+                ("ad hoc", adhoc_queries),
+            ]
+            for mix, queries in mixes:
+                for conc in concurrencies if mix != "canned, parameters" else (8,):
+                    print(f"#   {mix} c={conc}", file=sys.stderr, flush=True)
+                    run = asyncio.run(load(server.port, server.path, queries(), conc, args.seconds))
+                    figures.runs.append((mix, conc, server.name, run))
+            print("#   isolation", file=sys.stderr, flush=True)
+            figures.isolation[server.name] = asyncio.run(
+                cheap_under_slow(server.port, server.path, args.seconds)
+            )
+        finally:
+            server.stop()
+    print_figures(figures)
+    return figures
 
 
 def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b and not math.isnan(a) and not math.isnan(b) else "-"
 
 
-def _oxigraph_runs(rows: list[tuple[str, str, int, str, Run]]) -> dict[tuple[str, int], Run]:
-    return {(mix, conc): run for mix, _, conc, server, run in rows if server == "oxigraph"}
+def _errors(run: Run) -> str:
+    if not run.errors:
+        return "0"
+    detail = ", ".join(f"{n}×{'timeout' if s == 0 else s}" for s, n in sorted(run.statuses.items()))
+    return f"{run.errors} ({detail})"
 
 
-def print_table(title: str, rows: list[tuple[str, str, int, str, Run]]) -> None:
-    print(f"\n## {title}\n")
+def print_figures(f: Figures) -> None:
+    print(f"\n## {f.project}: {f.quads:,} quads\n")
     print("| mix | conc | server | req/s | p50 ms | p99 ms | errors | req/s vs ox | p99 vs ox |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
-    ox = _oxigraph_runs(rows)
-    for mix, _, conc, server, run in rows:
-        ref = ox.get((mix, conc))
+    print("|---|---:|---|---:|---:|---:|---|---:|---:|")
+    for mix, conc, server, run in f.runs:
+        ref = f.run(mix, conc, "oxigraph")
         print(
             f"| {mix} | {conc} | {server} | {run.rps:.0f} | {run.pct(0.5):.1f} | "
-            f"{run.pct(0.99):.1f} | {run.errors} | "
+            f"{run.pct(0.99):.1f} | {_errors(run)} | "
             f"{ratio(run.rps, ref.rps) if ref else '-'} | "
             f"{ratio(run.pct(0.99), ref.pct(0.99)) if ref else '-'} |"
         )
+    print()
+    for name, starts in f.starts.items():
+        spread = f"{min(starts):.2f}-{max(starts):.2f}" if starts else "-"
+        median = statistics.median(starts) if starts else math.nan
+        pss, rss = f.memory.get(name, (math.nan, math.nan))
+        print(
+            f"- {name}: first answer {median:.2f} s after process start (median of "
+            f"{len(starts)}, {spread} s), store loaded; memory after start {pss:.0f} MB PSS, "
+            f"{rss:.0f} MB RSS summed over its processes"
+        )
+    if f.cold_start_s is not None:
+        print(f"- diplokg: first start, loading its store: first answer {f.cold_start_s:.1f} s")
+    if f.oxigraph_load_s is not None:
+        print(f"- oxigraph: `oxigraph load` took {f.oxigraph_load_s:.1f} s")
+    for name, run in f.isolation.items():
+        print(
+            f"- {name}: a cheap query while two slow ones run: {len(run.latencies)} answers, "
+            f"p50 {run.pct(0.5):.1f} ms, p99 {run.pct(0.99):.1f} ms, errors {_errors(run)}"
+        )
 
 
-def goals(rows: list[tuple[str, str, int, str, Run]]) -> list[str]:
+def goals(f: Figures) -> list[Goal]:
+    """Each serving goal of issue 16 measured on this dataset, beside Oxigraph's figure."""
     out = []
-    ox = _oxigraph_runs(rows)
-    for mix, _, conc, server, run in rows:
-        if server != "diplokg" or (mix, conc) not in ox:
-            continue
-        ref = ox[(mix, conc)]
-        need = 1.0 if mix == "canned" else 0.5
-        tp = run.rps / ref.rps if ref.rps else math.nan
-        p99 = run.pct(0.99) / ref.pct(0.99) if ref.latencies else math.nan
-        ok = tp >= need and p99 <= 2 and run.errors == 0
+    name = f.project
+    starts, ox_starts = f.starts.get("diplokg", []), f.starts.get("oxigraph", [])
+    if starts:
+        median = statistics.median(starts)
+        ox = statistics.median(ox_starts) if ox_starts else math.nan
+        goal = GOAL_START_S[name]
         out.append(
-            f"{'MET ' if ok else 'MISS'} {mix:6} c={conc:<2}: throughput {tp:.2f}x "
-            f"(goal >= {need}x), p99 {p99:.2f}x (goal <= 2x), errors {run.errors}"
+            Goal(
+                f"{name}-start",
+                f"{name}: first answer after start (store loaded), median of {len(starts)}",
+                f"{median:.2f} s ({min(starts):.2f}-{max(starts):.2f})",
+                f"<= {goal} s",
+                f"Oxigraph {ox:.2f} s ({ratio(median, ox)})",
+                median <= goal,
+            )
+        )
+    if "diplokg" in f.memory:
+        pss, rss = f.memory["diplokg"]
+        ox_pss, _ = f.memory.get("oxigraph", (math.nan, math.nan))
+        goal_mb = GOAL_MEMORY_MB[name]
+        out.append(
+            Goal(
+                f"{name}-memory",
+                f"{name}: memory after start, PSS (RSS summed over its processes)",
+                f"{pss:.0f} MB ({rss:.0f} MB)",
+                f"<= {goal_mb} MB",
+                f"Oxigraph {ox_pss:.0f} MB ({ratio(pss, ox_pss)})",
+                pss <= goal_mb,
+            )
+        )
+    canned, ref = f.run("canned", 8, "diplokg"), f.run("canned", 8, "oxigraph")
+    if canned:
+        p99 = canned.pct(0.99)
+        alternative = (
+            f"Oxigraph p99 {ref.pct(0.99):.1f} ms, {ref.errors} errors "
+            f"({ratio(p99, ref.pct(0.99))})"
+            if ref
+            else ""
+        )
+        out.append(
+            Goal(
+                f"{name}-canned",
+                f"{name}: canned (defaults) c=8: p99, errors ({canned.rps:.0f} req/s)",
+                f"{p99:.1f} ms, {_errors(canned)}",
+                f"<= {GOAL_CANNED_P99_MS} ms, 0",
+                alternative,
+                p99 <= GOAL_CANNED_P99_MS and canned.errors == 0,
+            )
+        )
+    adhoc, ref = f.run("ad hoc", 8, "diplokg"), f.run("ad hoc", 8, "oxigraph")
+    if adhoc and ref and ref.rps:
+        out.append(
+            Goal(
+                f"{name}-adhoc",
+                f"{name}: ad hoc c=8: throughput (errors)",
+                f"{adhoc.rps:.1f} req/s ({_errors(adhoc)})",
+                f">= {GOAL_ADHOC_RATIO}x Oxigraph",
+                f"Oxigraph {ref.rps:.1f} req/s ({_errors(ref)}) ({ratio(adhoc.rps, ref.rps)})",
+                adhoc.rps / ref.rps >= GOAL_ADHOC_RATIO,
+            )
+        )
+    mine, theirs = f.isolation.get("diplokg"), f.isolation.get("oxigraph")
+    if mine and theirs:
+        r = mine.pct(0.99) / theirs.pct(0.99)
+        out.append(
+            Goal(
+                f"{name}-isolation",
+                f"{name}: cheap query while two slow run: p99",
+                f"{mine.pct(0.99):.1f} ms",
+                f"<= {GOAL_ISOLATION_RATIO}x Oxigraph",
+                f"Oxigraph {theirs.pct(0.99):.1f} ms ({ratio(mine.pct(0.99), theirs.pct(0.99))})",
+                r <= GOAL_ISOLATION_RATIO,
+            )
         )
     return out
-
-
-def bench(
-    data: Path,
-    work: Path,
-    tag: str,
-    which: list[str],
-    args: argparse.Namespace,
-    concurrencies: tuple[int, ...],
-    extras: bool,
-) -> None:
-    canned, canned_src = canned_queries(data)
-    rows: list[tuple[str, str, int, str, Run]] = []
-    facts: list[str] = []
-    for server in make_servers(data, work, tag, which, args):
-        print(f"# {tag}: starting {server.name} ...", file=sys.stderr, flush=True)
-        try:
-            server.start()
-        except RuntimeError as exc:
-            print(f"# {server.name}: {exc}", file=sys.stderr)
-            server.stop()
-            continue
-        try:
-            prep = (
-                f" (after a {server.prepare_s:.2f} s `oxigraph load`)" if server.prepare_s else ""
-            )
-            facts.append(
-                f"{server.name}: first answer {server.first_answer_s:.2f} s after process "
-                f"start{prep}; memory after start {server.memory_mb():.0f} MB"
-            )
-            for mix in ("canned", "adhoc"):
-                for conc in concurrencies:
-                    queries = cycle(canned) if mix == "canned" else adhoc_queries()
-                    print(f"#   {mix} c={conc}", file=sys.stderr, flush=True)
-                    run = asyncio.run(load(server.port, server.path, queries, conc, args.seconds))
-                    rows.append((mix, canned_src, conc, server.name, run))
-            facts.append(f"{server.name}: memory after the runs {server.memory_mb():.0f} MB")
-            if server.name == "diplokg":
-                server.stop()
-                server.start()
-                facts.append(
-                    f"diplokg: restart on the same data: first answer {server.first_answer_s:.2f} s"
-                    " after process start (store already loaded)"
-                )
-            if extras:
-                run = asyncio.run(cheap_under_slow(server.port, server.path, args.seconds))
-                facts.append(
-                    f"{server.name}: cheap query while two slow queries run: "
-                    f"{len(run.latencies)} answers, p50 {run.pct(0.5):.1f} ms, "
-                    f"p99 {run.pct(0.99):.1f} ms, errors {run.errors}"
-                )
-        finally:
-            server.stop()
-    print_table(f"{tag}: {data.name}; canned mix = {canned_src}", rows)
-    print()
-    for line in facts:
-        print(f"- {line}")
-    print()
-    for line in goals(rows):
-        print(f"- {line}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -562,8 +627,8 @@ async def _looping_client(port: int, path: str, query: str, source: str, stop: f
 async def cheap_under_abuse(
     port: int, path: str, seconds: float, attackers: int
 ) -> tuple[Run, int]:
-    """A cheap-query client (127.0.0.1) while `attackers` clients (127.0.0.2...) loop
-    deadline-long queries; the cheap run and the number of long queries sent."""
+    """A cheap-query client while `attackers` clients (127.0.0.2...) loop deadline-long
+    queries; the cheap run and the number of long queries sent."""
     stop = time.perf_counter() + seconds
     loops = [
         asyncio.ensure_future(_looping_client(port, path, DEADLINE_QUERY, f"127.0.0.{i + 2}", stop))
@@ -577,7 +642,7 @@ async def cheap_under_abuse(
 
 
 def peak_memory_during(server: Server, query: str, seconds: float) -> tuple[float, int]:
-    """Peak RSS (MB) of the server's processes while `query` runs, and its HTTP status."""
+    """Peak RSS summed (MB) of the server's processes while `query` runs, and its status."""
     result: list[int] = []
 
     async def send() -> None:
@@ -594,7 +659,7 @@ def peak_memory_during(server: Server, query: str, seconds: float) -> tuple[floa
     peak = 0.0
     end = time.perf_counter() + seconds
     while thread.is_alive() and time.perf_counter() < end:
-        peak = max(peak, server.memory_mb())
+        peak = max(peak, server.memory_mb()[1])
         time.sleep(0.02)
     thread.join(timeout=120)
     return peak, result[0] if result else 0
@@ -613,26 +678,23 @@ def lexer_ratio() -> list[str]:
             with contextlib.suppress(QueryRejected):
                 inspect_query(query, 10**6)
             times.append(time.perf_counter() - t)
-        ratio = times[1] / times[0] / 8 if times[0] else math.nan
+        r = times[1] / times[0] / 8 if times[0] else math.nan
         out.append(
             f"lexer on {unit!r} x2000: {times[0] * 1000:.1f} ms, x16000: {times[1] * 1000:.1f} ms;"
-            f" time per character at 8n over n: {ratio:.2f} (1.0 is linear)"
+            f" time per character at 8n over n: {r:.2f} (1.0 is linear)"
         )
     return out
 
 
-def abuse(data: Path, work: Path, which: list[str], args: argparse.Namespace) -> None:
-    print("\n## Abuse: cheap queries while clients loop deadline-long queries\n")
+def abuse(project: Project, args: argparse.Namespace) -> None:
+    print("\n## Abuse (issue 12): cheap queries while clients loop deadline-long queries\n")
     lines: list[str] = []
-    for server in make_servers(data, work, "abuse", which, args):
+    dk = diplokg_server(project)
+    dk.cmd = [part for part in dk.cmd if part not in ("--trusted-proxy", "127.0.0.1")]
+    for server in (dk, oxigraph_server(project)[0]):
         print(f"# abuse: starting {server.name} ...", file=sys.stderr, flush=True)
         try:
             server.start()
-        except RuntimeError as exc:
-            print(f"# {server.name}: {exc}", file=sys.stderr)
-            server.stop()
-            continue
-        try:
             run, sent = asyncio.run(
                 cheap_under_abuse(server.port, server.path, args.abuse_seconds, args.attackers)
             )
@@ -641,7 +703,7 @@ def abuse(data: Path, work: Path, which: list[str], args: argparse.Namespace) ->
             p99 = run.pct(0.99)
             met = ok >= 0.99 and p99 < 1000
             lines.append(
-                f"{'MET ' if met else 'MISS'} {server.name}: cheap queries {ok:.1%} answered "
+                f"{'MET' if met else 'MISSED'} {server.name}: cheap queries {ok:.1%} answered "
                 f"({len(run.latencies)} of {total}), p50 {run.pct(0.5):.1f} ms, p99 {p99:.1f} ms "
                 f"while {args.attackers} clients sent {sent} deadline-long queries "
                 "(goal: >= 99 % and p99 in milliseconds)"
@@ -658,47 +720,50 @@ def abuse(data: Path, work: Path, which: list[str], args: argparse.Namespace) ->
         print(f"- {line}")
 
 
+# --------------------------------------------------------------------------------------------
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--seconds", type=float, default=20.0, help="duration of each cell")
-    ap.add_argument(
-        "--servers", default="diplokg,oxigraph,rdflib-endpoint", help="comma-separated subset"
-    )
-    ap.add_argument("--workers", type=int, default=None, help="diplokg serve --workers")
-    ap.add_argument("--max-pending", type=int, default=None, help="diplokg serve --max-pending")
-    ap.add_argument("--skip-million", action="store_true")
-    ap.add_argument(
-        "--million-servers", default="diplokg,oxigraph", help="servers for the 1M-triple run"
-    )
-    ap.add_argument("--abuse-seconds", type=float, default=30.0, help="duration of the abuse run")
+    ap.add_argument("--quick", action="store_true", help="3 s cells, a 60-page collection")
+    ap.add_argument("--seconds", type=float, default=None, help="duration of each cell (20)")
+    ap.add_argument("--starts", type=int, default=None, help="starts timed per server (5)")
+    ap.add_argument("--pages", type=int, default=None, help="pages of the collection (600)")
+    ap.add_argument("--only", choices=["seed", "collection"], default=None)
+    ap.add_argument("--abuse-seconds", type=float, default=None, help="abuse run (20)")
     ap.add_argument("--attackers", type=int, default=4, help="clients looping long queries")
-    ap.add_argument("--only-abuse", action="store_true", help="run only the abuse scenario")
-    ap.add_argument("--serve-rdflib", type=Path, help=argparse.SUPPRESS)
-    ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--skip-abuse", action="store_true")
     args = ap.parse_args(argv)
-    if args.serve_rdflib:
-        serve_rdflib(args.serve_rdflib, args.port)
-        return 0
+    args.seconds = args.seconds or (3.0 if args.quick else 20.0)
+    args.starts = args.starts or (2 if args.quick else 5)
+    args.pages = args.pages or (60 if args.quick else 600)
+    args.abuse_seconds = args.abuse_seconds or (5.0 if args.quick else 20.0)
+    full = (1, 8, 32) if not args.quick else (8,)
 
+    load_before = os.getloadavg()
     print(f"# {os.cpu_count()} CPUs; {args.seconds:g} s per cell; 127.0.0.1 only")
-    with tempfile.TemporaryDirectory(prefix="diplokg-bench-") as tmp:
-        work = Path(tmp)
-        data, source = dataset_file(work)
-        n = sum(1 for line in data.open(encoding="utf-8") if line.strip())
-        print(f"# dataset: {source}, {n} quads")
-        abuse_servers = [s for s in args.servers.split(",") if s != "rdflib-endpoint"]
-        if args.only_abuse:
-            abuse(data, work, abuse_servers, args)
-            return 0
-        bench(data, work, "dataset", args.servers.split(","), args, CONCURRENCY, extras=True)
-        abuse(data, work, abuse_servers, args)
-        if not args.skip_million:
-            t = time.perf_counter()
-            big, size = million_file(data, work)
-            print(
-                f"\n# synthetic dataset: {size} quads, generated in {time.perf_counter() - t:.1f} s"
-            )
-            bench(big, work, "1M", args.million_servers.split(","), args, (8,), extras=False)
+    print(f"# load average at start: {' '.join(f'{x:.2f}' for x in load_before)}")
+    results: list[Figures] = []
+    if args.only in (None, "seed"):
+        project = seed()
+        results.append(bench(project, args, full))
+        if not args.skip_abuse:
+            abuse(project, args)
+    if args.only in (None, "collection"):
+        project = collection(args.pages)
+        results.append(bench(project, args, (8,)))
+    print("\n## Goals of issue 16 (serving), this run\n")
+    print("| figure | measured | goal | alternative (ratio) | |")
+    print("|---|---|---|---|---|")
+    measured = [g for figures in results for g in goals(figures)]
+    for g in measured:
+        verdict = "MET" if g.met else "MISSED"
+        print(f"| {g.figure} | {g.measured} | {g.goal} | {g.alternative} | {verdict} |")
+    note = "" if args.pages == 600 else f"a collection of {args.pages} pages, not 600"
+    if args.seconds < 20:
+        note += ("; " if note else "") + f"{args.seconds:g} s cells"
+    record("endpoint", measured, note)
+    print(f"\n# load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

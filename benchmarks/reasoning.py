@@ -35,13 +35,18 @@ SEED = "france-kazakhstan-2015"
 
 def _graphs(copies: int) -> tuple[Graph, Graph]:
     """The ontology and `copies` renamed copies of the seed facts (asserted + enrichment)."""
+    from diplokg.build import statements
     from diplokg.build.evidence import strip_quotes
     from diplokg.namespaces import RES
     from diplokg.rdfio import parse_turtle
 
     ontology = parse_turtle(REPO / "ontology" / "diplokg.ttl")
     facts = parse_turtle(REPO / "graph" / f"{SEED}.ttl")
+    # What the build reasons over (build/units.py): the facts without the statements' states,
+    # quotes and interpretations, which are evidence, not assertions.
+    statements.strip_states(facts)
     strip_quotes(facts)
+    statements.strip_interpretations(facts)
     facts += parse_turtle(REPO / "graph" / f"{SEED}.enrichment.ttl")
     if copies == 1:
         return ontology, facts

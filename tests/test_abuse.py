@@ -91,7 +91,7 @@ def health(client: httpx.Client) -> dict:
 
 
 def test_memory_hungry_query_is_stopped_and_its_worker_replaced(chain, store_dir):
-    settings = Settings(workers=2, max_query_memory_mb=256, store_dir=store_dir)
+    settings = Settings(workers=2, min_workers=2, max_query_memory_mb=256, store_dir=store_dir)
     with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=60) as c:
         r = c.get("/sparql", params={"query": MEMORY_HOG})
         assert r.status_code == 503
@@ -109,7 +109,9 @@ def _kill_one_by_deadline(c: httpx.Client) -> None:
 def test_pool_repairs_itself_when_the_forkserver_socket_is_removed(chain, store_dir):
     from multiprocessing import forkserver
 
-    settings = Settings(workers=2, query_timeout_s=0.8, long_query_s=5, store_dir=store_dir)
+    settings = Settings(
+        workers=2, min_workers=2, query_timeout_s=0.8, long_query_s=5, store_dir=store_dir
+    )
     with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=60) as c:
         address = forkserver._forkserver._forkserver_address
         assert address and os.path.exists(address)
@@ -122,7 +124,9 @@ def test_pool_repairs_itself_when_the_forkserver_socket_is_removed(chain, store_
 
 
 def test_pool_retries_failed_starts_with_backoff_and_says_degraded(chain, store_dir, monkeypatch):
-    settings = Settings(workers=2, query_timeout_s=0.8, long_query_s=5, store_dir=store_dir)
+    settings = Settings(
+        workers=2, min_workers=2, query_timeout_s=0.8, long_query_s=5, store_dir=store_dir
+    )
     with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=60) as c:
         pool = running.app.state.engine.pool
         real = pool.start_blocking
@@ -484,7 +488,9 @@ def remove_in_use(folder):
 
 
 def test_store_failing_at_run_time_is_rebuilt_and_health_tells(chain, store_dir):
-    settings = Settings(workers=2, query_timeout_s=0.8, long_query_s=5, store_dir=store_dir)
+    settings = Settings(
+        workers=2, min_workers=2, query_timeout_s=0.8, long_query_s=5, store_dir=store_dir
+    )
     with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=60) as c:
         remove_in_use(store_dir)  # a cleaner, or a disk error
         _kill_one_by_deadline(c)  # its replacement cannot open the store

@@ -22,7 +22,7 @@ from mini_project import REPO, SOURCE_TEXT, make_project
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from diplokg import KnowledgeGraph
+from diplokg import KnowledgeGraph, api
 from diplokg.api import UnknownQueryError, UnknownResourceError
 from diplokg.config import Settings
 from diplokg.errors import InputError, QueryError
@@ -91,6 +91,25 @@ def test_load_holds_every_quad_of_the_built_dataset(kg: KnowledgeGraph, dataset:
     frame = kg.sparql("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     assert frame["n"].tolist() == [quads]
     assert repr(kg) == f"<KnowledgeGraph: embedded Oxigraph store, {quads} quads>"
+
+
+def test_a_large_dataset_is_opened_from_its_store_on_disk(
+    settings: Settings, kg: KnowledgeGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api, "ON_DISK_BYTES", 0)  # every file is "large"
+    on_disk = KnowledgeGraph.load(
+        settings=Settings(root=settings.root, store_dir=tmp_path / "stores")
+    )
+    assert next((tmp_path / "stores").iterdir())  # the store was loaded there
+    assert repr(on_disk) == repr(kg)  # the quads counted when it was loaded
+    for name in kg.catalogue:  # the same rows (the stores break ORDER BY's ties differently)
+        frames = [g.query(name) for g in (on_disk, kg)]
+        ordered = [f.sort_values(list(f.columns)).reset_index(drop=True) for f in frames]
+        pd.testing.assert_frame_equal(*ordered)
+    with pytest.raises(InputError, match=r"bad\.nt"):
+        bad = tmp_path / "bad.nt"
+        bad.write_text("<http://a> <http://b> .\n", encoding="utf-8")
+        KnowledgeGraph.load(bad, settings=Settings(store_dir=tmp_path / "stores"))
 
 
 def test_load_names_a_missing_or_malformed_file(tmp_path: Path) -> None:

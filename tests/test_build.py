@@ -27,7 +27,15 @@ from diplokg.dataset import DUMP_FILES
 from diplokg.namespaces import DATASET_IRI, DKG, DUMPS, NAMED_GRAPHS, PREFIXES, RES
 
 OUTPUTS = sorted(
-    [*DUMP_FILES, "context.jsonld", "void.ttl", "build.json", "search.sqlite", "documents"]
+    [
+        *DUMP_FILES,
+        "context.jsonld",
+        "void.ttl",
+        "build.json",
+        "search.sqlite",
+        "documents",
+        "answers",
+    ]
 )
 
 
@@ -323,8 +331,15 @@ def test_failed_build_names_the_cause_and_keeps_dist(
     assert main(["build"]) == code
     assert message in capsys.readouterr().err
     assert file_hashes(mini / "dist") == before
-    # no staging folder left behind (versions/ keeps the first build, by design)
-    assert sorted(p.name for p in mini.iterdir()) == ["dist", "graph", "ontology", "versions"]
+    # no staging folder left behind (versions/ keeps the first build, build/cache/ its
+    # documents' units, by design)
+    assert sorted(p.name for p in mini.iterdir()) == [
+        "build",
+        "dist",
+        "graph",
+        "ontology",
+        "versions",
+    ]
 
 
 def test_broken_ontology_is_named_with_its_line(
@@ -353,8 +368,15 @@ def test_crash_while_writing_keeps_previous_dist(
     with pytest.raises(OSError, match="disk full"):
         build(Settings(), force=True, progress=lambda line: None)
     assert file_hashes(mini / "dist") == before
-    # no staging folder left behind (versions/ keeps the first build, by design)
-    assert sorted(p.name for p in mini.iterdir()) == ["dist", "graph", "ontology", "versions"]
+    # no staging folder left behind (versions/ keeps the first build, build/cache/ its
+    # documents' units, by design)
+    assert sorted(p.name for p in mini.iterdir()) == [
+        "build",
+        "dist",
+        "graph",
+        "ontology",
+        "versions",
+    ]
 
 
 def test_validate_command(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:

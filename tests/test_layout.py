@@ -44,6 +44,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "diplokg.protocol",
             "diplokg.queries",
             "diplokg.rdfio",
+            "diplokg.rdfxml",
+            "diplokg.results",
             "diplokg.search",
             "diplokg.sparql_client",
             "diplokg.sparql_text",

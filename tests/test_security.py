@@ -43,6 +43,7 @@ MAX_BYTES = 20_000
 SETTINGS = Settings(
     query_timeout_s=1.5,
     workers=3,
+    min_workers=3,  # all started at once: the tests count them
     max_pending=2,
     max_result_rows=MAX_ROWS,
     max_response_bytes=MAX_BYTES,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 from build_fixtures import DATA, MINI_FACTS, MINI_TEXT, REPO, ontology
 from rdflib import Graph
@@ -9,20 +12,30 @@ from rdflib import Graph
 from diplokg.build import intervals, rules
 from diplokg.build.evidence import Source, annotate, strip_quotes
 from diplokg.build.reason import infer
+from diplokg.build.shacl import Shapes, Unsupported
 from diplokg.build.statements import strip_interpretations, strip_states
-from diplokg.build.validate import Problem, consistency_problems, shacl_problems
-from diplokg.rdfio import parse_turtle
+from diplokg.build.validate import (
+    Problem,
+    consistency_problems,
+    shacl_problems,
+    shape_problems,
+)
+from diplokg.namespaces import NAMED_GRAPHS
+from diplokg.rdfio import nquads_lines, parse_turtle
 
 SHAPES = REPO / "ontology" / "shapes.ttl"
 
 
-def validate(facts: Graph, enrichment: Graph) -> list[Problem]:
-    """What `diplokg validate` reports for one curated graph (quotes in) and its enrichment.
+def union_of(
+    facts: Graph, enrichment: Graph, text: Path = MINI_TEXT
+) -> tuple[Graph, list[Problem]]:
+    """The union the shapes are checked on, for one curated graph (quotes in) and its
+    enrichment, and its consistency problems.
 
     The build's steps without the per-statement check (test_statements.py tests it): quotes to
-    annotations, reasoning, the rules and the date bounds, then the checks."""
+    annotations, reasoning, the rules and the date bounds."""
     evidence, _ = annotate(
-        [Source(facts, MINI_TEXT.read_text(encoding="utf-8"), "test")], ontology(), {}
+        [Source(facts, text.read_text(encoding="utf-8"), "test")], ontology(), {}
     )
     strip_states(facts)
     strip_quotes(facts)
@@ -34,9 +47,13 @@ def validate(facts: Graph, enrichment: Graph) -> list[Problem]:
     for graph in (ontology(), facts, enrichment, evidence, result.inferred, derived):
         for triple in graph:
             union.add(triple)
-    return consistency_problems(result.closure, result.errors) + shacl_problems(
-        union, parse_turtle(SHAPES), SHAPES
-    )
+    return union, consistency_problems(result.closure, result.errors)
+
+
+def validate(facts: Graph, enrichment: Graph) -> list[Problem]:
+    """What `diplokg validate` reports for one curated graph (quotes in) and its enrichment."""
+    union, problems = union_of(facts, enrichment)
+    return problems + shacl_problems(union, parse_turtle(SHAPES), SHAPES)
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +112,59 @@ def test_valid_resources_of_the_bad_fixture_are_not_reported(invalid: list[Probl
 def test_problem_reads_as_one_line() -> None:
     problem = Problem("res:x", "dkg:date", "a date is an xsd:date")
     assert str(problem) == "res:x: dkg:date: a date is an xsd:date"
+
+
+def _invalid_facts() -> tuple[Graph, Graph]:
+    facts = parse_turtle(MINI_FACTS)
+    facts += parse_turtle(DATA / "invalid.ttl")
+    return facts, parse_turtle(DATA / "invalid.enrichment.ttl")
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        pytest.param(lambda: (parse_turtle(MINI_FACTS), Graph()), id="mini"),
+        pytest.param(_invalid_facts, id="bad-fixture"),
+        pytest.param(
+            lambda: (
+                parse_turtle(REPO / "graph" / "france-kazakhstan-2015.ttl"),
+                parse_turtle(REPO / "graph" / "france-kazakhstan-2015.enrichment.ttl"),
+                REPO / "graph" / "france-kazakhstan-2015.txt",
+            ),
+            id="seed",
+        ),
+    ],
+)
+def test_the_build_s_checker_reports_what_pyshacl_reports(
+    inputs: Callable[[], tuple[Graph, Graph] | tuple[Graph, Graph, Path]],
+) -> None:
+    union, _ = union_of(*inputs())
+    shapes = parse_turtle(SHAPES)
+    lines = nquads_lines({NAMED_GRAPHS["asserted"]: union})[NAMED_GRAPHS["asserted"]]
+    reference = shacl_problems(union, shapes, SHAPES)
+    assert shape_problems(union, shapes, SHAPES, lines) == reference
+
+
+def test_the_checker_finds_the_bad_fixture_s_problems() -> None:
+    union, _ = union_of(*_invalid_facts())
+    lines = nquads_lines({NAMED_GRAPHS["asserted"]: union})[NAMED_GRAPHS["asserted"]]
+    assert len(shape_problems(union, parse_turtle(SHAPES), SHAPES, lines)) > 20
+
+
+def test_shapes_the_checker_does_not_know_go_to_pyshacl() -> None:
+    shapes = parse_turtle(SHAPES)
+    extra = parse_turtle(DATA / "invalid.ttl")
+    union, _ = union_of(parse_turtle(MINI_FACTS), Graph())
+    shapes.parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> .
+            @prefix dkg: <https://w3id.org/diplokg/ontology#> .
+            <urn:x:shape> a sh:NodeShape ; sh:targetClass dkg:Visit ;
+                sh:property [ sh:path dkg:guest ; sh:maxLength 3 ; sh:message "short" ] .""",
+        format="turtle",
+    )
+    with pytest.raises(Unsupported):
+        Shapes(shapes)
+    assert extra  # the fixture is there
+    found = shape_problems(union, shapes, SHAPES, [])
+    assert found == shacl_problems(union, shapes, SHAPES)
+    assert any(p.message.startswith("short") for p in found)

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 __all__ = ["KnowledgeGraph", "UnknownQueryError", "UnknownResourceError"]
 
 LABEL_BATCH = 200  # IRIs per label look-up, so a remote endpoint gets short queries
+# A dataset file larger than this is opened from its on-disk store (loaded once per content,
+# as the server's are) rather than read into memory, which takes seconds per million quads.
+ON_DISK_BYTES = 64 * 1024 * 1024
 # What a remote endpoint is asked for: JSON results, else N-Triples or Turtle for graphs.
 ACCEPT = (
     f"{RESULTS_JSON.media_type}, {NTRIPLES.media_type};q=0.9, {TURTLE.media_type};q=0.8, "
@@ -94,13 +97,16 @@ def _triples_answer(triples: Iterable[Any]) -> Answer:
 
 
 class EmbeddedBackend:
-    """An in-memory Oxigraph store; the default graph is the union of the named graphs."""
+    """An embedded Oxigraph store (in memory, or on disk read-only); the default graph is the
+    union of the named graphs."""
 
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: ox.Store, quads: int | None = None) -> None:
         self.store = store
+        self.quads = quads  # known when opened from disk, where counting reads every quad
 
     def __repr__(self) -> str:
-        return f"embedded Oxigraph store, {len(self.store)} quads"
+        quads = self.quads if self.quads is not None else len(self.store)
+        return f"embedded Oxigraph store, {quads} quads"
 
     def close(self) -> None:
         """Nothing to release: the store lives as long as the object."""
@@ -246,7 +252,9 @@ class KnowledgeGraph:
         lang: str = "en",
     ) -> KnowledgeGraph:
         """The built dataset (rebuilt first if an input changed or a file of dist/ is damaged),
-        or the RDF file `data`, in an embedded Oxigraph store.
+        or the RDF file `data`, in an embedded Oxigraph store: read into memory, or, for a file
+        over 64 MB, opened read-only from its on-disk store (loaded the first time, then kept,
+        as the server's stores are: `Settings.store_dir`).
 
         Raises InputError for a file that is missing or cannot be parsed, and DamagedDist for
         an output of a build that is not what its build.json records.
@@ -260,21 +268,28 @@ class KnowledgeGraph:
             path = ensure_built(settings)  # checked against build.json, rebuilt if damaged
         else:
             path = Path(data)
-            if path.is_file():
-                check_file(path)
+            if path.is_file() and path.stat().st_size <= ON_DISK_BYTES:
+                check_file(path)  # a larger file is checked by open_store, from its marker
         if not path.is_file():
             raise InputError(path, "file not found")
         fmt = rdf_format_of(path)
         if fmt is None:
             raise InputError(path, "unknown RDF file extension")
-        store = ox.Store()
-        try:
-            store.load(path=path, format=fmt)
-        except SyntaxError as exc:
-            raise InputError(path, f"cannot be parsed: {exc}") from None
+        if path.stat().st_size > ON_DISK_BYTES:
+            from diplokg.server.stores import open_store
+
+            stored = open_store(path, settings)
+            backend = EmbeddedBackend(ox.Store.read_only(str(stored.path)), stored.quads)
+        else:
+            store = ox.Store()
+            try:
+                store.load(path=path, format=fmt)
+            except SyntaxError as exc:
+                raise InputError(path, f"cannot be parsed: {exc}") from None
+            backend = EmbeddedBackend(store)
         dist = dist_of(path)
         index = dist / SEARCH_FILE if dist is not None else None
-        return cls(EmbeddedBackend(store), settings.queries_dir, lang, search_index=index)
+        return cls(backend, settings.queries_dir, lang, search_index=index)
 
     @classmethod
     def remote(

@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     p = command("build", help="reason, validate and write dist/")
     p.add_argument("--reasoner", choices=["owlrl", "reasonable"], default=None)
     p.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes that make the documents' units (default: one per core; 1: in this one)",
+    )
     p.add_argument("--dist", default=None, help="output folder (default: dist/)")
     p.add_argument(
         "--include-drafts",
@@ -217,6 +223,7 @@ def _build(args: argparse.Namespace) -> int:
         dist=Path(args.dist) if args.dist else None,
         force=args.force,
         progress=_progress,
+        workers=args.workers,
     )
     return 0
 

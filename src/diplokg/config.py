@@ -70,7 +70,8 @@ class Settings:
     max_nesting_depth: int = 200
     max_result_rows: int = 10_000
     max_response_bytes: int = 16 * 1024 * 1024
-    workers: int = 4
+    workers: int = 4  # at most; they start on demand
+    min_workers: int = 1  # started at once and kept even when idle
     max_pending: int = 64
     # availability under abuse (issue 12; README "A public endpoint that hostile queries
     # cannot hurt")
@@ -122,6 +123,11 @@ class Settings:
         plain dataset (and a server started without --include-drafts, which follows rebuilds
         of dist/) never holds a draft. Both are git-ignored."""
         return self.root / ("dist-drafts" if self.include_drafts else "dist")
+
+    @property
+    def build_cache_dir(self) -> Path:
+        """The build's units, one per document, reused by the next build (never committed)."""
+        return self.root / "build" / "cache"
 
     @property
     def versions_dir(self) -> Path:

@@ -47,6 +47,10 @@ RDF12_FILE = f"dataset-rdf12.{NQUADS.extension}"
 DUMP_FILES = {dump_file(fmt): fmt.media_type for fmt in GRAPH_FORMATS}
 DUMP_FILES[RDF12_FILE] = NQUADS.media_type
 SEARCH_FILE = "search.sqlite"  # the full-text index (diplokg.search)
+# The canned queries' answers for their default parameters (diplokg.build.precompute): an index
+# naming the checked catalogue and each answer file with its ETag, and the files.
+ANSWERS_DIR = "answers"
+ANSWERS_INDEX = f"{ANSWERS_DIR}/index.json"
 DOCUMENTS_DIR = "documents"  # a copy of each source text, as the build read it
 
 
@@ -189,6 +193,24 @@ def check_file(path: Path, *, sha256: str | None = None, read: bool = True) -> N
     check_outputs(path.parent, manifest, only=[path.name], read=[path.name] if hashed else [])
     if sha256 is not None and sha256 != manifest["files"][path.name]:
         raise DamagedDist(path, "its content is not what build.json records (sha256)")
+
+
+def dataset_digest(path: Path) -> str:
+    """The id of a dataset file's content as the server knows it: the key of its store and of
+    its answers' ETags. It changes with the bytes, the file's syntax (its extension) and
+    pyoxigraph's version (which could read the same bytes differently)."""
+    return dataset_digests(path)[0]
+
+
+def dataset_digests(path: Path) -> tuple[str, str]:
+    """`dataset_digest(path)` and the file's sha256 (what build.json records), in one read."""
+    import pyoxigraph
+
+    h = hashlib.blake2b(digest_size=12)
+    h.update(pyoxigraph.__version__.encode() + path.suffix.lower().encode())
+    content = hashlib.sha256()
+    hash_file(path, h, content)
+    return h.hexdigest(), content.hexdigest()
 
 
 def open_store(path: Path) -> pyoxigraph.Store:

@@ -5,12 +5,17 @@ A canned query file starts with a `#+ ` header that is YAML once the marker is s
 `CannedQuery.render` binds it with a `VALUES` block appended after the query, never by
 pasting text into its body, so the rendered string runs unchanged on any SPARQL 1.1
 endpoint and an unbound parameter leaves the query as written.
+
+The build checks the catalogue and records it (`record`), so that a server reads it back
+(`load_catalogue(record=...)`) without parsing a header or a query, as long as every file is
+the one recorded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 import threading
 import unicodedata
@@ -19,15 +24,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import pyoxigraph
-import yaml
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from typing import TYPE_CHECKING, Any
 
 from diplokg.errors import InputError, QueryError
-from diplokg.namespaces import DKG, PREFIXES, RES, compact_iri, sparql_prefixes
-from diplokg.terms import JsonTerm, TextLabel, pick_label
+from diplokg.namespaces import PREFIXES, compact_iri, sparql_prefixes
+
+if TYPE_CHECKING:
+    from diplokg.terms import JsonTerm
 
 __all__ = [
     "PARAM_TYPES",
@@ -40,6 +43,7 @@ __all__ = [
     "evidence_query",
     "load_catalogue",
     "parse_query_file",
+    "record",
 ]
 
 HEADER_MARK = "#+"
@@ -51,6 +55,16 @@ _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _YEAR = re.compile(r"^[0-9]{4}$")
+_XSD = PREFIXES["xsd"]
+# Our namespaces and the label properties as text: reading the catalogue loads no rdflib.
+_RES = PREFIXES["res"]
+_DKG = PREFIXES["dkg"]
+_RDF_TYPE = PREFIXES["rdf"] + "type"
+_LABELS = (
+    PREFIXES["rdfs"] + "label",
+    PREFIXES["skos"] + "prefLabel",
+    PREFIXES["skos"] + "altLabel",
+)
 _LOCAL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 # Parameter types whose values name a resource of the graph, which a Resolver can look up.
 RESOURCE_TYPES = ("iri", "class", "property")
@@ -72,7 +86,7 @@ def _iri_term(value: str) -> str:
     elif not _IRI.match(value):
         if not _SLUG.match(value):
             raise ValueError("expected an IRI or a resource slug such as 'france'")
-        value = str(RES[value])
+        value = PREFIXES["res"] + value
     if not _IRI.match(value):
         raise ValueError("not a valid IRI")
     return f"<{value}>"
@@ -82,7 +96,7 @@ def _class_term(value: str) -> str:
     """An IRI or prefixed name as for `iri`; a bare name is a class of the ontology (`Treaty`
     is dkg:Treaty)."""
     if ":" not in value and _LOCAL_NAME.match(value):
-        return f"<{DKG}{value}>"
+        return f"<{_DKG}{value}>"
     return _iri_term(value)
 
 
@@ -112,7 +126,7 @@ def _integer_term(value: str) -> str:
 def _decimal_term(value: str) -> str:
     if not _DECIMAL.match(value.strip()):
         raise ValueError("expected a decimal number such as 6.4")
-    return _literal(value.strip(), str(XSD.decimal))
+    return _literal(value.strip(), _XSD + "decimal")
 
 
 def _boolean_term(value: str) -> str:
@@ -129,7 +143,7 @@ def _date_term(value: str) -> str:
         dt.date.fromisoformat(value)
     except ValueError as exc:
         raise ValueError(f"not a calendar date ({exc})") from None
-    return _literal(value, str(XSD.date))
+    return _literal(value, _XSD + "date")
 
 
 def _year_term(value: str) -> str:
@@ -309,7 +323,7 @@ def _parse_params(path: Path, raw: Any, body: str) -> tuple[Param, ...]:
             ptype,
             _as_text(item.get("default")),
             str(item.get("description", "")),
-            str(DKG[str(of_class)]) if of_class is not None else None,
+            _DKG + str(of_class) if of_class is not None else None,
         )
         if param.default is not None:
             try:
@@ -330,6 +344,8 @@ def parse_query_file(path: Path) -> CannedQuery:
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not UTF-8 ({exc.reason})") from None
     header, body, header_lines = _split_header(path, source)
+    import yaml  # a build records the checked catalogue: a server reading it needs no YAML
+
     try:
         meta = yaml.safe_load(header)
     except yaml.YAMLError as exc:
@@ -357,6 +373,8 @@ def parse_query_file(path: Path) -> CannedQuery:
 def _check_syntax(path: Path, text: str, header_lines: int) -> None:
     """Parse the query with Oxigraph (as the endpoint will) so a syntax error stops the load,
     explained as the endpoint explains it (`diplokg.sparql_text`), at its line in the file."""
+    import pyoxigraph
+
     try:
         pyoxigraph.Store().query(text)
     except SyntaxError as exc:
@@ -374,11 +392,11 @@ def _check_syntax(path: Path, text: str, header_lines: int) -> None:
 # store that holds much else.
 RESOLVER_QUERY = f"""SELECT DISTINCT ?iri ?label ?type WHERE {{
   ?iri ?p ?o .
-  FILTER(isIRI(?iri) && (STRSTARTS(STR(?iri), "{RES}") || STRSTARTS(STR(?iri), "{DKG}")))
+  FILTER(isIRI(?iri) && (STRSTARTS(STR(?iri), "{_RES}") || STRSTARTS(STR(?iri), "{_DKG}")))
   OPTIONAL {{
-    {{ ?iri <{RDFS.label}>|<{SKOS.prefLabel}>|<{SKOS.altLabel}> ?label . }}
+    {{ ?iri <{_LABELS[0]}>|<{_LABELS[1]}>|<{_LABELS[2]}> ?label . }}
     UNION
-    {{ ?iri <{RDF.type}> ?type . FILTER(STRSTARTS(STR(?type), "{DKG}")) }}
+    {{ ?iri <{_RDF_TYPE}> ?type . FILTER(STRSTARTS(STR(?type), "{_DKG}")) }}
   }}
 }}"""
 MAX_SUGGESTIONS = 3
@@ -401,7 +419,7 @@ class Resolver:
     property's (`guest` is dkg:guest). An IRI outside our namespaces is taken as given.
     Anything else raises ValueError naming the value and the nearest names.
 
-    >>> r = Resolver([(str(RES.france), "France", "en"), (str(DKG.Treaty), "treaty", "en")])
+    >>> r = Resolver([(_RES + "france", "France", "en"), (_DKG + "Treaty", "treaty", "en")])
     >>> r.iri("FRANCE"), r.iri("Treaty", classes=True)
     ('https://w3id.org/diplokg/resource/france', 'https://w3id.org/diplokg/ontology#Treaty')
     """
@@ -419,10 +437,12 @@ class Resolver:
             self._types[iri].add(cls)
         self._local: dict[tuple[str, str], str] = {}  # (namespace, folded local name) -> IRI
         self._labels: dict[str, set[str]] = defaultdict(set)  # folded label -> IRIs
+        from diplokg.terms import TextLabel, pick_label  # rdflib: only where names are resolved
+
         names: dict[str, list[TextLabel]] = defaultdict(list)
         for iri, label, lang in rows:
             self.iris.add(iri)
-            for base in (str(RES), str(DKG)):
+            for base in (_RES, _DKG):
                 if iri.startswith(base):
                     self._local.setdefault((base, iri[len(base) :].casefold()), iri)
             if label:
@@ -465,7 +485,7 @@ class Resolver:
             if not any(words[i : i + n] == wanted for i in range(len(words) - n + 1)):
                 continue
             for iri in self._of(iris, of_class):
-                if iri.startswith(str(RES)):
+                if iri.startswith(_RES):
                     best[iri] = min(best.get(iri, len(words)), len(words))
         return sorted(best, key=lambda i: (best[i], i))
 
@@ -491,13 +511,13 @@ class Resolver:
             if base is not None:
                 return self._in(base, local, value, classes, properties, of_class)
         if _IRI.match(text) and sep:
-            for base in (str(RES), str(DKG)):
+            for base in (_RES, _DKG):
                 if text.startswith(base):
                     return self._in(base, text[len(base) :], value, classes, properties, of_class)
             return _iri_term(text)[1:-1]  # not ours: taken as given
-        found = self._local.get((str(DKG) if terms else str(RES), text.casefold()))
+        found = self._local.get((_DKG if terms else _RES, text.casefold()))
         if found is None and terms:
-            found = self._local.get((str(RES), text.casefold()))
+            found = self._local.get((_RES, text.casefold()))
         if found is not None:
             return found
         named = sorted(self._labels.get(folded(text), ()))
@@ -515,9 +535,9 @@ class Resolver:
                     "give one's slug or whole label"
                 )
         if terms and len(named) > 1:
-            named = [i for i in named if i.startswith(str(DKG))] or named
+            named = [i for i in named if i.startswith(_DKG)] or named
         elif len(named) > 1:
-            named = [i for i in named if i.startswith(str(RES))] or named
+            named = [i for i in named if i.startswith(_RES)] or named
         if len(named) == 1:
             return named[0]
         if named:
@@ -535,12 +555,12 @@ class Resolver:
         of_class: str | None = None,
     ) -> str:
         iri = base + local
-        if iri in self.iris or base not in (str(RES), str(DKG)):
+        if iri in self.iris or base not in (_RES, _DKG):
             return _iri_term(iri)[1:-1]
         found = self._local.get((base, local.casefold()))
         if found is not None:
             return found
-        in_ontology = base == str(DKG)
+        in_ontology = base == _DKG
         raise ValueError(
             self._unknown(
                 value, in_ontology and not properties, in_ontology and properties, of_class
@@ -551,7 +571,7 @@ class Resolver:
     def _fits(iri: str, classes: bool, properties: bool = False) -> bool:
         """Whether `iri` may be suggested: for a class parameter, classes only (UpperCamelCase);
         for a property parameter, properties only (lowerCamelCase)."""
-        first = iri[len(str(DKG)) :][:1]
+        first = iri[len(_DKG) :][:1]
         return (not classes or first.isupper()) and (not properties or first.islower())
 
     def _describe(self, iri: str) -> str:
@@ -589,7 +609,7 @@ class Resolver:
         of any class."""
         wanted = folded(value.strip().strip("<>").rpartition(":")[2].rpartition("/")[2])
         names: dict[str, set[str]] = defaultdict(set)
-        home = str(DKG) if classes or properties else str(RES)
+        home = _DKG if classes or properties else _RES
         for (base, local), iri in self._local.items():
             if base == home and self._fits(iri, classes, properties):
                 names[folded(local.replace("-", " "))].add(iri)
@@ -644,14 +664,67 @@ def evidence_query(resources: str) -> str:
     )
 
 
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record(catalogue: Mapping[str, CannedQuery]) -> list[dict[str, Any]]:
+    """A checked catalogue as the build records it: each query's file (its SHA-256), title,
+    description, tags, parameters and form, by name."""
+    return [
+        {
+            "name": q.name,
+            "sha256": _sha256(q.source),
+            "title": q.title,
+            "description": q.description,
+            "tags": list(q.tags),
+            "params": [vars(p) for p in q.params],
+            "form": q.form,
+        }
+        for q in sorted(catalogue.values(), key=lambda q: q.name)
+    ]
+
+
+def _from_record(files: list[Path], recorded: Any) -> dict[str, CannedQuery] | None:
+    """The catalogue of `files` from a build's record, or None unless every file is one it
+    recorded (the same names, the same SHA-256)."""
+    try:
+        entries = {entry["name"]: entry for entry in recorded}
+        if sorted(entries) != sorted(f.stem for f in files):
+            return None
+        catalogue: dict[str, CannedQuery] = {}
+        for path in files:
+            entry = entries[path.stem]
+            source = path.read_text(encoding="utf-8")
+            if _sha256(source) != entry["sha256"]:
+                return None
+            _, body, _ = _split_header(path, source)
+            query = CannedQuery(
+                name=path.stem,
+                title=str(entry["title"]),
+                description=str(entry["description"]),
+                tags=tuple(str(t) for t in entry["tags"]),
+                params=tuple(Param(**p) for p in entry["params"]),
+                text=body.lstrip("\r\n"),
+                source=source,
+            )
+            query.__dict__["form"] = str(entry["form"])  # the cached property, as checked
+            catalogue[query.name] = query
+    except (OSError, UnicodeDecodeError, InputError, KeyError, TypeError):
+        return None
+    return catalogue
+
+
 _cache: dict[Path, tuple[tuple[tuple[str, int, int], ...], dict[str, CannedQuery]]] = {}
 _cache_lock = threading.Lock()
 
 
-def load_catalogue(directory: Path | None = None) -> dict[str, CannedQuery]:
+def load_catalogue(directory: Path | None = None, record: Any = None) -> dict[str, CannedQuery]:
     """Every canned query of `directory` (default: the project's `queries/`), by name.
 
     Parsed once and cached; the cache is refreshed when a file is added, removed or changed.
+    `record`: what a build recorded of the catalogue it checked (see `record`), used instead
+    of parsing when every file is the one recorded.
     """
     if directory is None:
         from diplokg.config import Settings
@@ -664,7 +737,9 @@ def load_catalogue(directory: Path | None = None) -> dict[str, CannedQuery]:
         cached = _cache.get(directory)
         if cached is not None and cached[0] == signature:
             return dict(cached[1])
-    catalogue = {q.name: q for q in map(parse_query_file, files)}
+    catalogue = _from_record(files, record) if record is not None else None
+    if catalogue is None:
+        catalogue = {q.name: q for q in map(parse_query_file, files)}
     with _cache_lock:
         _cache[directory] = (signature, catalogue)
     return dict(catalogue)

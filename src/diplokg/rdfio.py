@@ -64,9 +64,17 @@ def quiet_literals() -> Iterator[None]:
 
 
 def parse_turtle(path: Path) -> Graph:
-    """Parse a Turtle file; a syntax error becomes an InputError naming the file and line."""
+    """Parse a Turtle file; a syntax error becomes an InputError naming the file and line.
+
+    Oxigraph reads it (twice as fast as rdflib's parser); a file it refuses is read again by
+    rdflib, whose message names the line, or which reads what Oxigraph is stricter about."""
     if not path.is_file():
         raise InputError(path, "file not found")
+    try:
+        with quiet_literals():
+            return _parse_with_oxigraph(path)
+    except (SyntaxError, ValueError, OSError):
+        pass
     graph = Graph()
     try:
         with quiet_literals():
@@ -82,6 +90,42 @@ def parse_turtle(path: Path) -> Graph:
         raise InputError(path, f"bad Turtle: {why}", line=line) from None
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise InputError(path, f"cannot be read as Turtle: {exc}") from None
+    return graph
+
+
+_XSD_STRING_IRI = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _parse_with_oxigraph(path: Path) -> Graph:
+    """The rdflib graph of a Turtle file, parsed by Oxigraph."""
+    import pyoxigraph as ox
+
+    graph = Graph()
+    iris: dict[str, URIRef] = {}
+    blanks: dict[str, BNode] = {}
+
+    def term(value: Any) -> Node:
+        if isinstance(value, ox.NamedNode):
+            iri = iris.get(value.value)
+            if iri is None:
+                iri = iris[value.value] = URIRef(value.value)
+            return iri
+        if isinstance(value, ox.BlankNode):
+            blank = blanks.get(value.value)
+            if blank is None:
+                blank = blanks[value.value] = BNode()
+            return blank
+        if not isinstance(value, ox.Literal):
+            raise ValueError(f"{path}: RDF 1.2 triple terms are not read here")
+        if value.language:
+            return Literal(value.value, lang=value.language)
+        if value.datatype.value == _XSD_STRING_IRI:
+            return Literal(value.value)
+        datatype = iris.get(value.datatype.value) or URIRef(value.datatype.value)
+        return Literal(value.value, datatype=datatype)
+
+    quads = ox.parse(path=path, format=ox.RdfFormat.TURTLE)
+    graph.addN((term(q.subject), term(q.predicate), term(q.object), graph) for q in quads)
     return graph
 
 
@@ -113,8 +157,19 @@ def canonical_quads(graphs: Mapping[URIRef, Iterable[Triple]]) -> dict[URIRef, l
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
+_IRIS: dict[str, str] = {}  # IRI -> its N-Triples form (n3() checks the IRI each time)
+
+
 def nt_term(term: Node) -> str:
     """A term in N-Triples syntax (rdflib's `n3()` writes multi-line literals N3-style)."""
+    if type(term) is URIRef:
+        key = str.__str__(term)
+        text = _IRIS.get(key)
+        if text is None:
+            text = term.n3()
+            if len(_IRIS) < 1_000_000:
+                _IRIS[key] = text
+        return text
     if isinstance(term, Literal):
         text = f'"{str(term).translate(_ESCAPES)}"'
         if term.language:
@@ -139,6 +194,11 @@ def nquads_lines(graphs: Mapping[URIRef, Iterable[Triple]]) -> dict[URIRef, list
         )
         for name, triples in graphs.items()
     }
+
+
+def triple_of(line: str) -> str:
+    """The triple of an N-Quads line whose graph is an IRI: the line up to its graph term."""
+    return line[: line.rindex(" <")]
 
 
 def convert(text: str, source: Format, target: Format) -> str:
@@ -185,6 +245,130 @@ def _value(value: dict[str, Any], iri: Callable[[str], str]) -> dict[str, Any]:
     if "@type" in value:
         return {"@value": value["@value"], "@type": iri(value["@type"])}
     return value
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_TYPE = str(RDF.type)
+_ENCODE = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes
+# A compacted node inside "@graph" (json.dumps(indent=2) puts it at depth 2): its keys at
+# six spaces, a list's items at eight, an item's keys at ten.
+_KEY, _ITEM, _ITEM_KEY = "\n      ", "\n        ", "\n          "
+
+
+class _JsonTerms:
+    """Objects as `compact_jsonld` writes them: (the JSON it sorts them by, their text at
+    depth 4), made from their N-Triples text; IRIs remembered (they repeat)."""
+
+    def __init__(self) -> None:
+        self.iris: dict[str, str] = {}
+        self.nodes: dict[str, tuple[str, str]] = {}
+
+    def iri(self, value: str) -> str:
+        found = self.iris.get(value)
+        if found is None:
+            found = compact_iri(value) or value
+            if len(self.iris) < 1_000_000:
+                self.iris[value] = found
+        return found
+
+    def node(self, ident: str) -> tuple[str, str]:
+        found = self.nodes.get(ident)
+        if found is None:
+            text = _ENCODE(ident)
+            found = (f'{{"@id": {text}}}', f'{{{_ITEM_KEY}"@id": {text}{_ITEM}}}')
+            if len(self.nodes) < 1_000_000:
+                self.nodes[ident] = found
+        return found
+
+    def term(self, text: str) -> tuple[str, str]:
+        """An object written by `nt_term`."""
+        if text[0] == "<":
+            return self.node(self.iri(text[1:-1]))
+        if text[0] == "_":
+            return self.node(text)
+        close = text.rindex('"')
+        value = _json_string(text[1:close])
+        rest = text[close + 1 :]
+        if rest.startswith("@"):
+            lang = _ENCODE(rest[1:])
+            return (
+                f'{{"@language": {lang}, "@value": {value}}}',
+                f'{{{_ITEM_KEY}"@language": {lang},{_ITEM_KEY}"@value": {value}{_ITEM}}}',
+            )
+        if not rest or rest[3:-1] == _XSD_STRING:
+            return f'{{"@value": {value}}}', f'{{{_ITEM_KEY}"@value": {value}{_ITEM}}}'
+        kind = _ENCODE(self.iri(rest[3:-1]))
+        return (
+            f'{{"@type": {kind}, "@value": {value}}}',
+            f'{{{_ITEM_KEY}"@type": {kind},{_ITEM_KEY}"@value": {value}{_ITEM}}}',
+        )
+
+
+_RAW_CONTROL = re.compile("[\x00-\x1f]")
+
+
+def _json_string(escaped: str) -> str:
+    """The JSON string (as json.dumps writes it) of a literal's lexical form as `nt_term`
+    escapes it: the same text when it holds no raw control character (`nt_term` escapes only
+    backslash, quote, line feed and carriage return, as JSON does)."""
+    if _RAW_CONTROL.search(escaped):
+        return str(_ENCODE(json.loads(f'"{escaped}"', strict=False)))
+    return f'"{escaped}"'
+
+
+def compact_jsonld_lines(ntriples: Path) -> Iterator[str]:
+    """The compacted JSON-LD of the sorted N-Triples file `ntriples` (written by `nt_term`),
+    as `compact_jsonld` compacts Oxigraph's expanded JSON-LD and `json.dumps(indent=2,
+    sort_keys=True)` writes it (tests/test_build.py compares both), one node at a time: the
+    nodes are made from the lines of each subject in turn (sorted lines hold them together)
+    and written in the order of their compacted `@id`."""
+    terms = _JsonTerms()
+    nodes: list[tuple[str, str]] = []
+    subject = ""
+    values: dict[str, list[tuple[str, str]]] = {}
+    types: list[str] = []
+
+    def flush() -> None:
+        if not subject:
+            return
+        ident = terms.iri(subject[1:-1]) if subject[0] == "<" else subject
+        keys: dict[str, list[tuple[str, str]] | None] = {"@id": None}
+        keys.update((terms.iri(key), items) for key, items in values.items())
+        if types:
+            keys["@type"] = None
+        parts = []
+        for key in sorted(keys):
+            items = keys[key]
+            if key == "@id":
+                parts.append(f'"@id": {_ENCODE(ident)}')
+            elif items is None:
+                listed = _ITEM.join(f"{_ENCODE(t)}," for t in sorted(types))[:-1]
+                parts.append(f'"@type": [{_ITEM}{listed}{_KEY}]')
+            else:
+                body = f",{_ITEM}".join(text for _, text in sorted(items))
+                parts.append(f"{_ENCODE(key)}: [{_ITEM}{body}{_KEY}]")
+        nodes.append((ident, f"{{{_KEY}" + f",{_KEY}".join(parts) + "\n    }"))
+
+    with ntriples.open(encoding="utf-8") as handle:
+        for line in handle:
+            subject_end = line.index(" ")
+            predicate_end = line.index(" ", subject_end + 1)
+            if line[:subject_end] != subject:
+                flush()
+                subject, values, types = line[:subject_end], {}, []
+            predicate = line[subject_end + 2 : predicate_end - 1]
+            obj = line[predicate_end + 1 : -3]
+            if predicate == _RDF_TYPE and obj[0] in "<_":
+                types.append(terms.iri(obj[1:-1]) if obj[0] == "<" else obj)
+            else:
+                values.setdefault(predicate, []).append(terms.term(obj))
+    flush()
+    head = json.dumps({"@context": dict(PREFIXES)}, indent=2, sort_keys=True, ensure_ascii=False)
+    yield head[: -len("\n}")] + ',\n  "@graph": ['
+    nodes.sort(key=lambda item: item[0])
+    for n, (_, text) in enumerate(nodes):
+        yield ("\n    " if n == 0 else ",\n    ") + text
+    yield "\n  ]\n}\n"
 
 
 def write_text(path: Path, text: str) -> None:

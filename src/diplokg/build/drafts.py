@@ -23,6 +23,7 @@ from rdflib.namespace import RDF
 
 from diplokg.build import intervals, rules, statements
 from diplokg.build.evidence import Source, annotate, strip_quotes
+from diplokg.build.freshness import draft_files
 from diplokg.build.reason import Reasoner, infer
 from diplokg.config import Settings
 from diplokg.errors import InputError
@@ -39,15 +40,6 @@ class Draft:
     path: Path
     graph: Graph
     text: Path
-
-
-def draft_files(settings: Settings) -> list[Path]:
-    """The files `--include-drafts` reads: drafts, their page texts, change sets."""
-    folder = settings.drafts_dir
-    if not folder.is_dir():
-        return []
-    files = sorted(folder.glob("*.ttl")) + sorted(folder.glob("*.txt"))
-    return files + sorted((folder / "changes").glob("*.ttl"))
 
 
 def _text_for(draft: Path, graph: Graph, settings: Settings) -> Path:

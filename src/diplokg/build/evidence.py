@@ -22,6 +22,7 @@ from rdflib.term import Node
 
 from diplokg.errors import EvidenceError
 from diplokg.namespaces import DKG, OA, RES
+from diplokg.rdfio import Triple
 
 # The fact classes named in the modelling guide; their subclasses are read from the ontology.
 FACT_CLASSES = (
@@ -193,6 +194,18 @@ def annotate(
     """`evidence_graph`, plus `mentions` (an entity's name found in a text, annotated with the
     motivation oa:identifying) numbered with the quotes; also returns which annotation IRI
     each (resource, span) got."""
+    triples, notes = annotation_triples(sources, ontology, mentions)
+    out = Graph()
+    out.addN((s, p, o, out) for s, p, o in triples)
+    return out, notes
+
+
+def annotation_triples(
+    sources: Sequence[Source],
+    ontology: Graph,
+    mentions: Mapping[URIRef, Iterable[Span]] | None = None,
+) -> tuple[set[Triple], dict[tuple[URIRef, Span], URIRef]]:
+    """`annotate`'s triples as a set (what the build uses: no graph to index)."""
     fact_classes = subclasses(ontology, FACT_CLASSES)
     located: dict[URIRef, set[Span]] = defaultdict(set)
     identifying: set[tuple[URIRef, Span]] = set()
@@ -213,7 +226,7 @@ def annotate(
                 located[entity].add(place)
     docs = [source_document(source.facts, source.path) for source in sources]
     spans = [sentence_spans(source.text) for source in sources]
-    out = Graph()
+    out: set[Triple] = set()
     notes: dict[tuple[URIRef, Span], URIRef] = {}
     for fact, places in located.items():
         for n, (index, start, end) in enumerate(sorted(places), start=1):
@@ -236,8 +249,30 @@ def covering_sentence(
     return first, last
 
 
+_HAS_EVIDENCE, _SENTENCE = DKG.hasEvidence, DKG.sentence
+_SENTENCE_START, _SENTENCE_END, _SENTENCE_NUMBER = (
+    DKG.sentenceStart,
+    DKG.sentenceEnd,
+    DKG.sentenceNumber,
+)
+_ANNOTATION, _HAS_BODY, _MOTIVATED_BY, _HAS_TARGET = (
+    OA.Annotation,
+    OA.hasBody,
+    OA.motivatedBy,
+    OA.hasTarget,
+)
+_DESCRIBING, _SPECIFIC, _HAS_SOURCE, _HAS_SELECTOR = (
+    OA.describing,
+    OA.SpecificResource,
+    OA.hasSource,
+    OA.hasSelector,
+)
+_QUOTE_SELECTOR, _EXACT, _PREFIX, _SUFFIX = OA.TextQuoteSelector, OA.exact, OA.prefix, OA.suffix
+_POSITION_SELECTOR, _START, _END = OA.TextPositionSelector, OA.start, OA.end
+
+
 def _annotate(
-    out: Graph,
+    out: set[Triple],
     fact: URIRef,
     n: int,
     doc: URIRef,
@@ -254,26 +289,30 @@ def _annotate(
     position = URIRef(f"{note}/position")
     start, end = quote
     s_start, s_end = sentence
-    out.add((fact, DKG.hasEvidence, note))
-    out.add((note, RDF.type, OA.Annotation))
-    out.add((note, OA.hasBody, fact))
-    out.add((note, OA.motivatedBy, motivation or OA.describing))
-    out.add((note, OA.hasTarget, target))
-    out.add((note, DKG.sentence, Literal(text[s_start:s_end])))
-    out.add((note, DKG.sentenceStart, _count(s_start)))
-    out.add((note, DKG.sentenceEnd, _count(s_end)))
-    out.add((note, DKG.sentenceNumber, Literal(sentence_number, datatype=XSD.positiveInteger)))
-    out.add((target, RDF.type, OA.SpecificResource))
-    out.add((target, OA.hasSource, doc))
-    out.add((target, OA.hasSelector, quote_sel))
-    out.add((target, OA.hasSelector, position))
-    out.add((quote_sel, RDF.type, OA.TextQuoteSelector))
-    out.add((quote_sel, OA.exact, Literal(text[start:end])))
-    out.add((quote_sel, OA.prefix, Literal(text[max(0, start - CONTEXT_CHARS) : start])))
-    out.add((quote_sel, OA.suffix, Literal(text[end : end + CONTEXT_CHARS])))
-    out.add((position, RDF.type, OA.TextPositionSelector))
-    out.add((position, OA.start, _count(start)))
-    out.add((position, OA.end, _count(end)))
+    out.update(
+        (
+            (fact, _HAS_EVIDENCE, note),
+            (note, RDF.type, _ANNOTATION),
+            (note, _HAS_BODY, fact),
+            (note, _MOTIVATED_BY, motivation or _DESCRIBING),
+            (note, _HAS_TARGET, target),
+            (note, _SENTENCE, Literal(text[s_start:s_end])),
+            (note, _SENTENCE_START, _count(s_start)),
+            (note, _SENTENCE_END, _count(s_end)),
+            (note, _SENTENCE_NUMBER, Literal(sentence_number, datatype=XSD.positiveInteger)),
+            (target, RDF.type, _SPECIFIC),
+            (target, _HAS_SOURCE, doc),
+            (target, _HAS_SELECTOR, quote_sel),
+            (target, _HAS_SELECTOR, position),
+            (quote_sel, RDF.type, _QUOTE_SELECTOR),
+            (quote_sel, _EXACT, Literal(text[start:end])),
+            (quote_sel, _PREFIX, Literal(text[max(0, start - CONTEXT_CHARS) : start])),
+            (quote_sel, _SUFFIX, Literal(text[end : end + CONTEXT_CHARS])),
+            (position, RDF.type, _POSITION_SELECTOR),
+            (position, _START, _count(start)),
+            (position, _END, _count(end)),
+        )
+    )
     return note
 
 

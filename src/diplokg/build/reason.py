@@ -27,21 +27,19 @@ rounds of `reasonable` until nothing new appears. `reasonable` returns plain lit
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Literal as Choice
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
 
+# The reasoners' names live with the build's freshness check, which reads them from build.json
+# without loading rdflib.
+from diplokg.build.freshness import DEFAULT_REASONER as DEFAULT_REASONER
+from diplokg.build.freshness import REASONERS as REASONERS
+from diplokg.build.freshness import Reasoner as Reasoner
 from diplokg.rdfio import Triple
-
-Reasoner = Choice["owlrl", "reasonable"]
-REASONERS: tuple[Reasoner, ...] = ("owlrl", "reasonable")
-# reasonable is the default because tests/test_reasoning.py shows that it gives the same filtered
-# closure as owlrl on our graph, more than ten times faster (benchmarks/reasoning.py).
-DEFAULT_REASONER: Reasoner = "reasonable"
 
 # owlrl records inconsistencies as resources of this class with their message.
 _OWLRL_ERROR_NS = "http://www.daml.org/2002/03/agents/agent-ont#"
@@ -331,6 +329,16 @@ def kinds(inferred: Iterable[Triple], full: set[Triple]) -> Counter[str]:
     Types (rdf:type from subclassing, domain, range), then subproperty, inverses, symmetric,
     transitive, chains; anything else (e.g. subclass transitivity in the ontology) is "other".
     """
+    kind = kind_of(full)
+    counts: Counter[str] = Counter({k: 0 for k in KINDS})
+    for triple in inferred:
+        counts[kind(triple)] += 1
+    return counts
+
+
+def kind_of(full: set[Triple]) -> Callable[[Triple], str]:
+    """The function that names the kind of an inferred triple of the closure `full`
+    (see `kinds`)."""
     index = _index(full)
     inverse: dict[Node, set[Node]] = defaultdict(set)
     for a, b in index.get(OWL.inverseOf, ()):
@@ -348,21 +356,21 @@ def kinds(inferred: Iterable[Triple], full: set[Triple]) -> Counter[str]:
         if p in transitive:
             objects[(s, p)].add(o)
     chained = {prop for prop, _ in property_chains(index)}
-    counts: Counter[str] = Counter({kind: 0 for kind in KINDS})
-    for s, p, o in inferred:
+
+    def kind(triple: Triple) -> str:
+        s, p, o = triple
         if p == RDF.type:
-            kind = "types"
-        elif any((s, sub, o) in full for sub in sub_properties.get(p, ())):
-            kind = "subproperty"
-        elif any((o, q, s) in full for q in inverse.get(p, ())):
-            kind = "inverses"
-        elif p in symmetric and (o, p, s) in full:
-            kind = "symmetric"
-        elif p in transitive and any((m, p, o) in full for m in objects[(s, p)]):
-            kind = "transitive"
-        elif p in chained:
-            kind = "chains"
-        else:
-            kind = "other"
-        counts[kind] += 1
-    return counts
+            return "types"
+        if any((s, sub, o) in full for sub in sub_properties.get(p, ())):
+            return "subproperty"
+        if any((o, q, s) in full for q in inverse.get(p, ())):
+            return "inverses"
+        if p in symmetric and (o, p, s) in full:
+            return "symmetric"
+        if p in transitive and any((m, p, o) in full for m in objects.get((s, p), ())):
+            return "transitive"
+        if p in chained:
+            return "chains"
+        return "other"
+
+    return kind

@@ -10,39 +10,26 @@ in English first (its alternative labels only when it has no other).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from diplokg.build.evidence import sentence_spans
 from diplokg.build.sources import Text
-from diplokg.namespaces import (
-    DKG,
-    GRAPH_ASSERTED,
-    GRAPH_DRAFT,
-    GRAPH_ENRICHMENT,
-    GRAPH_EVIDENCE,
-    GRAPH_ONTOLOGY,
-    OA,
-    RES,
-)
+from diplokg.namespaces import DKG, OA, RES
+from diplokg.rdfio import Triple
 from diplokg.search import KINDS, SearchRow, create_index
 from diplokg.terms import pick_label
 
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)  # what a page's title is picked from
 NAME_PROPERTIES = (*LABEL_PROPERTIES, SKOS.altLabel)
+NAMED = frozenset({*NAME_PROPERTIES, RDF.type})  # what the index reads of the data
 LABEL_LANGUAGE = "en"  # the language of the pages' labels (linked_data.PAGE_LANGUAGE)
 _CONCEPTS = (SKOS.Concept, SKOS.ConceptScheme)
 _PROPERTIES = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property)
-
-
-def _union(graphs: Iterable[Graph]) -> Graph:
-    out = Graph()
-    for graph in graphs:
-        out += graph
-    return out
 
 
 def _pick(labels: list[Literal]) -> str:
@@ -50,19 +37,24 @@ def _pick(labels: list[Literal]) -> str:
     return str(label) if label is not None else ""
 
 
-class _Describer:
-    """Labels and most specific classes, read from the ontology, asserted and enrichment (and
-    draft, in a build with --include-drafts)."""
+class Describer:
+    """Labels and most specific classes, read from the ontology and from `names`: the labels,
+    names and types of the ontology, asserted and enrichment graphs (`NAMED` triples), and of
+    the draft graph in a build with --include-drafts."""
 
-    def __init__(self, graphs: Mapping[URIRef, Graph]) -> None:
-        self.ontology = graphs[GRAPH_ONTOLOGY]
-        names = (GRAPH_ONTOLOGY, GRAPH_ASSERTED, GRAPH_ENRICHMENT, GRAPH_DRAFT)
-        self.data = _union(graphs[g] for g in names if g in graphs)
+    def __init__(self, ontology: Graph, names: Iterable[Triple]) -> None:
+        self.ontology = ontology
+        self._type_labels: dict[frozenset[Node], str] = {}
+        self.objects: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
+        self.subjects: dict[Node, set[Node]] = defaultdict(set)
+        for s, p, o in chain(((s, p, o) for s, p, o in ontology if p in NAMED), names):
+            self.objects[(s, p)].add(o)
+            self.subjects[p].add(s)
 
     def names(self, node: Node, properties: tuple[URIRef, ...] = NAME_PROPERTIES) -> list[Literal]:
         found: list[Literal] = []
         for prop in properties:
-            for value in sorted(self.data.objects(node, prop), key=str):
+            for value in sorted(self.objects.get((node, prop), ()), key=str):
                 if isinstance(value, Literal) and value not in found:
                     found.append(value)
         return found
@@ -82,7 +74,15 @@ class _Describer:
 
     def type_label(self, node: Node) -> str:
         """The label of its most specific class of the ontology (the first, by IRI)."""
-        types = {t for t in self.data.objects(node, RDF.type) if str(t).startswith(str(DKG))}
+        types = frozenset(
+            t for t in self.objects.get((node, RDF.type), ()) if str(t).startswith(str(DKG))
+        )
+        label = self._type_labels.get(types)
+        if label is None:
+            label = self._type_labels[types] = self._label_of(types)
+        return label
+
+    def _label_of(self, types: frozenset[Node]) -> str:
         broader = {a for t in types for a in self._ancestors(t)}
         for cls in sorted(types - broader, key=str):
             label = _pick(
@@ -98,7 +98,7 @@ class _Describer:
             return "term"
         if not iri.startswith(str(RES)):
             return None
-        if any((node, RDF.type, c) in self.data for c in _CONCEPTS):
+        if any(c in self.objects.get((node, RDF.type), ()) for c in _CONCEPTS):
             return "concept"
         return "resource"
 
@@ -112,9 +112,9 @@ def _slug(iri: Node | None) -> str:
     return str(iri)[len(str(RES)) :] if str(iri).startswith(str(RES)) else ""
 
 
-def _label_rows(describe: _Describer) -> list[SearchRow]:
+def _label_rows(describe: Describer) -> list[SearchRow]:
     rows = []
-    subjects = {s for p in NAME_PROPERTIES for s in describe.data.subjects(p, None)}
+    subjects = {s for p in NAME_PROPERTIES for s in describe.subjects.get(p, ())}
     for node in sorted((s for s in subjects if isinstance(s, URIRef)), key=str):
         kind = describe.kind(node)
         names = describe.names(node)
@@ -133,7 +133,7 @@ def _label_rows(describe: _Describer) -> list[SearchRow]:
     return rows
 
 
-def _evidence_of(evidence: Graph, annotation: Node) -> Node:
+def _evidence_of(evidence: _Index, annotation: Node) -> Node:
     """The fact a quote is the evidence of: the one with `dkg:hasEvidence` it, else the subject
     of the statements it supports, else its body."""
     facts = sorted(evidence.subjects(DKG.hasEvidence, annotation), key=str)
@@ -144,30 +144,68 @@ def _evidence_of(evidence: Graph, annotation: Node) -> Node:
     return (subjects or bodies or [annotation])[0]
 
 
-def _quote_rows(evidence: Graph, describe: _Describer) -> list[SearchRow]:
-    rows = []
-    for annotation in sorted(evidence.subjects(RDF.type, OA.Annotation), key=str):
-        target = evidence.value(annotation, OA.hasTarget)
+class _Index:
+    """The lookups `quote_records` makes, over a set of triples."""
+
+    def __init__(self, triples: Iterable[Triple]) -> None:
+        self.out: dict[tuple[Node, Node], list[Node]] = defaultdict(list)
+        self.back: dict[tuple[Node, Node], list[Node]] = defaultdict(list)
+        for s, p, o in triples:
+            self.out[(s, p)].append(o)
+            self.back[(p, o)].append(s)
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        return self.out.get((subject, predicate), [])
+
+    def subjects(self, predicate: Node, obj: Node) -> list[Node]:
+        return self.back.get((predicate, obj), [])
+
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        found = self.objects(subject, predicate)
+        return found[0] if found else None
+
+
+# A quote of the index: the fact it is the evidence of, its exact words, its start and end in
+# the text, and the slug of the text's document.
+QuoteRecord = tuple[str, str, int | None, int | None, str]
+
+
+def quote_records(evidence: Iterable[Triple]) -> list[QuoteRecord]:
+    """Every quote of an evidence graph (its triples), with the fact it is the evidence of."""
+    index = _Index(evidence)
+    records = []
+    for annotation in sorted(index.subjects(RDF.type, OA.Annotation), key=str):
+        target = index.value(annotation, OA.hasTarget)
         if target is None:
             continue
         exact, start, end = "", None, None
-        for selector in evidence.objects(target, OA.hasSelector):
-            if (selector, RDF.type, OA.TextQuoteSelector) in evidence:
-                exact = str(evidence.value(selector, OA.exact) or "")
-            elif (selector, RDF.type, OA.TextPositionSelector) in evidence:
-                start = int(str(evidence.value(selector, OA.start)))
-                end = int(str(evidence.value(selector, OA.end)))
+        for selector in index.objects(target, OA.hasSelector):
+            kinds = index.objects(selector, RDF.type)
+            if OA.TextQuoteSelector in kinds:
+                exact = str(index.value(selector, OA.exact) or "")
+            elif OA.TextPositionSelector in kinds:
+                start = int(str(index.value(selector, OA.start)))
+                end = int(str(index.value(selector, OA.end)))
         if not exact:
             continue
-        fact = _evidence_of(evidence, annotation)
+        fact = _evidence_of(index, annotation)
+        document = _slug(index.value(target, OA.hasSource))
+        records.append((str(fact), exact, start, end, document))
+    return records
+
+
+def _quote_rows(records: Iterable[QuoteRecord], describe: Describer) -> list[SearchRow]:
+    rows = []
+    for fact, exact, start, end, document in records:
+        node = URIRef(fact)
         rows.append(
             SearchRow(
                 kind="quote",
-                iri=str(fact),
-                title=describe.title(fact),
+                iri=fact,
+                title=describe.title(node),
                 quote=exact,
-                type=describe.type_label(fact),
-                document=_slug(evidence.value(target, OA.hasSource)),
+                type=describe.type_label(node),
+                document=document,
                 start=start,
                 end=end,
             )
@@ -175,11 +213,13 @@ def _quote_rows(evidence: Graph, describe: _Describer) -> list[SearchRow]:
     return rows
 
 
-def _sentence_rows(texts: list[Text], describe: _Describer) -> list[SearchRow]:
+def _sentence_rows(
+    texts: Sequence[tuple[Text, Sequence[tuple[int, int]]]], describe: Describer
+) -> list[SearchRow]:
     rows = []
-    for text in texts:
+    for text, spans in texts:
         title = describe.title(text.source)
-        for start, end in sentence_spans(text.text):
+        for start, end in spans:
             rows.append(
                 SearchRow(
                     kind="sentence",
@@ -195,19 +235,25 @@ def _sentence_rows(texts: list[Text], describe: _Describer) -> list[SearchRow]:
     return rows
 
 
-def search_rows(graphs: Mapping[URIRef, Graph], texts: list[Text]) -> list[SearchRow]:
-    """Every row of the index, in the order they are written."""
-    describe = _Describer(graphs)
+def search_rows(
+    describe: Describer,
+    quotes: Iterable[QuoteRecord],
+    texts: Sequence[tuple[Text, Sequence[tuple[int, int]]]],
+) -> list[SearchRow]:
+    """Every row of the index, in the order they are written: `texts` with their sentences."""
     rows = _label_rows(describe)
-    rows += _quote_rows(graphs[GRAPH_EVIDENCE], describe)
-    if GRAPH_DRAFT in graphs:  # the drafts' quotes (build --include-drafts)
-        rows += _quote_rows(graphs[GRAPH_DRAFT], describe)
+    rows += _quote_rows(quotes, describe)
     rows += _sentence_rows(texts, describe)
     return sorted(
         rows, key=lambda r: (KINDS.index(r.kind), r.iri, r.document, r.start or 0, r.end or 0)
     )
 
 
-def search_index(graphs: Mapping[URIRef, Graph], texts: list[Text], version: str) -> bytes:
+def search_index(
+    describe: Describer,
+    quotes: Iterable[QuoteRecord],
+    texts: Sequence[tuple[Text, Sequence[tuple[int, int]]]],
+    version: str,
+) -> bytes:
     """The bytes of `dist/search.sqlite` for a build."""
-    return create_index(search_rows(graphs, texts), {"version": version})
+    return create_index(search_rows(describe, quotes, texts), {"version": version})

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib import URIRef
 
 from diplokg.dataset import DOCUMENTS_DIR
 from diplokg.errors import InputError
-from diplokg.namespaces import DKG
 
 
 class Document(Protocol):
@@ -58,17 +56,15 @@ class Text:
         }
 
 
-def source_of(document: Document, asserted: Graph, single: bool) -> URIRef:
-    """The `dkg:SourceDocument` whose `dkg:sourceFile` names `document`'s text; with a single
-    document, its one source document."""
-    declared = {s for s in asserted.subjects(RDF.type, DKG.SourceDocument) if isinstance(s, URIRef)}
-    named = sorted(
-        s for s in declared if str(asserted.value(s, DKG.sourceFile)) == document.text.name
-    )
+def source_of(document: Document, declared: Sequence[tuple[str, str]], single: bool) -> URIRef:
+    """The `dkg:SourceDocument` whose `dkg:sourceFile` names `document`'s text, among those
+    its curated file `declared` (each with its source file); with a single document, its one
+    source document."""
+    named = sorted(iri for iri, file in declared if file == document.text.name)
     if len(named) == 1:
-        return named[0]
+        return URIRef(named[0])
     if single and len(declared) == 1:
-        return next(iter(declared))
+        return URIRef(declared[0][0])
     raise InputError(
         document.facts,
         f'its dkg:SourceDocument must say dkg:sourceFile "{document.text.name}" '
@@ -76,10 +72,8 @@ def source_of(document: Document, asserted: Graph, single: bool) -> URIRef:
     )
 
 
-def source_texts(documents: Sequence[Document], asserted: Graph) -> list[Text]:
-    """Each document's text (read as the evidence step read it: universal newlines)."""
-    single = len(documents) == 1
-    return [
-        Text(doc.name, source_of(doc, asserted, single), doc.text.read_text(encoding="utf-8"))
-        for doc in documents
-    ]
+def source_text(
+    document: Document, text: str, declared: Sequence[tuple[str, str]], single: bool
+) -> Text:
+    """A document's text (read as the evidence step read it: universal newlines)."""
+    return Text(document.name, source_of(document, declared, single), text)

@@ -36,7 +36,7 @@ from rdflib.term import Node
 from diplokg.build.evidence import FACT_CLASSES, Quote, Source, Span, locate, subclasses
 from diplokg.errors import EvidenceError
 from diplokg.namespaces import DKG, GRAPH_EVIDENCE, OA, RES, compact_iri
-from diplokg.rdfio import Triple, nt_term
+from diplokg.rdfio import Triple, nquads_lines, nt_term, triple_of
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
@@ -47,11 +47,14 @@ __all__ = [
     "Support",
     "collect",
     "rdf12_lines",
+    "reifies_lines",
     "statement_counts",
     "statement_graph",
     "statement_iri",
+    "statement_triples",
     "strip_interpretations",
     "strip_states",
+    "term_key",
 ]
 
 EXEMPT_PREDICATES = frozenset(
@@ -290,6 +293,11 @@ def _key(term: Node) -> str:
     return _UNSAFE.sub("-", str(term))
 
 
+def term_key(term: Node) -> str:
+    """The path segment a term gets in the IRIs of reifiers and interpretations."""
+    return _key(term)
+
+
 def statement_iri(subject: Node, predicate: Node, obj: Node) -> URIRef:
     """`res:statement/<subject>/<prefix>-<local>/<object>`: the reifier of one statement."""
     return RES[f"statement/{_key(subject)}/{_key(predicate)}/{_key(obj)}"]
@@ -313,6 +321,15 @@ def statement_graph(
 ) -> Graph:
     """The reifiers of every supported statement and the interpretations, with IRIs."""
     out = Graph()
+    out.addN((s, p, o, out) for s, p, o in statement_triples(support, notes, ontology))
+    return out
+
+
+def statement_triples(
+    support: Support, notes: Mapping[tuple[URIRef, Span], URIRef], ontology: Graph
+) -> set[Triple]:
+    """`statement_graph`'s triples as a set (what the build uses)."""
+    out: set[Triple] = set()
     iris = _reading_iris(support.readings)
     for statement in sorted(support.statements):
         subject, predicate, obj = statement
@@ -366,17 +383,36 @@ def strip_states(graph: Graph) -> None:
 
 def rdf12_lines(evidence: Graph) -> list[str]:
     """`reifier rdf:reifies <<( s p o )>>` of every reifier, as sorted N-Quads 1.2 lines."""
+    return reifies_lines(nquads_lines({GRAPH_EVIDENCE: evidence})[GRAPH_EVIDENCE])
+
+
+_PARTS = {f"<{RDF.subject}>": 0, f"<{RDF.predicate}>": 1, f"<{RDF.object}>": 2}
+_STATEMENT = f"<{RDF.type}> <{RDF.Statement}>"
+
+
+def reifies_lines(evidence: Iterable[str]) -> list[str]:
+    """`rdf12_lines` of the evidence graph given as its N-Quads lines."""
+    parts: dict[str, list[str | None]] = {}
+    reifiers: set[str] = set()
+    for line in evidence:
+        triple = triple_of(line)
+        subject_end = triple.index(" ")
+        predicate_end = triple.index(" ", subject_end + 1)
+        subject = triple[:subject_end]
+        rest = triple[subject_end + 1 :]
+        if rest == _STATEMENT:
+            reifiers.add(subject)
+            continue
+        index = _PARTS.get(triple[subject_end + 1 : predicate_end])
+        if index is not None:
+            parts.setdefault(subject, [None, None, None])[index] = triple[predicate_end + 1 :]
+    graph = nt_term(GRAPH_EVIDENCE)
     lines = []
-    for reifier in evidence.subjects(RDF.type, RDF.Statement):
-        s = evidence.value(reifier, RDF.subject)
-        p = evidence.value(reifier, RDF.predicate)
-        o = evidence.value(reifier, RDF.object)
+    for reifier in reifiers:
+        s, p, o = parts.get(reifier, (None, None, None))
         if s is None or p is None or o is None:
             continue
-        lines.append(
-            f"{nt_term(reifier)} {nt_term(REIFIES)} <<( {nt_term(s)} {nt_term(p)} "
-            f"{nt_term(o)} )>> {nt_term(GRAPH_EVIDENCE)} .\n"
-        )
+        lines.append(f"{reifier} {nt_term(REIFIES)} <<( {s} {p} {o} )>> {graph} .\n")
     return sorted(lines)
 
 

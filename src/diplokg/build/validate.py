@@ -6,11 +6,12 @@ curator can act on without reading a SHACL results graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF
 from rdflib.term import Node
@@ -18,6 +19,11 @@ from rdflib.term import Node
 from diplokg.errors import InputError
 from diplokg.namespaces import RES, SH, SHAPES
 from diplokg.rdfio import Triple, bind_prefixes
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+    from diplokg.build.shacl import Shapes
 
 # The only statements the consistency checks read from the closure.
 _CONSISTENCY_PREDICATES = frozenset(
@@ -56,8 +62,77 @@ def _check_name(names: Graph, path: Node | None, shape: Node | None) -> str:
     return "shape"
 
 
+def shape_problems(
+    triples: Iterable[Triple], shapes: Graph, shapes_path: Path | str, nquads: Iterable[str] = ()
+) -> list[Problem]:
+    """Every SHACL violation of the data `triples`, as `shacl_problems` reports them, checked
+    by `diplokg.build.shacl` (pySHACL when the shapes use what it does not implement).
+    `nquads` are the same data as N-Quads lines, for SPARQL targets."""
+    from diplokg.build.shacl import Data, Unsupported
+
+    data = list(triples)
+    try:
+        results = _checker(shapes).check(Data(data), _sparql("".join(nquads)))
+    except Unsupported:
+        union = Graph()
+        union.addN((s, p, o, union) for s, p, o in data)
+        return shacl_problems(union, shapes, shapes_path)
+    names = _names()
+    problems = set()
+    for result in results:
+        text = str(result.message)
+        if result.value is not None and result.value != result.focus:
+            text += f" (value {_name(names, result.value)})"
+        check = _check_name(names, result.path, result.shape)
+        problems.add(Problem(focus=_name(names, result.focus), check=check, message=text))
+    return sorted(problems)
+
+
+def _sparql(lines: str) -> Callable[[str], set[Node]]:
+    """Runs a SPARQL target's SELECT over the N-Quads `lines` (loaded on the first call)."""
+    store: list[ox.Store] = []
+
+    def sparql(select: str) -> set[Node]:
+        import pyoxigraph as ox
+
+        if not store:
+            store.append(ox.Store())
+            store[0].load(lines.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        found: set[Node] = set()
+        for row in store[0].query(select, use_default_graph_as_union=True):  # type: ignore[union-attr]
+            term = row[0]
+            if isinstance(term, ox.NamedNode):
+                found.add(URIRef(term.value))
+            elif isinstance(term, ox.BlankNode):
+                found.add(BNode(term.value))
+        return found
+
+    return sparql
+
+
+_CHECKERS: dict[int, tuple[Graph, Shapes]] = {}
+
+
+def _checker(shapes: Graph) -> Shapes:
+    """The checker of a shapes graph, made once per graph object."""
+    from diplokg.build.shacl import Shapes
+
+    kept = _CHECKERS.get(id(shapes))
+    if kept is None or kept[0] is not shapes:
+        kept = (shapes, Shapes(shapes))
+        _CHECKERS[id(shapes)] = kept
+    return kept[1]
+
+
+def _names() -> Graph:
+    names = bind_prefixes(Graph())
+    names.bind("dkgsh", SHAPES)
+    return names
+
+
 def shacl_problems(data: Graph, shapes: Graph, shapes_path: Path | str) -> list[Problem]:
-    """Every SHACL violation of `data` (warnings and infos do not count)."""
+    """Every SHACL violation of `data` (warnings and infos do not count), by pySHACL: the
+    reference `shape_problems` is checked against."""
     import pyshacl
 
     _, results, text = pyshacl.validate(

@@ -29,8 +29,13 @@ VERSION_LENGTH = 12
 
 def version_id(graphs: Mapping[URIRef, Iterable[Triple]]) -> str:
     """The content hash of canonical named graphs (see the module's docstring)."""
+    return version_of(nquads_lines(graphs))
+
+
+def version_of(lines: Mapping[URIRef, Iterable[str]]) -> str:
+    """The content hash of named graphs given as their sorted N-Quads lines."""
     digest = hashlib.sha256()
-    for line in heapq.merge(*nquads_lines(graphs).values()):
+    for line in heapq.merge(*lines.values()):
         digest.update(line.encode("utf-8"))
     return digest.hexdigest()[:VERSION_LENGTH]
 

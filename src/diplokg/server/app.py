@@ -6,21 +6,29 @@ app: its routers, CORS, request ids and timing. What every answer of the app get
 its route (HEAD, `If-None-Match`, relative redirects, safety headers), is
 `diplokg.server.middleware`'s; who the client is, for its budget,
 `diplokg.server.budget.ClientKey`'s.
+
+The app answers /sparql and /health from the moment the server listens; the FastAPI app with
+every other route (the REST API, pages, documents, search, versions, events) is assembled in a
+thread as the server starts, because importing FastAPI and pydantic and building the routes
+takes longer than everything the first answer needs. A request for one of those routes waits
+until it is ready (a few hundred milliseconds after start); the middleware is the same for all.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from diplokg.config import Settings
 from diplokg.dataset import served_file
-from diplokg.namespaces import GRAPH_DRAFT
+from diplokg.namespaces import DRAFT_GRAPH_NAME, PREFIXES
 from diplokg.server.budget import ClientKey
 from diplokg.server.endpoint import (
     DESCRIPTION,
@@ -33,8 +41,6 @@ from diplokg.server.engine import QueryEngine
 from diplokg.server.middleware import DRAFTS_HEADER, DraftsFlag, HttpSemantics
 
 if TYPE_CHECKING:
-    # The web stack is imported once the engine's workers are starting, so that `diplokg
-    # serve` loads both at the same time (see create_app).
     from fastapi import APIRouter, FastAPI
     from starlette.requests import Request
     from starlette.responses import Response
@@ -46,8 +52,9 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Handler = Callable[["Request"], Awaitable["Response"]]
 
-__all__ = ["SPARQL_PATH", "RequestLog", "create_app"]
+__all__ = ["SPARQL_PATH", "DiplokgApp", "RequestLog", "assemble", "create_app"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,56 +123,69 @@ class RequestLog:
 
 
 # --------------------------------------------------------------------------------------------
-# App factory and CLI
+# The app: /sparql and /health at once, the rest assembled in a thread
 # --------------------------------------------------------------------------------------------
 
 
 def _default_data(settings: Settings) -> Path:
     """The built dataset's file the server loads: its RDF 1.2 dump (the same quads plus the
     statements' `rdf:reifies <<( s p o )>>`) when the build wrote one, else dataset.nq."""
-    from diplokg.build import ensure_built  # the build wing loads only when no file is given
+    from diplokg.build import ensure_built  # loads the build wing only when a build is due
 
     return served_file(ensure_built(settings).parent)
 
 
-def _sparql_router(engine: QueryEngine, settings: Settings) -> APIRouter:
-    """/sparql (SPARQL 1.1 Protocol and service description) and /health.
+def _internal_error(request: Request, exc: Exception) -> Response:
+    """What a route of the FastAPI app answers for an exception it did not handle: the
+    request id only (`RequestLog` logs the traceback under it)."""
+    from starlette.responses import PlainTextResponse
 
-    Built in a function rather than declared as a class so that this module imports FastAPI
-    only once the engine's workers are starting (see create_app).
-    """
-    from fastapi import APIRouter
+    rid = request.scope.get("state", {}).get("request_id", "-")
+    return PlainTextResponse(f"internal error; request id {rid}\n", status_code=500)
+
+
+def _health(engine: QueryEngine) -> Handler:
     from starlette.responses import JSONResponse
-
-    router = APIRouter()
-    sd = ServiceDescription(engine.graph_sizes)
-    # Every method reaches the handler, so that the wrong ones get the protocol's 405 message.
-    router.add_route(
-        SPARQL_PATH,
-        sparql_handler(engine, settings, SPARQL_PATH, sd),
-        methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
-        include_in_schema=False,
-    )
 
     async def health(request: Request) -> Response:
         # 503 when degraded, so that an orchestrator restarts a server that cannot repair itself
         report = engine.health()
         return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
-    router.add_route("/health", health, methods=["GET"], include_in_schema=False)
+    return health
+
+
+def _sparql_router(
+    engine: QueryEngine, settings: Settings, routes: dict[str, Handler]
+) -> APIRouter:
+    """/sparql (SPARQL 1.1 Protocol and service description) and /health, as routes of the
+    FastAPI app too (for the paths that are not exactly theirs: HEAD, trailing slashes)."""
+    from fastapi import APIRouter
+
+    router = APIRouter()
+    # Every method reaches the handler, so that the wrong ones get the protocol's 405 message.
+    router.add_route(
+        SPARQL_PATH,
+        routes[SPARQL_PATH],
+        methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"],
+        include_in_schema=False,
+    )
+    router.add_route("/health", routes["/health"], methods=["GET"], include_in_schema=False)
     return router
 
 
-def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
-    """The web app: the SPARQL, REST and pages routers, the static files, CORS, request log."""
-    path = Path(data) if data is not None else _default_data(settings)
-    engine = QueryEngine.from_file(path, settings)  # workers start in the background
+def assemble(
+    engine: QueryEngine, settings: Settings, path: Path, routes: dict[str, Handler]
+) -> FastAPI:
+    """The FastAPI app of every route (the SPARQL and health `routes` among them), without
+    the middleware `DiplokgApp` puts around it."""
     import rdflib.plugins.sparql
     from fastapi import FastAPI
     from fastapi.staticfiles import StaticFiles
-    from starlette.middleware.cors import CORSMiddleware
 
+    from diplokg.server.citable import citable_routers
     from diplokg.server.docs import DocsRouter
+    from diplokg.server.events import EventsRouter
     from diplokg.server.pages import PagesRouter, not_found_handler, static_dir
     from diplokg.server.rest import CannedQueryRouter
 
@@ -173,35 +193,20 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
     # fetch FROM <url> or read FROM <file:...> either.
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine.start()
-        try:
-            yield
-        finally:
-            engine.close()
-
     # /docs and /redoc are ours (diplokg.server.docs): FastAPI's load their scripts from a CDN.
-    app = FastAPI(
-        title=TITLE, description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
-    )
+    app = FastAPI(title=TITLE, description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.engine = engine
     app.state.settings = settings
     app.state.data_path = path
-    app.include_router(_sparql_router(engine, settings))
+    app.include_router(_sparql_router(engine, settings, routes))
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
-    # The canned queries are parsed here: a malformed one stops the server at start-up.
     app.include_router(CannedQueryRouter(engine, settings))
     app.include_router(PagesRouter(engine, settings))
     app.include_router(DocsRouter())
     # Issue 15: the annotated text, search, kept versions and permalinks.
-    from diplokg.server.citable import citable_routers
-
     for router in citable_routers(engine, settings, path):
         app.include_router(router)
     # Issue 13: the event table.
-    from diplokg.server.events import EventsRouter
-
     app.include_router(EventsRouter(engine))
     app.add_exception_handler(404, not_found_handler)
     # a parameter missing or out of bounds: one line, as every other error of the API
@@ -210,26 +215,143 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
     from diplokg.server.responses import validation_error
 
     app.add_exception_handler(RequestValidationError, validation_error)
-
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_credentials=False,
-        allow_methods=["GET", "POST"],
-        allow_headers=["Accept", "Content-Type", "If-None-Match"],
-        expose_headers=[
-            "ETag",
-            "X-Request-Id",
-            "X-Diplokg-Truncated",
-            "Retry-After",
-            DRAFTS_HEADER,
-        ],
-        max_age=600,
-    )
-    app.add_middleware(ClientKey, trusted_proxies=settings.trusted_proxies)
-    app.add_middleware(HttpSemantics)
-    # served with drafts (build --include-drafts): every answer says so
-    drafts = str(GRAPH_DRAFT)
-    app.add_middleware(DraftsFlag, graph=drafts, holds_drafts=lambda: drafts in engine.graph_sizes)
-    app.add_middleware(RequestLog)
+    app.add_exception_handler(Exception, _internal_error)
     return app
+
+
+class _Lifespan:
+    """Runs an ASGI app's lifespan (its routers' start-up and shutdown) from outside."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._outbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+        await self._app(scope, self._inbox.get, self._outbox.put)
+
+    async def _step(self, message: str) -> None:
+        await self._inbox.put({"type": f"lifespan.{message}"})
+        reply = await self._outbox.get()
+        if reply["type"] != f"lifespan.{message}.complete":
+            raise RuntimeError(f"the app's {message} failed: {reply.get('message', '')}")
+
+    async def startup(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        await self._step("startup")
+
+    async def shutdown(self) -> None:
+        if self._task is not None and not self._task.done():
+            await self._step("shutdown")
+            await self._task
+
+
+class DiplokgApp:
+    """The ASGI app of `diplokg serve`: request log, HTTP semantics, client key and CORS
+    around /sparql and /health, and around the FastAPI app of every other route, which
+    `assemble` builds in a thread when the server starts (or on the first request for it)."""
+
+    def __init__(self, engine: QueryEngine, settings: Settings, path: Path) -> None:
+        from starlette.middleware.cors import CORSMiddleware
+        from starlette.requests import Request
+
+        self.state = SimpleNamespace(engine=engine, settings=settings, data_path=path)
+        sd = ServiceDescription(engine.graph_sizes)
+        self._routes: dict[str, Handler] = {
+            SPARQL_PATH: sparql_handler(engine, settings, SPARQL_PATH, sd),
+            "/health": _health(engine),
+        }
+        self._request = Request
+        self._full: FastAPI | None = None
+        self._assembling: asyncio.Future[FastAPI] | None = None
+        self._lifespan: _Lifespan | None = None
+        cors = CORSMiddleware(
+            self._dispatch,
+            allow_origins=["*"],
+            allow_credentials=False,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Accept", "Content-Type", "If-None-Match"],
+            expose_headers=[
+                "ETag",
+                "X-Request-Id",
+                "X-Diplokg-Truncated",
+                "Retry-After",
+                DRAFTS_HEADER,
+            ],
+            max_age=600,
+        )
+        semantics = HttpSemantics(ClientKey(cors, trusted_proxies=settings.trusted_proxies))
+        # served with drafts (build --include-drafts): every answer says so
+        drafts = PREFIXES["graph"] + DRAFT_GRAPH_NAME
+        flagged = DraftsFlag(
+            semantics, graph=drafts, holds_drafts=lambda: drafts in engine.graph_sizes
+        )
+        self._stack = RequestLog(flagged)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._serve_lifespan(receive, send)
+        else:
+            await self._stack(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = self._routes.get(scope["path"]) if scope["type"] == "http" else None
+        if handler is not None and (scope["path"] != "/health" or scope["method"] == "GET"):
+            response = await handler(self._request(scope, receive))
+            await response(scope, receive, send)
+            return
+        app = self._full or await self.full_app()
+        await app(scope, receive, send)
+
+    def _start_assembling(self) -> asyncio.Future[FastAPI]:
+        if self._assembling is None:
+            loop = asyncio.get_running_loop()
+            engine, settings, path = self.state.engine, self.state.settings, self.state.data_path
+            self._assembling = loop.run_in_executor(
+                None, assemble, engine, settings, path, self._routes
+            )
+        return self._assembling
+
+    async def full_app(self) -> FastAPI:
+        """The FastAPI app of every route, its routers started; assembled now if need be."""
+        if self._full is None:
+            app = await asyncio.shield(self._start_assembling())
+            if self._full is None:  # the first to get here starts its routers
+                lifespan = _Lifespan(app)
+                await lifespan.startup()
+                self._lifespan, self._full = lifespan, app
+        return self._full
+
+    async def _serve_lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.state.engine.start()
+                self._start_assembling()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._lifespan is not None:
+                    with contextlib.suppress(Exception):
+                        await self._lifespan.shutdown()
+                self.state.engine.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def create_app(
+    settings: Settings, data: Path | None = None, *, fork_first: bool = False
+) -> DiplokgApp:
+    """The web app serving `data` (default: the built dataset): the SPARQL, REST and pages
+    routers, the static files, CORS, request log. The engine's first workers start now, in a
+    thread (`fork_first`: the first forked from this process, which has a single thread); a
+    malformed canned query stops here, with a message naming the file."""
+    from diplokg.queries import load_catalogue
+
+    path = Path(data) if data is not None else _default_data(settings)
+    engine = QueryEngine.from_file(path, settings, fork_first=fork_first)
+    # Checked now, so that a malformed query stops the server; read from the build's record
+    # (no YAML, no SPARQL parsing) when the files are those the build checked.
+    load_catalogue(settings.queries_dir, record=engine.catalogue_record)
+    return DiplokgApp(engine, settings, path)

@@ -6,11 +6,19 @@ and run the query text as given. Processes, not threads: pyoxigraph cannot be in
 mid-query, so a query past its deadline (or whose client hung up) is stopped by killing its
 worker, and the pool starts another.
 
+Workers start without blocking anything: `min_workers` (1) at once, in a thread, while the
+server loads its web stack; the first query waits only for the first of them. More start on
+demand, when queries are waiting, up to `workers`, and stay (a dead one is replaced).
+
 Who gets a worker: a client may hold all workers but one; a client over its budget of
 worker time (`diplokg.server.budget`) gets a short deadline, one query in flight, and a turn
 after everyone else, and all such clients together hold one worker at most. A query that
 runs past `long_query_s` moves to the long lane: its worker runs on at the lowest CPU
 priority while a new worker takes its place, and at most `max_long_queries` run so at once.
+
+A canned query asked with its default parameters is answered from the file the build wrote
+(`diplokg.build.precompute`) when the server serves that build's dataset with the same limits:
+the same bytes and ETag a worker would give, without a worker.
 
 The event loop only routes bytes: lexing a large query, parsing a large answer for a page,
 and loading or checking a store happen in threads; serializing, flagging truncation, XML
@@ -35,7 +43,8 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from diplokg.config import Settings
-from diplokg.formats import NTRIPLES, RESULTS_JSON
+from diplokg.dataset import ANSWERS_INDEX, dist_of
+from diplokg.formats import NTRIPLES, RESULTS_JSON, by_key
 from diplokg.protocol import (
     LexedQuery,
     NotAQuery,
@@ -44,10 +53,10 @@ from diplokg.protocol import (
     formats_for,
     negotiate,
 )
+from diplokg.results import TRUNCATED_IRI, Job
 from diplokg.server.budget import Budgets, Grant, current_client
 from diplokg.server.pool import Pool, Worker
 from diplokg.server.stores import Stored, open_store
-from diplokg.server.worker import TRUNCATED_IRI, Job
 
 if TYPE_CHECKING:
     import rdflib
@@ -128,6 +137,84 @@ class _ResultCache:
         self.size = 0
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """A precomputed answer: its file in dist/, what it holds, and its headers' values."""
+
+    path: Path
+    media_type: str
+    size: int
+    sha256: str
+    etag: str
+    truncated: int | None
+
+
+class _Answers:
+    """The canned queries' default answers of the build whose dataset is served, by the cache
+    key a live answer to the same request would have (see `QueryEngine.execute`)."""
+
+    def __init__(self, stored: Stored, settings: Settings) -> None:
+        self.index: dict[str, Any] = {}
+        self.by_key: dict[bytes, _Answer] = {}
+        self._checked: dict[Path, tuple[int, int, int]] = {}  # files whose bytes were hashed
+        dist = dist_of(stored.source)
+        if dist is None:
+            return
+        try:
+            index = json.loads((dist / ANSWERS_INDEX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if not isinstance(index, dict) or index.get("dataset") != stored.digest:
+            return
+        self.index = index
+        from diplokg.build.precompute import usable
+        from diplokg.queries import load_catalogue
+
+        if not usable(index, settings):
+            return
+        catalogue = load_catalogue(settings.queries_dir, record=index.get("catalogue"))
+        try:
+            for name, entry in index.get("answers", {}).items():
+                query = catalogue.get(name)
+                if query is None:
+                    continue
+                text = query.render({})
+                if hashlib.sha256(text.encode("utf-8")).hexdigest() != entry["query"]:
+                    continue  # the query changed since the build: it runs live
+                for key, answer in entry["formats"].items():
+                    fmt = by_key(key)
+                    cache_key = _ResultCache.key(text, fmt.key, (), (), None, stored.digest)
+                    self.by_key[cache_key] = _Answer(
+                        dist / answer["file"],
+                        fmt.media_type,
+                        int(answer["bytes"]),
+                        str(answer["sha256"]),
+                        str(answer["etag"]),
+                        answer["truncated"],
+                    )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning("%s is not an index this server reads (%r); no answer is used", dist, exc)
+            self.by_key.clear()
+
+    async def read(self, answer: _Answer) -> bytes | None:
+        """The answer's bytes, or None when its file is not what the build wrote."""
+        try:
+            if answer.size > PARSE_IN_THREAD_BYTES:
+                body = await asyncio.to_thread(answer.path.read_bytes)
+            else:
+                body = answer.path.read_bytes()
+            st = os.stat(answer.path)
+        except OSError:
+            return None
+        identity = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if self._checked.get(answer.path) != identity:
+            if len(body) != answer.size or hashlib.sha256(body).hexdigest() != answer.sha256:
+                log.warning("%s is not the answer the build wrote; running it", answer.path)
+                return None
+            self._checked[answer.path] = identity
+        return body
+
+
 class _LongLaneFull(Exception):
     pass
 
@@ -151,7 +238,14 @@ class _Running:
 class QueryEngine:
     """Run SPARQL queries on a read-only dataset, safely, from async code."""
 
-    def __init__(self, stored: Stored, settings: Settings, budgets: Budgets | None = None) -> None:
+    def __init__(
+        self,
+        stored: Stored,
+        settings: Settings,
+        budgets: Budgets | None = None,
+        *,
+        fork_first: bool = False,
+    ) -> None:
         self.settings = settings
         self._stored = stored
         self.graph_sizes = dict(stored.graphs)
@@ -164,7 +258,11 @@ class QueryEngine:
         self._by_client: dict[str, int] = defaultdict(int)
         self._over_running = 0
         self._long = 0
+        # Regular workers the demand has called for so far (queries running and waiting):
+        # started on demand, kept afterwards.
+        self._wanted = max(1, min(settings.min_workers, settings.workers))
         self._cache = _ResultCache()
+        self._answers = _Answers(stored, settings)
         # Engines that serve one public (the kept versions beside the current one) share the
         # budgets of its clients: querying another version is no way around one's budget.
         if budgets is None:
@@ -181,6 +279,7 @@ class QueryEngine:
         self.stats = {
             "queries": 0,
             "cache_hits": 0,
+            "precomputed": 0,
             "timed_out": 0,
             "cancelled": 0,
             "rejected_busy": 0,
@@ -194,28 +293,30 @@ class QueryEngine:
         self.pool = Pool(
             store_path=lambda: str(self._stored.path),
             memory_cap=max(0, settings.max_query_memory_mb) * 1024 * 1024,
-            target=lambda: max(1, settings.workers) + self._long,
+            target=self._target,
             on_ready=self._release,
             on_message=self._message,
             on_eof=self._eof,
             on_store_failure=self._store_failed,
         )
-        for _ in range(max(1, settings.workers)):
-            try:
-                self.pool.adopt(self.pool.start_blocking())
-            except OSError as exc:  # the supervisor keeps trying once the loop runs
-                self.pool.failures += 1
-                self.pool.last_error = f"cannot start a worker: {exc}"
+        self.pool.prestart(self._wanted, fork_first=fork_first)
 
     # ---- construction ------------------------------------------------------------------------
 
     @classmethod
     def from_file(
-        cls, path: Path, settings: Settings, budgets: Budgets | None = None
+        cls,
+        path: Path,
+        settings: Settings,
+        budgets: Budgets | None = None,
+        *,
+        fork_first: bool = False,
     ) -> QueryEngine:
         """Load TriG, N-Quads, Turtle or N-Triples (once per content) and start the workers;
-        `budgets`: the client budgets to charge (default: the engine's own)."""
-        return cls(open_store(Path(path), settings), settings, budgets)
+        `budgets`: the client budgets to charge (default: the engine's own); `fork_first`: the
+        first worker is forked from this process, which must have a single thread (see
+        `diplokg.server.pool`)."""
+        return cls(open_store(Path(path), settings), settings, budgets, fork_first=fork_first)
 
     @property
     def dataset_id(self) -> str:
@@ -236,6 +337,18 @@ class QueryEngine:
             self._watch = loop.create_task(self._watch_source())
 
     # ---- worker pool -------------------------------------------------------------------------
+
+    def _target(self) -> int:
+        """Workers the pool keeps: those the demand called for, and the long lane's."""
+        return self._wanted + self._long
+
+    def _demand(self) -> None:
+        """Call for a worker per query running or waiting, up to `workers`."""
+        wanted = len(self._running) - self._long + len(self._waiters)
+        wanted = min(max(1, self.settings.workers), wanted)
+        if wanted > self._wanted:
+            self._wanted = wanted
+            self.pool.wake()
 
     def _eligible(self, grant: Grant) -> bool:
         # A client may hold every regular worker but one; long queries are bounded apart.
@@ -262,6 +375,7 @@ class QueryEngine:
         self._seq += 1
         waiter = _Waiter(grant, self._seq, loop.create_future())
         self._waiters.append(waiter)
+        self._demand()
         self._dispatch()
         timer = loop.call_later(self.settings.query_timeout_s, _expire, waiter.turn)
         try:
@@ -436,7 +550,10 @@ class QueryEngine:
 
     async def _reopen(self) -> None:
         try:
-            stored = await asyncio.to_thread(open_store, self._stored.source, self.settings)
+            # Its files passed the cheap check when opened: compare their bytes this time.
+            stored = await asyncio.to_thread(
+                open_store, self._stored.source, self.settings, thorough=True
+            )
         except Exception as exc:
             self.store_problem = f"cannot reload the store: {exc}"
             log.error("%s", self.store_problem)
@@ -456,6 +573,7 @@ class QueryEngine:
         self.graph_sizes.update(stored.graphs)
         self.named_graphs = tuple(stored.graphs)
         self._cache.clear()
+        self._answers = _Answers(stored, self.settings)
         self.stats["store_swaps"] += 1
         for worker in list(self._idle):
             self._retire(worker, "store swapped")
@@ -528,6 +646,16 @@ class QueryEngine:
         if cached is not None:
             self.stats["cache_hits"] += 1
             return cached
+        precomputed = self._answers.by_key.get(key)
+        if precomputed is not None:
+            body = await self._answers.read(precomputed)
+            if body is not None:
+                self.stats["precomputed"] += 1
+                result = _result(
+                    fmt.media_type, body, base, precomputed.truncated, precomputed.etag
+                )
+                self._cache.put(key, result)
+                return result
         who = client or current_client.get() or INTERNAL_CLIENT
         if self.budgets.over_budget(who) and self.budgets.in_flight(who) >= 1:
             self.stats["rejected_budget"] += 1
@@ -568,15 +696,14 @@ class QueryEngine:
             self.stats["crashed"] += 1
             raise RuntimeError(f"query failed in worker: {reply[1]}")
         _, body, truncated, etag = reply
-        headers = {"Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
-        if base is not None:  # the answer depends on the Host the client used
-            headers = {"Cache-Control": PRIVATE_CACHE_CONTROL, "Vary": "Accept, Host"}
-        if truncated is not None:
-            headers[TRUNCATED_HEADER] = f"rows={truncated}"
-        headers["ETag"] = etag
-        result = QueryResult(200, fmt.media_type, body, headers)
+        result = _result(fmt.media_type, body, base, truncated, etag)
         self._cache.put(key, result)
         return result
+
+    @property
+    def catalogue_record(self) -> Any:
+        """The catalogue as the build of the served dataset recorded it, if it did."""
+        return self._answers.index.get("catalogue")
 
     def load(self) -> dict[str, int]:
         """Workers, idle workers and queued queries, for /health."""
@@ -589,7 +716,7 @@ class QueryEngine:
     def health(self) -> dict[str, Any]:
         """What /health reports; "degraded" when short of workers or the store is failing."""
         pool = self.pool
-        target = max(1, self.settings.workers) + self._long
+        target = self._target()
         # Short of workers because starting them fails, or because nothing is repairing.
         short = pool.alive < target and (pool.failures > 0 or not pool.supervising)
         degraded = short or self.store_problem is not None
@@ -615,6 +742,7 @@ class QueryEngine:
             "budgets": self.budgets.summary(),
             "store": {"path": str(self._stored.path), "problem": self.store_problem},
             "cache": {"entries": len(self._cache.entries), "bytes": self._cache.size},
+            "precomputed": len(self._answers.by_key),
             "stats": self.stats,
         }
 
@@ -691,6 +819,19 @@ def _check(
         from diplokg.sparql_text import explain_syntax_error
 
         raise QueryRejected(400, str(explain_syntax_error(query, ""))) from None
+
+
+def _result(
+    media_type: str, body: bytes, base: str | None, truncated: int | None, etag: str
+) -> QueryResult:
+    """An answer with its headers: cacheable by anyone unless it depends on the Host."""
+    headers = {"Cache-Control": CACHE_CONTROL, "Vary": "Accept"}
+    if base is not None:  # the answer depends on the Host the client used
+        headers = {"Cache-Control": PRIVATE_CACHE_CONTROL, "Vary": "Accept, Host"}
+    if truncated is not None:
+        headers[TRUNCATED_HEADER] = f"rows={truncated}"
+    headers["ETag"] = etag
+    return QueryResult(200, media_type, body, headers)
 
 
 def _expire(future: asyncio.Future[Any]) -> None:

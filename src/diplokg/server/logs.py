@@ -57,8 +57,11 @@ class _DroppingQueueHandler(logging.handlers.QueueHandler):
             type(self).dropped += 1
 
 
-def start_logging(level: int = logging.INFO) -> logging.handlers.QueueListener:
-    """Route every log record through a bounded queue to a thread writing stderr."""
+def start_logging(
+    level: int = logging.INFO, *, started: bool = True
+) -> logging.handlers.QueueListener:
+    """Route every log record through a bounded queue to a thread writing stderr (`started`:
+    the thread starts now, else at the listener's `start()`; records wait in the queue)."""
     records: queue.Queue[logging.LogRecord] = queue.Queue(QUEUE_SIZE)
     stream = logging.StreamHandler(sys.stderr)
     stream.setFormatter(SafeFormatter("%(asctime)s %(name)s %(message)s"))
@@ -68,5 +71,6 @@ def start_logging(level: int = logging.INFO) -> logging.handlers.QueueListener:
         root.removeHandler(handler)
     root.addHandler(_DroppingQueueHandler(records))
     root.setLevel(level)
-    listener.start()
+    if started:
+        listener.start()
     return listener

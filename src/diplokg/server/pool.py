@@ -7,6 +7,13 @@ worker is started with the `spawn` context, which needs no socket. When it fails
 resources (file descriptors, memory), the supervisor waits and tries again, with exponential
 backoff up to `MAX_BACKOFF_S`: a worker is never given up, so the pool never shrinks for good.
 
+Starting never blocks the server: the first workers are started as soon as the engine exists
+(`prestart`), while the server imports its web stack, and the supervisor adopts them once the
+event loop runs; the rest start on demand, up to the engine's target. `diplokg serve` forks its
+first worker from the server process itself, while that still has a single thread: it takes
+milliseconds where booting the forkserver takes a few hundred, fork is safe before any other
+thread exists, and the child lets go of what it inherited of the server's pipes.
+
 Replies are read without blocking the event loop: each worker's pipe is read as it becomes
 readable and its messages framed as `multiprocessing.connection` frames them; the worker's
 stderr is drained the same way, keeping its last lines to tell why it died.
@@ -23,6 +30,7 @@ import multiprocessing
 import os
 import pickle
 import struct
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -224,6 +232,7 @@ class Pool:
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._old_forkservers: list[int] = []
+        self._early: list[concurrent.futures.Future[Worker]] = []
         self._closed = False
         self.failures = 0  # consecutive failed starts
         self.last_error: str | None = None
@@ -235,10 +244,25 @@ class Pool:
     def _start_with(self, ctx: Any, store_path: str) -> Worker:
         parent, child = ctx.Pipe(duplex=True)
         err_r, err_w = ctx.Pipe(duplex=False)
+        # A forked child holds copies of the server's ends: it closes them first, so that the
+        # server's going away still reads as EOF.
+        inherited = (
+            (self._alive_w.fileno(), parent.fileno(), err_r.fileno())
+            if ctx.get_start_method() == "fork"
+            else ()
+        )
         try:
             process = ctx.Process(
                 target=worker_main,
-                args=(child, err_w, self._alive_r, os.getpid(), store_path, self._memory_cap),
+                args=(
+                    child,
+                    err_w,
+                    self._alive_r,
+                    os.getpid(),
+                    store_path,
+                    self._memory_cap,
+                    inherited,
+                ),
                 daemon=True,
                 name="diplokg-worker",
             )
@@ -303,7 +327,22 @@ class Pool:
 
     @property
     def starting(self) -> int:
-        return sum(1 for w in self.workers if w.state == "starting")
+        """Workers started and not ready yet, those being started in the thread included."""
+        return len(self._early) + sum(1 for w in self.workers if w.state == "starting")
+
+    def prestart(self, count: int, *, fork_first: bool = False) -> None:
+        """Start `count` workers now, before the event loop runs, in the starting thread (the
+        first forked from this process, if `fork_first` and it has a single thread); the
+        supervisor adopts them once it does (`attach`)."""
+        if count > 0 and fork_first and threading.active_count() == 1:
+            forking = multiprocessing.get_context("fork")
+            try:
+                self.adopt(self._start_with(forking, self._store_path()))
+                count -= 1
+            except OSError as exc:  # the forkserver's turn
+                log.warning("cannot fork a worker (%s); using the forkserver", _one_line(exc))
+        for _ in range(count):
+            self._early.append(self._executor.submit(self.start_blocking))
 
     @property
     def supervising(self) -> bool:
@@ -326,6 +365,24 @@ class Pool:
             if worker.state != "dead":
                 worker.attach(loop, self._message, self._eof)
         self._task = loop.create_task(self._supervise())
+
+    async def _adopt_early(self) -> None:
+        """Adopt the workers `prestart` began, as each comes out of the starting thread."""
+        while self._early:
+            future = self._early[0]
+            try:
+                worker = await asyncio.wrap_future(future)
+            except Exception as exc:  # the supervisor starts another, with backoff
+                self.failures += 1
+                self.last_error = f"cannot start a worker: {_one_line(exc)}"
+                log.warning("%s", self.last_error)
+            else:
+                if self._closed:
+                    worker.kill("server stopping")
+                else:
+                    self.adopt(worker)
+            finally:
+                self._early.remove(future)
 
     def wake(self) -> None:
         if self._wake is not None:
@@ -364,6 +421,7 @@ class Pool:
 
     async def _supervise(self) -> None:
         assert self._loop is not None and self._wake is not None
+        await self._adopt_early()
         while not self._closed:
             self._reap()
             for worker in list(self.workers):

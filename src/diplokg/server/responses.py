@@ -3,7 +3,8 @@ an HTML page, a "not found" that suits the client.
 
 The SPARQL protocol answers errors in plain text (`protocol_error`); the REST API and the
 linked-data routes answer them as JSON `{"detail": ...}` (`json_error`), and browsers get an
-HTML page.
+HTML page. The page machinery (Jinja2, rdflib terms) loads with the first page, not with the
+SPARQL endpoint, which answers first.
 """
 
 from __future__ import annotations
@@ -14,19 +15,16 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
-from rdflib.term import BNode, Literal, URIRef
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from diplokg.formats import Format
-from diplokg.namespaces import DKG, ONTOLOGY_IRI
+from diplokg.namespaces import ONTOLOGY_IRI
 from diplokg.protocol import QueryRejected
-from diplokg.server import linked_data
 from diplokg.server.middleware import KEPT_BY_304, not_modified
-from diplokg.terms import pick_label
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
     from starlette.requests import Request
 
     from diplokg.server.engine import QueryResult
@@ -90,6 +88,13 @@ def _escape(value: object) -> Markup:
 @functools.cache
 def templates() -> Environment:
     """The Jinja2 environment of server/templates/, escaping every value it writes."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+    from rdflib.term import BNode, Literal, URIRef
+
+    from diplokg.namespaces import DKG
+    from diplokg.server import linked_data
+    from diplokg.terms import pick_label
+
     env = Environment(
         loader=PackageLoader("diplokg.server", "templates"),
         autoescape=True,
@@ -120,11 +125,16 @@ def render(
     *,
     title: str,
     page_class: str = "page",
-    lang: str = linked_data.PAGE_LANGUAGE,
+    lang: str | None = None,
     **context: Any,
 ) -> str:
     """A whole HTML page from `template` (which extends page.html); `lang` is the language
-    its labels are picked in (`terms.pick_label`, falling back to another)."""
+    its labels are picked in (`terms.pick_label`, falling back to another; default: the
+    pages' language, `linked_data.PAGE_LANGUAGE`)."""
+    from diplokg.server import linked_data
+
+    if lang is None:
+        lang = linked_data.PAGE_LANGUAGE
     page = templates().get_template(template)
     return page.render(
         title=title, page_class=page_class, lang=lang, quotes=linked_data.Quotes(), **context

@@ -175,7 +175,9 @@ class CannedQueries:
                 params[key] = value
         formats = formats_for(query.form)
         try:
-            names = any(p.type in RESOURCE_TYPES for p in query.params)
+            # resources named by the client are looked up in the graph; the defaults are not
+            # (checked when the catalogue is read), so a default answer needs no worker
+            names = any(p.type in RESOURCE_TYPES and params.get(p.name) for p in query.params)
             text = query.render(params, await self.resolver() if names else None)
             fmt = self._format(fmt_key, request.headers.get("accept"), formats)
             return answer(await self.engine.execute(text, accept=fmt.media_type), request)

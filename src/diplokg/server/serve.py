@@ -42,7 +42,8 @@ class Option:
 OPTIONS: tuple[Option, ...] = (
     Option("--timeout", "query_timeout_s", float, "query deadline in seconds (10)"),
     Option("--max-rows", "max_result_rows", int, "rows or triples in an answer (10000)"),
-    Option("--workers", "workers", int, "worker processes (4)"),
+    Option("--workers", "workers", int, "worker processes at most (4)"),
+    Option("--min-workers", "min_workers", int, "worker processes kept even when idle (1)"),
     Option("--max-pending", "max_pending", int, "queued queries before 503 (64)"),
     Option("--public-url", "public_url", str, "the endpoint's public address, e.g. https://host"),
     Option(
@@ -158,9 +159,14 @@ def _run(
     from diplokg.server.limits import uvicorn_config
     from diplokg.server.logs import start_logging
 
-    listener = start_logging()
+    # The writer thread starts once the app is made: a server with a single thread forks its
+    # first worker at once (see diplokg.server.pool); records wait in the queue until then.
+    listener = start_logging(started=False)
+    started = False
     try:
-        app = create_app(settings, data)
+        app = create_app(settings, data, fork_first=True)
+        listener.start()
+        started = True
         progress(f"serving {app.state.data_path} at http://{host}:{port}{SPARQL_PATH}")
         import uvicorn
 
@@ -175,4 +181,6 @@ def _run(
         )
         uvicorn.Server(config).run(sockets=[sock])
     finally:
+        if not started:  # write what was logged meanwhile
+            listener.start()
         listener.stop()

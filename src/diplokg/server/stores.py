@@ -4,12 +4,26 @@ A store is an Oxigraph (RocksDB) folder loaded from an RDF file once per content
 pyoxigraph version, under `$XDG_CACHE_HOME/diplokg/stores/<hash>/` (`~/.cache/...` by
 default; `Settings.store_dir` elsewhere). That folder is created with mode 0700 and must be
 owned by the server's user, not a symbolic link, and closed to others; a store found in a
-folder anyone else could write to is never used. Each store carries the hash of the file it
-was loaded from, its quad count and a fingerprint of its content (the hash of its N-Quads
-dump), checked whenever it is opened: a store that was deleted in part, garbled or replaced
-is loaded again from its file. A file of dist/ is first checked against its build.json
-(`diplokg.dataset.check_file`), so a damaged dataset is neither loaded nor served from a
-store loaded from it before.
+folder anyone else could write to is never used.
+
+
+Each store records the hash of the file it was loaded from, its quad count, and its files as
+they were once written: each file's size, inode, modification and change times, and a hash of
+all their bytes. Opening a store compares the files with that record (no file is read, so the
+check costs the same at any size): a store deleted in part, written to (garbled) or replaced by
+other files (even with the same sizes: copies are new inodes, writes change the times, which no
+one can set back) is loaded again from its file. A store that passes but then fails to be read
+(a disk that flipped bits without a write) is checked once more against the hash of its bytes,
+and loaded again if it differs.
+
+Hashing the served file, which names its store, reads the whole file: the result is kept in a
+marker beside the stores, valid while the file is the same file (device, inode, size,
+modification and change times), so a restart on unchanged data reads none of it.
+
+A file of dist/ is checked against its build.json (`diplokg.dataset.check_file`) before its
+store is looked up, so a damaged dataset is neither loaded nor served from a store loaded from
+it before. The marker keeps the file's sha256 (what build.json records) beside its store key,
+both computed in the one read, so that check too reads nothing while the file is the same file.
 """
 
 from __future__ import annotations
@@ -28,13 +42,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from diplokg.config import Settings
-from diplokg.dataset import check_file, hash_file
+from diplokg.dataset import check_file, dataset_digest, dataset_digests
 from diplokg.errors import DiskFull, InputError, disk_full
 from diplokg.formats import NQUADS, NTRIPLES, TRIG, TURTLE, rdf_format_of
 
 __all__ = ["StoreError", "Stored", "dataset_digest", "open_store", "private_dir", "store_root"]
 
 META = "store.json"
+SOURCES = "sources"  # the markers of the served files' hashes (see `source_digest`)
 # The syntaxes a dataset file may be served from (by its extension, as diplokg.formats says).
 SERVABLE = (TRIG.rdf, NQUADS.rdf, TURTLE.rdf, NTRIPLES.rdf)
 
@@ -78,40 +93,62 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def dataset_digest(path: Path) -> str:
-    """The key of a dataset file's store: its content, its format and pyoxigraph's version."""
-    return _digests(path)[0]
+def _identity(st: os.stat_result) -> list[int]:
+    """What changes when a file is replaced or written to: device, inode, size, times."""
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
-def _digests(path: Path) -> tuple[str, str]:
-    """The store key of `path` and its sha256 (what build.json records), in one read."""
-    h = hashlib.blake2b(digest_size=12)
-    h.update(ox.__version__.encode() + path.suffix.lower().encode())
-    content = hashlib.sha256()
-    hash_file(path, h, content)
-    return h.hexdigest(), content.hexdigest()
+def source_digest(source: Path, root: Path) -> tuple[str, str]:
+    """`dataset_digests(source)` (its store key and its sha256), taken from its marker under
+    `root` when `source` is still the file they were computed for; else computed (reading the
+    file) and the marker written."""
+    resolved = str(source.resolve())
+    name = hashlib.blake2b(resolved.encode("utf-8", "surrogateescape"), digest_size=12)
+    marker = root / SOURCES / f"{name.hexdigest()}.json"
+    before = _identity(source.stat())
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        record = json.loads(marker.read_text(encoding="utf-8"))
+        if (record["path"], record["file"], record["pyoxigraph"]) == (
+            resolved,
+            before,
+            ox.__version__,
+        ):
+            return str(record["digest"]), str(record["sha256"])
+    digest, sha256 = dataset_digests(source)
+    if _identity(source.stat()) == before:  # not changed while it was read
+        record = {
+            "path": resolved,
+            "file": before,
+            "pyoxigraph": ox.__version__,
+            "digest": digest,
+            "sha256": sha256,
+        }
+        with contextlib.suppress(OSError):
+            private_dir(marker.parent)
+            staged = marker.with_suffix(f".{os.getpid()}.tmp")
+            staged.write_text(json.dumps(record), encoding="utf-8")
+            staged.replace(marker)
+    return digest, sha256
 
 
-class _Hasher:
-    """A write target that hashes and counts lines instead of keeping bytes."""
-
-    def __init__(self) -> None:
-        self.hash = hashlib.blake2b(digest_size=16)
-        self.lines = 0
-
-    def write(self, data: bytes) -> int:
-        self.hash.update(data)
-        self.lines += bytes(data).count(b"\n")
-        return len(data)
-
-    def flush(self) -> None:
-        pass
+def _files(directory: Path) -> dict[str, list[int]]:
+    """Every file of a store folder by relative path, with its size, inode and times."""
+    return {
+        f.relative_to(directory).as_posix(): _identity(f.stat())[1:]
+        for f in sorted(directory.rglob("*"))
+        if f.is_file()
+    }
 
 
-def _fingerprint(store: ox.Store) -> tuple[str, int]:
-    hasher = _Hasher()
-    store.dump(hasher, format=ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]
-    return hasher.hash.hexdigest(), hasher.lines
+def _content(directory: Path, files: dict[str, list[int]]) -> str:
+    """A hash of the bytes of `files` (relative paths in `directory`), in order."""
+    h = hashlib.blake2b(digest_size=16)
+    for name in sorted(files):
+        h.update(name.encode() + b"\0")
+        with (directory / name).open("rb") as f:
+            while block := f.read(1 << 20):
+                h.update(block)
+    return h.hexdigest()
 
 
 def _raise_disk_full(exc: OSError) -> None:
@@ -148,32 +185,39 @@ def _load(source: Path, directory: Path) -> dict[str, object]:
     graphs = {
         row["g"].value: int(row["n"].value) for row in counts if isinstance(row["g"], ox.NamedNode)
     }
-    fingerprint, quads = _fingerprint(store)
-    del store
-    return {"graphs": graphs, "fingerprint": fingerprint, "quads": quads}
+    quads = len(store)
+    del counts, store  # closes the store: its files are final from here on
+    files = _files(directory)
+    return {"graphs": graphs, "quads": quads, "files": files, "content": _content(directory, files)}
 
 
-def verify(final: Path, digest: str) -> str | None:
-    """Why the store at `final` cannot be used for `digest`, or None when it can."""
+def verify(final: Path, digest: str, *, thorough: bool = False) -> str | None:
+    """Why the store at `final` cannot be used for `digest`, or None when it can.
+
+    Its files are compared with those recorded when it was loaded, without reading them;
+    `thorough` also compares the hash of their bytes (reading the whole store).
+    """
     try:
         meta = json.loads((final / META).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "no readable store.json"
-    if meta.get("digest") != digest:
+    if not isinstance(meta, dict) or meta.get("digest") != digest:
         return "store.json names another dataset"
+    directory = final / "store"
     try:
-        store = ox.Store.read_only(str(final / "store"))
-        fingerprint, quads = _fingerprint(store)
-        del store
-    except (OSError, RuntimeError, ValueError) as exc:
-        return f"cannot be read: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-    if (fingerprint, quads) != (meta.get("fingerprint"), meta.get("quads")):
-        return "its content is not the content it was loaded with"
+        files = _files(directory)
+        if files != meta.get("files"):
+            return "its files are not the files it was loaded into"
+        if thorough and _content(directory, files) != meta.get("content"):
+            return "its content is not the content it was loaded with"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or type(exc).__name__}"
     return None
 
 
-def open_store(source: Path, settings: Settings) -> Stored:
-    """The verified store of `source`, loaded (again) when missing or failing its check.
+def open_store(source: Path, settings: Settings, *, thorough: bool = False) -> Stored:
+    """The verified store of `source`, loaded (again) when missing or failing its check
+    (`thorough`: the hash of its bytes too, after it failed to be read).
 
     A store is built beside its final place and renamed into it, so a reader never sees
     half a store, and two servers starting together do not clash.
@@ -182,13 +226,13 @@ def open_store(source: Path, settings: Settings) -> Stored:
     if not source.is_file():
         raise InputError(source, "no such file")
     _servable(source)
-    digest, sha256 = _digests(source)
+    root = private_dir(store_root(settings))
+    digest, sha256 = source_digest(source, root)
     # A file of dist/ that is not what its build wrote is never loaded, nor is a store
     # loaded earlier from the same damaged bytes reused: the check comes before the lookup.
     check_file(source, sha256=sha256)
-    root = private_dir(store_root(settings))
     final = root / digest
-    if final.exists() and verify(final, digest) is not None:
+    if final.exists() and verify(final, digest, thorough=thorough) is not None:
         _discard(final, root)
     if not final.exists():
         try:
