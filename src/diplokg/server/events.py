@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from diplokg.events import Row, by_key, records_async, render
 from diplokg.formats import EVENT_FORMATS
 from diplokg.protocol import QueryRejected
-from diplokg.server.responses import JSON, json_error
+from diplokg.server.rendering import off_loop
+from diplokg.server.responses import JSON, json_error, json_off_loop
 
 if TYPE_CHECKING:
     from diplokg.server.engine import QueryEngine
@@ -46,9 +47,11 @@ class EventsRouter(APIRouter):
                 rows = await records_async(select)
             except QueryRejected as exc:
                 return json_error(exc.status, exc.message, exc.headers)
+            # Encoded in the render threads, charged to the client (diplokg.server.rendering).
             if key == JSON.key:
-                return JSONResponse([r.row() for r in rows])
-            return Response(render(rows, key), media_type=by_key(key).media_type)
+                return await json_off_loop([r.row() for r in rows])
+            body = await off_loop(render, rows, key)
+            return Response(body, media_type=by_key(key).media_type)
 
         self.add_api_route(
             "/api/events",

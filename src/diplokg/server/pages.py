@@ -35,6 +35,7 @@ from diplokg.server.responses import (
     JSON,
     answer,
     html_page,
+    html_page_off_loop,
     json_error,
     not_found,
     render,
@@ -126,7 +127,7 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
                 if described is None:
                     return not_found(request, f"no resource {iri}")
                 label = pick_label(described.labels.get(iri, []), linked_data.PAGE_LANGUAGE)
-                response: Response = html_page(
+                response: Response = await html_page_off_loop(
                     "resource.html",
                     title=str(label) if label else base,
                     resource=described,
@@ -166,7 +167,7 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
                 fmt = negotiate(request.headers.get("accept"), (HTML, *RDF_OFFERS))
             if fmt is HTML:
                 described = await linked_data.describe_ontology(engine)
-                return html_page(
+                return await html_page_off_loop(
                     "ontology.html",
                     title="Ontology",
                     ontology=described,

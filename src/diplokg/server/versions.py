@@ -137,6 +137,7 @@ class VersionEngines:
             )
         settings = dataclasses.replace(self.settings, workers=max(1, self.settings.version_workers))
         grant = budgets.grant(who, self.settings.query_timeout_s)
+        budgets.start(grant)
         started = time.monotonic()
         try:
             # Loading a store may take a while on a large dataset: off the event loop.
