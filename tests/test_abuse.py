@@ -195,9 +195,8 @@ def test_no_process_outlives_the_server(chain, store_dir, sig):
             wait_for(lambda: _up(c), "server up", 60)
             in_thread(lambda: _post_ignoring_hang_up(c))
             wait_for(lambda: health(c)["pool"]["busy"] == 1, "a query running")
-            workers = set(health(c)["pool"]["pids"])
-            family = _descendants(proc.pid)
-            assert workers <= family
+            family = _descendants(proc.pid)  # /health shows no process ids: read /proc
+            assert family  # the workers, at least the one running the query
             proc.send_signal(sig)
             proc.wait(timeout=30)
         wait_for(lambda: not any(_alive(p) for p in family), "every child gone", 30)

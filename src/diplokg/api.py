@@ -114,8 +114,16 @@ class EmbeddedBackend:
     def run(self, query: str, *, hidden: int = 0) -> Answer:
         import pyoxigraph as ox
 
+        from diplokg.protocol import QueryRejected, inspect_query
+
+        # pyoxigraph ignores FROM and FROM NAMED on the union default graph: a query that names
+        # its dataset is evaluated on that dataset.
         try:
-            result = self.store.query(query, use_default_graph_as_union=True)
+            union = not inspect_query(query, max_depth=10_000).has_dataset_clause
+        except QueryRejected:
+            union = True  # a string left open: pyoxigraph says where
+        try:
+            result = self.store.query(query, use_default_graph_as_union=union)
         except SyntaxError as exc:
             raise QueryError(str(explain_syntax_error(query, str(exc), hidden=hidden))) from None
         except OSError as exc:  # evaluation errors (e.g. a SERVICE call, which has no network)

@@ -225,7 +225,7 @@ _TOKEN = re.compile(
   | (?P<long>'''|\"\"\")
   | (?P<string>'(?:[^'\\\n\r]++|\\.)*+'|"(?:[^"\\\n\r]++|\\.)*+")
   | (?P<unterminated>['"])
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*+>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]++|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*+>)
   | (?P<var>[?$][0-9A-Za-z_\u00B7-\uFFFF]++)
   | (?P<lang>@[A-Za-z]++(?:-[A-Za-z0-9]++)*+)
   | (?P<name>[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*+)
@@ -335,13 +335,17 @@ class LexedQuery:
     update_keyword: str | None = None
     from_graphs: list[str] = field(default_factory=list)
     from_named_graphs: list[str] = field(default_factory=list)
+    # A FROM keyword was read, whether or not an IRI the checker can read follows it: such a
+    # query is never evaluated on the union default graph (pyoxigraph then ignores FROM).
+    from_keyword: bool = False
+    unread_from: bool = False  # a FROM or FROM NAMED not followed by an IRI or prefixed name
     # Whether the answer depends on the base IRI given with the query (a relative IRI, or
     # IRI()/URI(), before any absolute BASE of the query's own).
     uses_base: bool = False
 
     @property
     def has_dataset_clause(self) -> bool:
-        return bool(self.from_graphs or self.from_named_graphs)
+        return bool(self.from_graphs or self.from_named_graphs or self.from_keyword)
 
 
 def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> LexedQuery:
@@ -379,6 +383,8 @@ def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> Le
                     info.from_named_graphs if pending_from == "FROM NAMED" else info.from_graphs
                 )
                 target.append(iri)
+            else:
+                info.unread_from = True
             pending_from = None
             continue
         if kind != "word":
@@ -387,12 +393,13 @@ def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> Le
         if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
             prefixes[tokens[i + 1][1].rstrip(":")] = _iri_text(tokens[i + 2][1], base)
         elif word == "BASE" and i + 1 < len(tokens) and tokens[i + 1][0] == "iri":
-            own_base = own_base or bool(_ABSOLUTE.match(tokens[i + 1][1][1:-1]))
+            own_base = own_base or bool(_ABSOLUTE.match(iri_value(tokens[i + 1][1])))
             base = _iri_text(tokens[i + 1][1], base)
         elif word == "SERVICE":
             info.service = True
         elif word == "FROM":
             pending_from = "FROM"
+            info.from_keyword = True
         elif info.form is None and info.update_keyword is None:
             if word in QUERY_FORMS:
                 info.form = word
@@ -402,17 +409,33 @@ def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> Le
 
 
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = int(match.group(1) or match.group(2), 16)
+    if code > 0x10FFFF:
+        raise QueryRejected(400, f"syntax error: {match.group()} is not a character")
+    return chr(code)
+
+
+def iri_value(token: str) -> str:
+    """The IRI an IRIREF token `<...>` holds, its `\\uXXXX` and `\\UXXXXXXXX` escapes decoded
+    (SPARQL 1.1 section 19.2: pyoxigraph decodes them in IRIs and strings, so the checker must
+    read the IRI it evaluates). QueryRejected(400) for an escape past U+10FFFF."""
+    iri = token[1:-1]
+    return _ESCAPE.sub(_unescape, iri) if "\\" in iri else iri
 
 
 def _needs_base(kind: str, text: str) -> bool:
     """A relative IRI, or a function that makes IRIs from strings against the base."""
     if kind == "iri":
-        return not _ABSOLUTE.match(text[1:-1])
+        return not _ABSOLUTE.match(iri_value(text))
     return kind == "word" and text.upper() in ("IRI", "URI")
 
 
 def _iri_text(token: str, base: str | None) -> str:
-    iri = token[1:-1]
+    iri = iri_value(token)
     return urljoin(base, iri) if base else iri
 
 
@@ -457,6 +480,10 @@ def check_query(
         raise NotAQuery(400, "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
     if info.service:
         raise QueryRejected(400, "SERVICE is not allowed: this endpoint makes no outbound requests")
+    if info.unread_from:
+        raise QueryRejected(
+            400, "FROM and FROM NAMED must be followed by an IRI or a prefixed name"
+        )
     known = set(dataset_graphs)
     named = [
         *info.from_graphs,

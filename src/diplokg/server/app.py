@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
     from starlette.requests import Request
     from starlette.responses import Response
+
+    from diplokg.server.rendering import Route
 
 log = logging.getLogger("diplokg.endpoint")
 
@@ -187,6 +190,7 @@ def assemble(
     from diplokg.server.docs import DocsRouter
     from diplokg.server.events import EventsRouter
     from diplokg.server.pages import PagesRouter, not_found_handler, static_dir
+    from diplokg.server.rendering import PageCache
     from diplokg.server.rest import CannedQueryRouter
 
     # Queries never reach rdflib here, but pages built with rdflib in this process must not
@@ -216,7 +220,25 @@ def assemble(
 
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(Exception, _internal_error)
+    # Pages built once per what they depend on, off the event loop (diplokg.server.rendering).
+    app.add_middleware(PageCache, engine=engine, settings=settings, routes=_cached_pages())
     return app
+
+
+def _cached_pages() -> tuple[Route, ...]:
+    """The routes whose answers `PageCache` keeps: path, parameters read, formats offered."""
+    from diplokg.server.documents import JSONLD, TEXT
+    from diplokg.server.pages import RDF_OFFERS
+    from diplokg.server.rendering import Route
+    from diplokg.server.responses import HTML
+
+    return (
+        Route(re.compile(r"/document/"), (), (HTML,)),
+        Route(re.compile(r"/document/.+"), (), (HTML, JSONLD, TEXT)),
+        Route(re.compile(r"/resource/.+"), (), (HTML, *RDF_OFFERS)),
+        Route(re.compile(r"/ontology"), (), (HTML, *RDF_OFFERS)),
+        Route(re.compile(r"/api/events"), ("format",), None),
+    )
 
 
 class _Lifespan:

@@ -4,21 +4,23 @@ A client is its network address (an IPv6 address by its /64, which one subscribe
 holds whole), or, when the connection comes from a proxy named by `--trusted-proxy`, the
 first address in `X-Forwarded-For` that is not one of the trusted proxies, read from the
 right. Each client has a token bucket of worker-seconds: `client_budget_s` at most, refilled
-at `client_budget_rate` per second. A query may run for as long as its client has tokens
-(never longer than the deadline); a client whose tokens fall below `over_budget_timeout_s`
-is over budget: its queries get that short deadline, at most one of them may be in flight,
-and together all over-budget clients hold at most one worker.
+at `client_budget_rate` per second, charged with the time its queries (and pages) actually
+took, and, while they run, with the time elapsed so far. A query may run for as long as its
+client has tokens (never longer than the deadline); a client whose tokens fall below
+`over_budget_timeout_s` is over budget: its queries get that short deadline, at most one of
+them may be in flight, and together all over-budget clients hold at most one worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Budgets", "ClientKey", "Grant", "client_key", "current_client"]
@@ -81,13 +83,17 @@ class ClientKey:
             current_client.reset(token)
 
 
-@dataclass
+@dataclass(eq=False)
 class Grant:
-    """What a client may spend on one query: its deadline, reserved from its bucket."""
+    """One query's (or page's) claim on a client's budget: its deadline, and when it began
+    to use a worker (None while it waits for one). Nothing is reserved: the time is charged
+    as it elapses and settled at the end (`Budgets.settle`)."""
 
     key: str
     deadline: float
     over_budget: bool
+    started: float | None = None
+    what: str = "query"  # or "page": a page built off the event loop
 
 
 @dataclass
@@ -95,10 +101,18 @@ class _Bucket:
     tokens: float
     updated: float
     in_flight: int = 0
+    running: list[Grant] = field(default_factory=list)
 
 
 class Budgets:
-    """Token buckets of worker-seconds by client key, bounded in number."""
+    """Token buckets of worker-seconds by client key, bounded in number.
+
+    Only time spent is charged: a query's worker-seconds are taken from its client's bucket
+    when it ends (`settle`), and while it runs, the time elapsed so far counts as spent (so
+    that a client running several long queries at once is over budget as soon as they have
+    used its tokens, not only when they end). A client's queries waiting for a worker cost
+    nothing; none is refused for what it might spend.
+    """
 
     def __init__(
         self,
@@ -134,31 +148,47 @@ class Budgets:
             if self._buckets[key].in_flight == 0:
                 del self._buckets[key]
 
+    def available(self, key: str) -> float:
+        """Worker-seconds the client has left: its tokens less what its running queries have
+        used so far (negative when it spent more than it had)."""
+        bucket = self._bucket(key)
+        now = self.clock()
+        elapsed = sum(now - g.started for g in bucket.running if g.started is not None)
+        return bucket.tokens - elapsed
+
     def over_budget(self, key: str) -> bool:
-        return self._bucket(key).tokens < self.short
+        return self.available(key) < self.short
 
     def in_flight(self, key: str) -> int:
         bucket = self._buckets.get(key)
         return bucket.in_flight if bucket else 0
 
-    def grant(self, key: str, deadline_s: float) -> Grant:
-        """Reserve up to `deadline_s` worker-seconds; the short deadline when over budget."""
+    def grant(self, key: str, deadline_s: float, what: str = "query") -> Grant:
+        """A claim of up to `deadline_s` worker-seconds, and at most what the client has left;
+        the short deadline when it is over budget. Nothing is taken until `settle`."""
+        available = self.available(key)
+        over = available < self.short
+        deadline = self.short if over else min(deadline_s, available)
         bucket = self._bucket(key)
-        over = bucket.tokens < self.short
-        deadline = self.short if over else min(deadline_s, bucket.tokens)
-        bucket.tokens -= deadline
         bucket.in_flight += 1
-        return Grant(key, deadline, over)
+        return Grant(key, deadline, over, what=what)
+
+    def start(self, grant: Grant) -> None:
+        """The grant's query has a worker: its time counts from now."""
+        grant.started = self.clock()
+        self._bucket(grant.key).running.append(grant)
 
     def settle(self, grant: Grant, used_s: float) -> None:
-        """Give back what the query did not use of its reservation."""
+        """Charge the `used_s` worker-seconds the query took; it is no longer in flight."""
         bucket = self._bucket(grant.key)
-        bucket.tokens = min(self.capacity, bucket.tokens + grant.deadline - used_s)
+        bucket.tokens = min(self.capacity, bucket.tokens - used_s)
         bucket.in_flight = max(0, bucket.in_flight - 1)
+        with contextlib.suppress(ValueError):
+            bucket.running.remove(grant)
 
     def retry_after(self, key: str) -> int:
         """Seconds until the client is back within budget."""
-        missing = self.short - self._bucket(key).tokens
+        missing = self.short - self.available(key)
         return max(1, math.ceil(missing / self.rate)) if self.rate > 0 else 60
 
     def summary(self) -> dict[str, int]:

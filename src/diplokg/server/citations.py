@@ -100,9 +100,10 @@ class CitationsRouter(APIRouter):
             the same version always gets the same link (201 the first time, then 200)."""
             try:
                 base = public_base(request, settings)
+                _require_json(request.headers.get("content-type"))
                 body = PermalinkRequest.model_validate_json(await read_body(request, body_limit))
             except QueryRejected as exc:
-                return json_error(exc.status, exc.message)
+                return json_error(exc.status, exc.message, exc.headers)
             except ValidationError as exc:
                 problems = "; ".join(
                     f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()
@@ -168,6 +169,7 @@ class CitationsRouter(APIRouter):
                 404: {"description": "no such version kept"},
                 409: {"description": "the server serves no built, versioned dataset"},
                 413: {"description": "the body is larger than a query may be"},
+                415: {"description": "the body is not sent as application/json"},
                 422: {"description": "not a JSON object with a string `query`"},
                 429: {"description": "this client's new permalinks for the hour are made"},
                 507: {"description": "the permalink store is full (existing links still work)"},
@@ -288,3 +290,24 @@ def _gone(request: Request, permalink: Permalink) -> Response:
     if "html" in request.headers.get("accept", ""):
         return html_page("not_found.html", title="Gone", status=410, message=message)
     return json_error(410, message)
+
+
+def _require_json(content_type: str | None) -> None:
+    """QueryRejected(415) unless the body is declared `application/json` (any charset but
+    UTF-8 refused too): a web page of another site can POST `text/plain` or a form without a
+    CORS preflight, never `application/json`, so this keeps other sites from recording
+    permalinks in a visitor's name."""
+    media, _, params = (content_type or "").partition(";")
+    if media.strip().lower() != "application/json":
+        raise QueryRejected(
+            415,
+            f"Content-Type {media.strip() or '(none)'} is not supported; send application/json",
+            {"Accept-Post": "application/json"},
+        )
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            raise QueryRejected(415, f"charset {value.strip()} is not supported; send UTF-8")

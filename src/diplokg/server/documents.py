@@ -30,7 +30,7 @@ from fastapi import APIRouter
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import BNode, Identifier, Literal, URIRef
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 
 from diplokg.config import Settings
 from diplokg.dataset import SourceText, source_texts
@@ -47,7 +47,8 @@ from diplokg.namespaces import (
 from diplokg.protocol import QueryRejected, negotiate
 from diplokg.server import linked_data
 from diplokg.server.endpoint import host_vary, public_base
-from diplokg.server.responses import HTML, html_page, json_error, not_found
+from diplokg.server.rendering import json_bytes, off_loop
+from diplokg.server.responses import HTML, html_page_off_loop, json_error, not_found
 from diplokg.terms import pick_label
 
 if TYPE_CHECKING:
@@ -528,7 +529,7 @@ class DocumentsRouter(APIRouter):
             """The source texts of the served build."""
             listed = sorted(texts().items())
             labels = await linked_data.labels_of(engine, [URIRef(t.source) for _, t in listed])
-            return html_page(
+            return await html_page_off_loop(
                 "documents.html",
                 title="Source texts",
                 texts=[(slug, t, labels.get(URIRef(t.source), [])) for slug, t in listed],
@@ -552,10 +553,10 @@ class DocumentsRouter(APIRouter):
             except QueryRejected as exc:
                 return json_error(exc.status, exc.message, exc.headers)
             if fmt is JSONLD:
-                body = annotation_collection(doc, address)
-                return JSONResponse(body, media_type=JSONLD.media_type, headers=host_vary(settings))
+                body = await off_loop(lambda: json_bytes(annotation_collection(doc, address)))
+                return Response(body, media_type=JSONLD.media_type, headers=host_vary(settings))
             path = f"/document/{quote(base, safe='/-_.~')}"
-            return html_page(
+            return await html_page_off_loop(
                 "document.html",
                 title=doc.title,
                 page_class="document",

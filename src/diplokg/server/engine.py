@@ -33,6 +33,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
@@ -287,6 +288,7 @@ class QueryEngine:
             "long_stopped": 0,
             "out_of_memory": 0,
             "crashed": 0,
+            "worker_deaths": 0,
             "store_swaps": 0,
             "store_repairs": 0,
         }
@@ -480,6 +482,7 @@ class QueryEngine:
             raise
         loop = asyncio.get_running_loop()
         running = _Running(grant, loop.create_future(), time.monotonic())
+        self.budgets.start(grant)
         self._running[worker] = running
         running.timers.append(loop.call_later(grant.deadline, self._expire_job, worker))
         if grant.deadline > self.settings.long_query_s:
@@ -537,13 +540,14 @@ class QueryEngine:
         aborted = worker.process.exitcode == -6  # SIGABRT: a failed allocation in Rust
         if "memory allocation" in last_words or (aborted and self.settings.max_query_memory_mb):
             return ("memory",)
-        return ("crash", f"worker process died ({worker.process.exitcode}): {last_words}")
+        return ("died", f"worker process died ({worker.process.exitcode}): {last_words}")
 
     # ---- the store ---------------------------------------------------------------------------
 
     def _store_failed(self, why: str) -> None:
         """A worker could not open or read the store: check it, reload it if it fails."""
         self.store_problem = why
+        log.warning("the store %s is failing: %s", self._stored.path, why)
         if self._repairing is None or self._repairing.done():
             with contextlib.suppress(RuntimeError):  # no loop yet: the first query repairs
                 self._repairing = asyncio.get_running_loop().create_task(self._reopen())
@@ -689,6 +693,10 @@ class QueryEngine:
                 503,
                 f"the query needed more than {s.max_query_memory_mb} MB of memory and was stopped",
             )
+        if reply[0] == "died":  # killed from outside (the OOM killer, kill -9): not the query's
+            self.stats["worker_deaths"] += 1
+            log.warning("a worker died under a query from %s: %s", who, reply[1])
+            raise QueryRejected(503, "the query's worker stopped; try again", {"Retry-After": "2"})
         if reply[0] == "store":
             self._store_failed(str(reply[1]))
             raise RuntimeError(f"reading the store failed: {reply[1]}")
@@ -732,15 +740,16 @@ class QueryEngine:
                 "busy": len(self._running),
                 "starting": pool.starting,
                 "failed_starts": pool.failures,
-                "last_error": pool.last_error,
+                "last_error": _without_paths(pool.last_error),
                 "spawn_fallbacks": pool.spawn_fallbacks,
                 "started": pool.started,
                 "long": self._long,
                 "long_max": self.settings.max_long_queries,
-                "pids": sorted(w.pid for w in pool.workers if w.state != "dead"),
             },
             "budgets": self.budgets.summary(),
-            "store": {"path": str(self._stored.path), "problem": self.store_problem},
+            # The store's path and the workers' process ids are logged, never shown: /health
+            # answers anyone (an orchestrator needs the states and counts only).
+            "store": {"failing": self.store_problem is not None},
             "cache": {"entries": len(self._cache.entries), "bytes": self._cache.size},
             "precomputed": len(self._answers.by_key),
             "stats": self.stats,
@@ -832,6 +841,15 @@ def _result(
         headers[TRUNCATED_HEADER] = f"rows={truncated}"
     headers["ETag"] = etag
     return QueryResult(200, media_type, body, headers)
+
+
+_PATH = re.compile(r"(?<![\w:/])/[^\s'\"]+")
+
+
+def _without_paths(text: str | None) -> str | None:
+    """`text` with absolute file paths replaced by `…` (a message for /health: paths are
+    logged, not shown)."""
+    return _PATH.sub("…", text) if text else text
 
 
 def _expire(future: asyncio.Future[Any]) -> None:

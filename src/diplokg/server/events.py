@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from diplokg.events import Row, by_key, records_async, render
 from diplokg.formats import EVENT_FORMATS
 from diplokg.protocol import QueryRejected, negotiate
-from diplokg.server.responses import JSON, json_error
+from diplokg.server.rendering import off_loop
+from diplokg.server.responses import JSON, json_error, json_off_loop
 
 if TYPE_CHECKING:
     from diplokg.server.engine import QueryEngine
@@ -50,10 +51,12 @@ class EventsRouter(APIRouter):
                 rows = await records_async(select)
             except QueryRejected as exc:
                 return json_error(exc.status, exc.message, exc.headers)
+            # Encoded in the render threads, charged to the client (diplokg.server.rendering).
             if key == JSON.key:
-                response: Response = JSONResponse([r.row() for r in rows])
+                response: Response = await json_off_loop([r.row() for r in rows])
             else:
-                response = Response(render(rows, key), media_type=by_key(key).media_type)
+                body = await off_loop(render, rows, key)
+                response = Response(body, media_type=by_key(key).media_type)
             if "format" not in request.query_params:
                 response.headers["Vary"] = "Accept"
             return response

@@ -5,8 +5,8 @@ h11 only, `timeout_keep_alive` starts only after a first response, and `limit_co
 answers 503 only once a whole request head has been read. So `LimitedHttpTools` adds:
 
 - `max_header_bytes`: a request line and headers larger than this get 431 and the
-  connection is closed (httptools joins header pieces by copying, so a 192 MB header held
-  the loop for 25 s);
+  connection is closed, whether they arrive in one read or many (httptools joins header
+  pieces by copying, so a 192 MB header held the loop for 25 s);
 - `header_timeout_s`: a request head must arrive whole within this time of the connection
   or of the request's first byte (slowloris), else 408 and close;
 - `body_timeout_s`: a request body must arrive whole within this time of its head
@@ -68,6 +68,7 @@ class LimitedHttpTools(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_bytes = 0
+        self._head_parsed = 0  # the request line and headers httptools handed over
         self._in_head = True
         self._timer: asyncio.TimerHandle | None = None
         self._peer: str | None = None
@@ -142,18 +143,41 @@ class LimitedHttpTools(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._head_parsed = 0
         if not self._in_head:  # a new request on a kept-alive connection
             self._in_head = True
             self._head_bytes = 0
             self._arm(self.settings.header_timeout_s, "the request head did not arrive in time\n")
 
+    # A head that arrives in one read is parsed whole within one `data_received`, before the
+    # byte count there can refuse it: the parser's pieces are counted too, and checked once
+    # the head is complete, whatever the number of reads (URL and headers alike).
+    def on_url(self, url: bytes) -> None:
+        self._head_parsed += len(url)
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._head_parsed += len(name) + len(value) + 4  # ": " and CRLF
+        super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
+        if self._draining:  # a request pipelined behind a refused one
+            return
         self._in_head = False
         self._head_bytes = 0
+        if self._head_parsed > self.settings.max_header_bytes:
+            self._refuse(b"431 Request Header Fields Too Large", "request head too large\n")
+            return
         self._arm(self.settings.body_timeout_s, "the request body did not arrive in time\n")
         super().on_headers_complete()
 
+    def on_body(self, body: bytes) -> None:
+        if not self._draining:
+            super().on_body(body)
+
     def on_message_complete(self) -> None:
+        if self._draining:
+            return
         self._disarm()
         super().on_message_complete()
 

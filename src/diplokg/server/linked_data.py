@@ -240,8 +240,8 @@ async def describe(engine: QueryEngine, iri: URIRef) -> Resource | None:
         return None
     neighbours = {f.other for f in outgoing} | {f.other for f in incoming}
     terms = neighbours | {f.predicate for f in outgoing + incoming} | {iri}
-    # Two queries at a time: each reserves its deadline from the client's budget of worker
-    # time (diplokg.server.budget), which two reservations use up; a third at once is refused.
+    # Two queries at a time: a client may hold every worker but one, and its other queries
+    # wait their turn (diplokg.server.engine), so more at once would only queue.
     labels, evidence = await asyncio.gather(
         labels_of(engine, terms), evidence_of(engine, {f.other for f in incoming} | {iri})
     )

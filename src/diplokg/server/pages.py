@@ -37,6 +37,7 @@ from diplokg.server.responses import (
     JSON,
     answer,
     html_page,
+    html_page_off_loop,
     json_error,
     not_found,
     render,
@@ -159,7 +160,7 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
                     request.query_params.get("lang"), request.headers.get("accept-language")
                 )
                 label = pick_label(described.labels.get(iri, []), lang)
-                response: Response = html_page(
+                response: Response = await html_page_off_loop(
                     "resource.html",
                     title=str(label) if label else base,
                     lang=lang,
@@ -203,7 +204,7 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
                 fmt = negotiate(request.headers.get("accept"), (HTML, *RDF_OFFERS))
             if fmt is HTML:
                 described = await linked_data.describe_ontology(engine)
-                return html_page(
+                return await html_page_off_loop(
                     "ontology.html",
                     title="Ontology",
                     ontology=described,

@@ -395,6 +395,8 @@ class Pool:
                 worker.state = "idle"
                 self.failures = 0
                 self.last_error = None
+                # Its process id and store are for the log, not for /health (issue: leaks).
+                log.info("worker %d ready on %s", worker.pid, worker.store_path)
                 self._on_ready(worker)
             else:  # ("failed", why): the store could not be opened
                 self._failed(worker, f"worker could not open the store: {message[1]}")

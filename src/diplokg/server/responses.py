@@ -148,6 +148,27 @@ def html_page(template: str, *, title: str, status: int = 200, **context: Any) -
     )
 
 
+async def html_page_off_loop(
+    template: str, *, title: str, status: int = 200, **context: Any
+) -> HTMLResponse:
+    """`html_page`, rendered in the render threads and charged to the client
+    (`diplokg.server.rendering.off_loop`)."""
+    from diplokg.server.rendering import off_loop
+
+    body = await off_loop(render, template, title=title, **context)
+    return HTMLResponse(body, status_code=status, headers={"Vary": "Accept"})
+
+
+async def json_off_loop(
+    content: Any, *, media_type: str = "application/json", headers: dict[str, str] | None = None
+) -> Response:
+    """A JSON answer encoded in the render threads and charged to the client."""
+    from diplokg.server.rendering import json_bytes, off_loop
+
+    body = await off_loop(json_bytes, content)
+    return Response(body, media_type=media_type, headers=headers)
+
+
 def not_found(request: Request, message: str) -> Response:
     """404: a page for browsers, JSON for every other client."""
     if "html" in request.headers.get("accept", ""):

@@ -138,6 +138,7 @@ class VersionEngines:
             )
         settings = dataclasses.replace(self.settings, workers=max(1, self.settings.version_workers))
         grant = budgets.grant(who, self.settings.query_timeout_s)
+        budgets.start(grant)
         started = time.monotonic()
         try:
             # Checking and loading may take a while on a large dataset: off the event loop.
