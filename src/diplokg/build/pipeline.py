@@ -309,8 +309,8 @@ def build(
     if built.problems:
         raise ValidationFailed("validation failed:\n" + report(built.problems))
     merged = built.merged
-    with _step(progress, "write", lambda: f"{dist} ({len(written)} files)"):
-        written = write_dist(
+    with _step(progress, "write", lambda: str(dist)):
+        write_dist(
             dist,
             merged.graphs,
             ontology=built.ontology,

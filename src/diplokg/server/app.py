@@ -235,9 +235,11 @@ def _cached_pages() -> tuple[Route, ...]:
     return (
         Route(re.compile(r"/document/"), (), (HTML,)),
         Route(re.compile(r"/document/.+"), (), (HTML, JSONLD, TEXT)),
-        Route(re.compile(r"/resource/.+"), (), (HTML, *RDF_OFFERS)),
+        # a resource page's labels are in the language of ?lang=, else of Accept-Language
+        Route(re.compile(r"/resource/.+"), ("lang",), (HTML, *RDF_OFFERS), ("accept-language",)),
         Route(re.compile(r"/ontology"), (), (HTML, *RDF_OFFERS)),
-        Route(re.compile(r"/api/events"), ("format",), None),
+        # the event table's format is ?format=, else negotiated from Accept (406 for none)
+        Route(re.compile(r"/api/events"), ("format",), None, ("accept",)),
     )
 
 

@@ -10,12 +10,13 @@ largest one held every other answer, `/sparql`'s cheap queries among them, for a
   is charged: a client that renders pages without end goes over budget like one that queries
   without end.
 - `PageCache`, an ASGI middleware, keeps the answers of the routes it is given (the app's
-  `diplokg.server.app.CACHED_PAGES`), keyed by what
-  they depend on and nothing else: the path (its parameters), the query parameters the route
-  reads, the format negotiated from `Accept` among those it offers, the Host when the server
-  has no `--public-url` (pages may write absolute addresses), and the served dataset's id
-  (a rebuild changes it). A query string the route does not read (`?b=1`, `?b=2`, ...) is the
-  same page. Identical requests arriving together wait for one build. Bounded in bytes (LRU).
+  `diplokg.server.app._cached_pages`), keyed by what they depend on and nothing else: the
+  path (its parameters), the query parameters the route reads, the format negotiated from
+  `Accept` among those it offers, the request headers it reads as written (a resource page's
+  `Accept-Language`, the event table's `Accept`), the Host when the server has no
+  `--public-url` (pages may write absolute addresses), and the served dataset's id (a rebuild
+  changes it). A query string the route does not read (`?b=1`, `?b=2`, ...) is the same
+  page. Identical requests arriving together wait for one build. Bounded in bytes (LRU).
   An uncached page asked by a client over its budget while one of its builds is running is
   refused (429), as its query would be.
 """
@@ -117,12 +118,14 @@ def json_bytes(content: Any) -> bytes:
 
 @dataclass(frozen=True)
 class Route:
-    """A cached route: its path pattern, the query parameters it reads, and the formats it
-    negotiates from `Accept` (empty: it does not look at `Accept`)."""
+    """A cached route: its path pattern, the query parameters it reads, the formats it
+    negotiates from `Accept` (empty: it does not look at `Accept`), and the request headers
+    (lower-case names) whose values it reads as they are (`accept-language`)."""
 
     pattern: re.Pattern[str]
     reads: tuple[str, ...] = ()
     offers: Sequence[Format] | None = None
+    varies: tuple[str, ...] = ()
 
 
 @dataclass
@@ -180,7 +183,8 @@ class PageCache:
             except QueryRejected:
                 return None
         host = "" if self.settings.public_url else headers.get("host", "")
-        return (route.pattern.pattern, path, params, variant, host, self.engine.dataset_id)
+        varies = tuple(headers.get(name, "") for name in route.varies)
+        return (route.pattern.pattern, path, params, variant, varies, host, self.engine.dataset_id)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
