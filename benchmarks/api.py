@@ -32,7 +32,7 @@ from diplokg.build import ensure_built
 from diplokg.config import Settings
 from diplokg.queries import load_catalogue
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.conftest
 
 
 def best(repeat: int, work: Callable[[], Any]) -> tuple[float, Any]:
@@ -98,7 +98,7 @@ def main() -> None:
     t_raw, raw = best(args.repeat, lambda: raw_frames(store, texts))
     rows = {"api": sum(len(f) for f in frames.values()), "raw": sum(len(f) for f in raw.values())}
 
-    from conftest_server import serve
+    from tests.conftest import serve_app as serve
 
     with serve(settings, data) as server, KnowledgeGraph.remote(server.sparql) as far:
 

@@ -5,14 +5,16 @@ test (synthetic people, places the gazetteer may not know); none comes from a pa
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
-from conftest import REPO
 from rdflib import Graph
 
 from diplokg.draft.drafter import build_draft
 from diplokg.draft.facts import Draft, Event
 from diplokg.draft.gazetteer import Gazetteer, gazetteer_from_graph
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
-from conftest import DATA
 from rdflib import Graph
 
 from diplokg.draft.diff import changeset_graph, diff_files
 from diplokg.namespaces import DKG, RES
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "draft"
 
 OLD = DATA / "editions" / "france-norway-2019.ttl"
 NEW = DATA / "editions" / "france-norway-2021.ttl"

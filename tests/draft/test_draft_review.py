@@ -39,7 +39,7 @@ def _facts(draft: Path) -> list[str]:
 
 def test_accept_reject_then_quit(files: tuple[Path, Path]) -> None:
     draft, curated = files
-    answers, shown = iter(["a", "r", "q"]), []
+    answers, shown = iter(["a", "r", "q"]), list[str]()
     outcome = review(draft, curated, ask=lambda _: next(answers), say=shown.append)
     assert len(outcome.accepted) == 1 and len(outcome.rejected) == 1 and outcome.skipped
     assert any("quote: «" in line for line in shown)

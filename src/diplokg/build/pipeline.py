@@ -132,8 +132,8 @@ def input_hashes(settings: Settings) -> dict[str, str]:
 # build writes: how RDF is parsed and serialised (rdfio, formats), the prefixes and graph
 # names (namespaces), the file names and media types of dist/ (dataset), the search index's
 # schema and text folding (search), the label a search hit is called by (terms), what a kept
-# copy of dist/ holds (versions). tests/test_layout.py checks that the build imports no other
-# shared module but config and errors.
+# copy of dist/ holds (versions). tests/project/test_layout.py checks that the build imports no
+# other shared module but config and errors.
 SHARED_CODE = (
     "dataset.py",
     "formats.py",

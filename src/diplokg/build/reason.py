@@ -39,8 +39,8 @@ from diplokg.rdfio import Triple
 
 Reasoner = Choice["owlrl", "reasonable"]
 REASONERS: tuple[Reasoner, ...] = ("owlrl", "reasonable")
-# reasonable is the default because tests/test_reasoning.py shows that it gives the same filtered
-# closure as owlrl on our graph, more than ten times faster (benchmarks/reasoning.py).
+# reasonable is the default because tests/build/test_reasoning.py shows that it gives the same
+# filtered closure as owlrl on our graph, more than ten times faster (benchmarks/reasoning.py).
 DEFAULT_REASONER: Reasoner = "reasonable"
 
 # owlrl records inconsistencies as resources of this class with their message.
