@@ -30,6 +30,9 @@ from diplokg.server import stores
 from diplokg.server.budget import Budgets, client_key
 from diplokg.server.engine import QueryResult, _ResultCache
 
+if TYPE_CHECKING:
+    from tests.conftest import RunningServer, Serve
+
 BIN = Path(sys.executable).parent
 T = TypeVar("T")
 EX = "http://example.org/"  # the namespace of the `chain` dataset (tests/server/conftest.py)
@@ -47,9 +50,6 @@ SLOW = (
     + " ".join(f"VALUES ?{v} {{ {_VALUES} }}" for v in "abcd")
     + ' FILTER(REGEX(CONCAT("aaaaaaaaaaaaaaaaaaaaaaaa", STR(?a + ?b + ?c + ?d)), "^(a+)+$")) }'
 )
-
-if TYPE_CHECKING:
-    from tests.conftest import RunningServer, Serve
 
 
 def cheap(client: httpx.Client, n: int, **headers: str) -> httpx.Response:

@@ -29,6 +29,9 @@ from diplokg.server.app import create_app
 from diplokg.server.stores import META, open_store, verify
 from diplokg.versions import current_version, find
 
+if TYPE_CHECKING:
+    from tests.conftest import TourProject
+
 VISIT = RES["visit-2014-12-hollande-kazakhstan"]  # the fact `tour_project.change_a_fact` changes
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}
 # The start date of the December 2014 visit, read through the RDF 1.2 form of its reifier.
@@ -36,8 +39,6 @@ REIFIED_START = (
     f"SELECT ?start WHERE {{ ?r <{REIFIES}> <<( <{VISIT}> <{DKG.startDate}> ?start )>> }}"
 )
 
-if TYPE_CHECKING:
-    from tests.conftest import TourProject
 
 COUNT_REIFIERS = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?r a <{RDF.Statement}> }}"
 COUNT_REIFIES = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?r <{REIFIES}> ?t }}"

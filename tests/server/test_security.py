@@ -30,6 +30,9 @@ import rdflib.plugins.sparql
 from diplokg.config import Settings
 from diplokg.server.engine import TRUNCATED_HEADER, TRUNCATED_IRI
 
+if TYPE_CHECKING:
+    from tests.conftest import RunningServer, Serve
+
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 MAX_ROWS = 50
 MAX_BYTES = 20_000
@@ -51,8 +54,6 @@ SLOW_REGEX = (
     + ' FILTER(REGEX(CONCAT("aaaaaaaaaaaaaaaaaaaaaaaa", STR(?a + ?b + ?c + ?d)), "^(a+)+$")) }'
 )
 
-if TYPE_CHECKING:
-    from tests.conftest import RunningServer, Serve
 
 # Zero-or-more over any predicate: every pair of the 3,000-node chain, about 4.5 million.
 SLOW_PATH = f"SELECT (COUNT(*) AS ?n) {{ ?x (<{EX}p>|!<{EX}p>)* ?y }}"
