@@ -58,6 +58,15 @@ UPDATED = date(2015, 6, 10)
         ("le 31 décembre dernier", "2014-12-31", None, ("relative-date",)),
         ("il y a deux ans", "2013", None, ("relative-date",)),
         ("il y a 3 ans", "2012", None, ("relative-date",)),
+        # hyphenated spans, relative months and seasons (the synthetic Peru, Ethiopia, Laos pages)
+        ("(21-23 février 2018)", "2018-02-21", "2018-02-23", ()),
+        ("les 12-13 octobre 2018", "2018-10-12", "2018-10-13", ()),
+        ("les 3–4 juillet 2017", "2017-07-03", "2017-07-04", ()),
+        ("du 30 juin-2 juillet 2016", "2016-06-30", "2016-07-02", ()),
+        ("le mois dernier", "2015-05", None, ("relative-date",)),
+        ("le mois prochain", "2015-07", None, ("relative-date",)),
+        ("l’automne dernier", "2014", None, ("autumn", "relative-date")),
+        ("le printemps prochain", "2016", None, ("spring", "relative-date")),
         ("à partir de 2016", "2016", None, ("since",)),
         ("à partir du 1er janvier 2016", "2016-01-01", None, ("since",)),
         ("jusqu’en 2018", "2018", None, ("until",)),
@@ -144,6 +153,63 @@ def test_since_and_until_leave_one_side_open(
     first: str, qualifiers: tuple[str, ...], lo: date, hi: date
 ) -> None:
     assert bounds(first, None, qualifiers) == (lo, hi)
+
+
+def test_a_dash_span_whose_end_comes_first_is_no_date() -> None:
+    """ "28-2 mars" is no span (and no day of March either: the rule reads the pair or nothing)."""
+    assert [d.text for d in find_dates("les 28-2 mars 2016", UPDATED)] == []
+    assert [d.text for d in find_dates("les 2-28 mars 2016", UPDATED)] == ["les 2-28 mars 2016"]
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "value", "anchor"),
+    [
+        (
+            "Il arrive à Lima le 3 mai 2019. Le lendemain, il signe un accord.",
+            "Le lendemain",
+            "2019-05-04",
+            "le 3 mai 2019",
+        ),
+        (
+            "Visite du 3 au 5 mai 2019 ; le lendemain, retour à Paris.",
+            "le lendemain",
+            "2019-05-06",
+            "du 3 au 5 mai 2019",
+        ),
+        ("Accord signé le 1er mars 2016, la veille de la visite.", "la veille", None, None),
+        (
+            "Il arrive le 1er mars 2016 ; la veille, le ministre a reçu.",
+            "la veille",
+            "2016-02-29",
+            "le 1er mars 2016",
+        ),
+        (
+            "Le ministre vient le 30 décembre 2018 ; le surlendemain, il part.",
+            "le surlendemain",
+            "2019-01-01",
+            "le 30 décembre 2018",
+        ),
+    ],
+    ids=["day-after", "after-a-span", "veille-de-is-no-date", "day-before", "two-days-after"],
+)
+def test_the_next_day_counts_from_the_date_before_it(
+    text: str, phrase: str, value: str | None, anchor: str | None
+) -> None:
+    found = [d for d in find_dates(text, UPDATED) if d.text == phrase]
+    if value is None:
+        assert found == []
+        assert find_dates(text, UPDATED) != []  # the anchor itself is read
+        return
+    (expr,) = found
+    assert (expr.first, expr.last) == (value, None)
+    assert expr.day_from is not None and expr.day_from.text == anchor
+
+
+def test_the_next_day_needs_a_day_before_it_in_its_paragraph() -> None:
+    assert [d.text for d in find_dates("En 2019, visite.\nLe lendemain, accord.")] == ["En 2019"]
+    assert [d.text for d in find_dates("En mai 2019 il vient ; le lendemain, accord.")] == [
+        "En mai 2019"
+    ]
 
 
 def test_relative_dates_need_the_update_date() -> None:

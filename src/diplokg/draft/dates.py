@@ -10,8 +10,9 @@ The grammar (rules tried longest first at each position; the README lists them w
 
 - a day: "le 1er mars 2013", "le 21 novembre 2012";
 - days of one month: "les 5 et 6 décembre 2014", "les 15 et16 juillet 2012" (the missing space
-  as the 2015 Kazakhstan page writes it), "les 4, 5 et 6 mai 2016", "le 3 et le 4 avril 2017":
-  first and last day;
+  as the 2015 Kazakhstan page writes it), "les 4, 5 et 6 mai 2016", "le 3 et le 4 avril 2017",
+  "(21-23 février 2018)", "les 12-13 octobre 2018" (a hyphen or en dash; "30 juin-2 juillet
+  2016" across months): first and last day;
 - a span: "du 4 au 6 novembre 2015", "du 30 juin au 2 juillet 2016", "du 28 décembre 2015 au
   2 janvier 2016"; months: "de mars à mai 2015", "entre mars et mai 2015", "d'octobre 2013 à
   février 2014";
@@ -25,7 +26,12 @@ The grammar (rules tried longest first at each position; the README lists them w
   2014", "courant 2013" (in the course of) are the month or year whole, with no qualifier;
 - relative to the update date: "les 16 et 17 octobre derniers" (the last October before the
   update), "en mars dernier", "le 3 février prochain", "l'an dernier", "l'année dernière",
-  "cette année", "il y a deux ans" (the update's year less two);
+  "cette année", "il y a deux ans" (the update's year less two), "le mois dernier" (the month
+  before the update's), "l'automne dernier" (the last autumn begun before the update);
+- counted from the date before: "le lendemain", "la veille", "le surlendemain" are the day
+  after (before, two days after) the last date written before them in their paragraph, when
+  that date is a day (`day_from`; the day after a span is the day after its end); "au lendemain
+  de …" is no date;
 - a day without a year ("le 4 avril", "les 3 et 4 mai", "du 2 au 5 juin") takes the year of
   another date (`year_from`): the nearest date with a year before it in its sentence, else the
   nearest after it in its sentence, else the last one before it in its paragraph, else the last
@@ -98,7 +104,7 @@ _NUMBER_WORDS = {"un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 
 _NUMBER_WORDS.update({"sept": 7, "huit": 8, "neuf": 9, "dix": 10})
 _N = "(?P<n>" + "|".join(_NUMBER_WORDS) + r"|\d{1,2})"
 # rules whose year may be missing and then comes from another date (module docstring)
-_YEARLESS = {"day-range", "day-pair", "day"}
+_YEARLESS = {"day-range", "day-dash", "day-pair", "day"}
 
 _RULES: list[tuple[str, str]] = [
     # du 30 juin au 2 juillet 2016 / du 28 décembre 2015 au 2 janvier 2016 / du 4 au 6 mai 2015
@@ -107,6 +113,13 @@ _RULES: list[tuple[str, str]] = [
         rf"\bdu{_SP}{_D.format('d1')}(?:{_SP}{_M.format('m1')}(?:{_SP}{_Y.format('y1')})?)?"
         rf"{_SP}au{_SP}{_D.format('d2')}{_SP}{_M.format('m2')}"
         rf"(?:{_SP}{_Y.format('y2')}|{_SP}{_REL})?",
+    ),
+    # (21-23 février 2018), les 12-13 octobre 2018, du 30 juin-2 juillet 2016: a hyphen or an
+    # en dash between the days
+    (
+        "day-dash",
+        rf"\b(?:(?:les?|du){_SP})?{_D.format('d1')}(?:{_SP}{_M.format('m1')})?\s*[-–]\s*"
+        rf"{_D.format('d2')}{_SP}{_M.format('m2')}(?:{_SP}{_Y.format('y2')}|{_SP}{_REL})?",
     ),
     # les 15 et 16 juillet 2012, les 15 et16 juillet 2012, les 4, 5 et 6 mai,
     # les 16 et 17 octobre derniers, le 3 et le 4 avril 2017
@@ -162,6 +175,18 @@ _RULES: list[tuple[str, str]] = [
     ),
     # en mars dernier
     ("month-relative", rf"\b(?:en{_SP})?{_M.format('m1')}{_SP}{_REL}"),
+    # le mois dernier, le mois prochain, le mois passé (the month before or after the update's)
+    (
+        "this-month-relative",
+        rf"\b(?:le|au{_SP}cours{_SP}du|durant{_SP}le|dans{_SP}le){_SP}mois{_SP}"
+        rf"(?P<mrel>dernier|passé|précédent|prochain|suivant)\b",
+    ),
+    # l'automne dernier, l'été prochain
+    (
+        "season-relative",
+        rf"\b(?:[àa]{_SP}l{_APOS}|l{_APOS}|au{_SP}|cet{_SP}|ce{_SP})?"
+        rf"(?P<season>automne|printemps|été|ete|hiver){_SP}(?P<srel>dernier|prochain)\b",
+    ),
     # en octobre 2009, septembre 1993
     ("month", rf"\b(?:en{_SP}|d{_APOS}|de{_SP})?{_M.format('m1')}{_SP}{_Y.format('y1')}"),
     # de 2013 à 2015, entre 2013 et 2015, 2013-2014
@@ -198,7 +223,8 @@ class DateExpr:
     `first` and `last` are lexical forms of xsd:date (YYYY-MM-DD), xsd:gYearMonth (YYYY-MM)
     or xsd:gYear (YYYY); `last` is None unless the text gives a span. `relative` is True when
     the year was read against the update date ("octobre derniers"); `year_from` is the date
-    expression a day without a year took its year from ("le 4 avril" after "en 2017").
+    expression a day without a year took its year from ("le 4 avril" after "en 2017");
+    `day_from` the date "le lendemain", "la veille" or "le surlendemain" counts from.
     """
 
     start: int
@@ -209,6 +235,7 @@ class DateExpr:
     qualifiers: tuple[str, ...] = field(default=())
     relative: bool = False
     year_from: DateExpr | None = None
+    day_from: DateExpr | None = None
 
     @property
     def precision(self) -> str:
@@ -332,7 +359,34 @@ def find_dates(
         expr = _expression(text, name, {**groups, "y1": year, "y2": year}, start, end, updated)
         if expr is not None:
             found.append(replace(expr, year_from=source))
+    found += _next_days(text, sorted(found, key=lambda d: d.start))
     return sorted(found, key=lambda d: d.start)
+
+
+# "le lendemain", "la veille", "le surlendemain" (not "au lendemain de l'indépendance"): a day
+# counted from the date written before them.
+_NEXT_DAY = re.compile(
+    rf"\b(?P<word>le{_SP}lendemain|la{_SP}veille|le{_SP}surlendemain)\b(?!{_SP}(?:de|du|d{_APOS}))",
+    re.IGNORECASE,
+)
+_SHIFTS = {"lendemain": 1, "veille": -1, "surlendemain": 2}
+
+
+def _next_days(text: str, found: list[DateExpr]) -> list[DateExpr]:
+    """ "Le lendemain" and the like: the day after (or before) the last date written before it in
+    its paragraph, when that date is a day; the day after a span is the day after its end."""
+    out = []
+    for m in _NEXT_DAY.finditer(text):
+        paragraph = text.rfind("\n", 0, m.start()) + 1
+        before = [d for d in found if paragraph <= d.start and d.end <= m.start()]
+        if not before or before[-1].precision != "day":
+            continue
+        anchor = before[-1]
+        shift = _SHIFTS[m.group("word").split()[-1].lower()]
+        base = date.fromisoformat((anchor.last or anchor.first) if shift > 0 else anchor.first)
+        value = date.fromordinal(base.toordinal() + shift).isoformat()
+        out.append(DateExpr(m.start(), m.end(), m.group(0), value, None, (), False, None, anchor))
+    return out
 
 
 def _expression(
@@ -412,6 +466,37 @@ def _read(rule: str, g: dict[str, str], updated: date | None) -> Reading | None:
             [RELATIVE] if relative else [],
             relative,
         )
+    if rule == "day-dash":
+        y2, relative = _year(g.get("y2"), month["m2"], rel, updated)
+        if y2 is None:
+            return None
+        m1 = month.get("m1", month["m2"])
+        y1 = y2 - 1 if m1 > month["m2"] else y2
+        if (y1, m1, int(g["d1"])) >= (y2, month["m2"], int(g["d2"])):
+            return None  # "2-1 mai" is no span
+        return (
+            _day(y1, m1, g["d1"]),
+            _day(y2, month["m2"], g["d2"]),
+            [RELATIVE] if relative else [],
+            relative,
+        )
+    if rule == "this-month-relative":
+        if updated is None:
+            return None
+        shift = -1 if g["mrel"].lower() in ("dernier", "passé", "précédent") else 1
+        index = updated.year * 12 + updated.month - 1 + shift
+        return f"{index // 12:04d}-{index % 12 + 1:02d}", None, [RELATIVE], True
+    if rule == "season-relative":
+        if updated is None:
+            return None
+        season = SEASONS[g["season"].lower()]
+        (m, d), _ = _YEAR_PARTS[season]
+        started = (updated.month, updated.day) >= (m, d)
+        if g["srel"].lower() == "dernier":
+            year = updated.year if started and season != WINTER else updated.year - 1
+        else:
+            year = updated.year + 1 if started else updated.year
+        return f"{year:04d}", None, [season, RELATIVE], True
     if rule == "day-pair":
         y, relative = _year(g.get("y1"), month["m1"], rel, updated)
         if y is None:

@@ -27,7 +27,7 @@ from any one page (README, "Drafting a new page"):
   places (dating-from-context).
 - "les deux chefs d'État / Premiers ministres …" (reciprocals) name each side's office, or its
   holder named on the page; "des consultations ont réuni X et Y" the two actors after the verb;
-  "a présenté ses lettres de créance au Président" is a Reception of the ambassador.
+  "a présenté (remis) ses lettres de créance au Président" is a Reception of the ambassador.
 - "le ministre" with no portfolio is the minister named last; an office whose title gave no
   country, met or received by an actor of France, is the other country's (placement-from-context).
 - Agreements: parties from "entre X et Y", "X et Y ont signé", or the agreement a "complété …
@@ -198,6 +198,15 @@ TRIGGERS: dict[str, tuple[str, list[list[dict[str, Any]]]]] = {
                 {"IS_PUNCT": False, "OP": "*"},
                 {"LOWER": {"IN": ["établies", "nouées", "rétablies"]}},
             ],
+            # "les relations diplomatiques franco-laotiennes, établies en 1953, …": the
+            # participle in apposition, after a comma
+            [
+                {"LOWER": "relations"},
+                {"LOWER": "diplomatiques"},
+                {"IS_PUNCT": False, "OP": "*"},
+                {"LOWER": ","},
+                {"LOWER": {"IN": ["établies", "nouées", "rétablies"]}},
+            ],
         ],
     ),
     "creation": (
@@ -363,7 +372,9 @@ class Patterns:
             kind = TRIGGERS[name][0]
             if name in ("signing",):
                 continue  # read with the agreement nouns
-            made = self._event(name, kind, i, j, (left_start, window_start, window_end), previous)
+            made = self._event(
+                name, kind, i, j, (left_start, window_start, window_end), previous, n == 0
+            )
             if made:
                 previous = made[-1]
 
@@ -394,6 +405,7 @@ class Patterns:
         j: int,
         window: tuple[int, int, int],
         previous: Event | None,
+        first_in_clause: bool = True,
     ) -> list[Event]:
         left_start, start, end = window
         doc = self.doc
@@ -426,6 +438,10 @@ class Patterns:
                     "(its holder when the page names one).",
                 )
             )
+        if reciprocal is None and name in ("meeting", "consultation"):
+            pair = self._coordinated_subjects(i, j, left_start)
+            if pair is not None:  # "X et Y se sont entretenus"
+                source, target = pair
         if source is None and name not in ("establishment",):
             self._pronoun = False
             source = self._dep_subject(i, j, left_start) or self._left_actor(i, left_start)
@@ -449,7 +465,7 @@ class Patterns:
                     )
                     self._pending_interpretations.append(interpretations_first)
         elif name in ("reception", "meeting", "consultation") and reciprocal is None:
-            target = obj
+            target = target or obj
             gathered = self._gathered(j, main_end) if source is None else None
             if gathered is not None:  # "des consultations ont réuni X et Y"
                 source, target = gathered
@@ -530,7 +546,11 @@ class Patterns:
             if created is None:
                 return []
         # after the verb, or fronted: "En marge du sommet du G20, le ministre a rencontré …"
-        margins = self._margins(j, main_end) or self._margins_in(left_start, start)
+        # (fronted only before the clause's first verb: "… rencontré … en marge du sommet X, et
+        # s'est rendu …" leaves the summit to the verb before)
+        margins = self._margins(j, main_end) or (
+            self._margins_in(left_start, start) if first_in_clause else None
+        )
         groups = self._split_by_dates(dates, places, start, main_end, margins)
         made: list[Event] = []
         for date_expr, date_span, its_places, its_margins in groups:
@@ -687,7 +707,7 @@ class Patterns:
             confidence = min(confidence, CONFIDENCE["counterpart"])
             self._counterpart_used = False
         interp += date_interpretations(date_expr)
-        if date_expr.year_from is not None:
+        if date_expr.year_from is not None or date_expr.day_from is not None:
             confidence = min(confidence, CONFIDENCE["inherited"])
         event = Event(
             kind,
@@ -768,6 +788,30 @@ class Patterns:
                     return self._actor(m)
         return None
 
+    def _coordinated_subjects(self, i: int, j: int, left_start: int) -> tuple[str, str] | None:
+        """ "Le Président de la République et le Président X, M. Y, se sont entretenus": the
+        two actors the dependency parse coordinates as the verb's subject (`nsubj` and its
+        `conj`), both named before the verb in the clause; None otherwise."""
+        doc = self.doc
+        verbs = [t for t in doc[i:j] if t.pos_ in ("VERB", "AUX")] or [doc[i]]
+        verb = verbs[-1]
+        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")]
+
+        def actor_at(k: int) -> Mention | None:
+            return next((m for m in self.mentions if m.i <= k < m.j and m.kind in ACTORS), None)
+
+        for subject in subjects:
+            if not (left_start <= subject.idx < doc[i].idx):
+                continue
+            first = actor_at(subject.i)
+            for conj in subject.children:
+                if conj.dep_ != "conj" or not (left_start <= conj.idx < doc[i].idx):
+                    continue
+                second = actor_at(conj.i)
+                if first is not None and second is not None and first is not second:
+                    return self._actor(first), self._actor(second)
+        return None
+
     def _rehome(self, target: str | None, side: str | None) -> str | None:
         """The actor `target` again, when it is an office whose title gave no country (France's
         by the default of `read_office`), or a person named with such an office, and it faces
@@ -805,8 +849,13 @@ class Patterns:
         who = normalise(re.sub(r"\s+", " ", m.group("who"))).replace("d' ", "d'")
         key = _RECIPROCAL_OFFICE.get(who)
         if key is None:
+            at = self.doc[i].idx
             last = next(
-                (e for e in reversed(self.events) if e.source and e.target and e.kind != "Signing"),
+                (
+                    e
+                    for e in reversed(self.events)
+                    if e.source and e.target and e.kind != "Signing" and e.span.start < at
+                ),
                 None,
             )
             if last is None or last.source is None or last.target is None:
@@ -834,9 +883,12 @@ class Patterns:
         return sides[0], sides[1]
 
     def _gathered(self, j: int, end: int) -> tuple[str, str] | None:
-        """ "des consultations ont réuni (à Paris) X et Y": the two actors after "réuni"."""
+        """ "des consultations ont réuni (à Paris) X et Y": the two actors after "réuni"; "des
+        consultations (politiques) entre X et Y se sont tenues": the two after "entre"."""
         text = self.doc.text
-        verb = re.search(r"\b(?:ont|a)\s+réuni\b", text[self._char(j) : end])
+        verb = re.search(r"\b(?:ont|a)\s+réuni\b", text[self._char(j) : end]) or re.match(
+            r"(?:[^\W\d]+\s+){0,2}?entre\s+", text[self._char(j) : end]
+        )
         if verb is None:
             return None
         at = self._char(j) + verb.end()
@@ -1326,7 +1378,10 @@ class Patterns:
             completes = self._completed(tok.idx)
             if implied and completes is not None:
                 parties = list(completes.parties)
-            elif implied:
+            two = self._two_signatories(tok.i, c_start) if implied and completes is None else []
+            if two:
+                parties, implied = two, False
+            elif implied and completes is None:
                 parties = self._subjects(tok.idx, c_start) or parties
                 implied = parties == [self.home, self.partner]
             if len(parties) < 2:
@@ -1349,6 +1404,16 @@ class Patterns:
                         "implied-party",
                         ("party",),
                         "The page does not name the parties: its two countries.",
+                    )
+                )
+            if two:
+                interp.append(
+                    Interpretation(
+                        "reading-of-the-phrase",
+                        ("party",),
+                        '"les deux …" signed: the two sides the words name (the offices, their '
+                        "holders when the page names them, or the two sides of the interaction "
+                        "before).",
                     )
                 )
             agreement = Agreement(
@@ -1409,6 +1474,18 @@ class Patterns:
             return before[-1]
         return None
 
+    def _two_signatories(self, i: int, c_start: int) -> list[str]:
+        """ "les deux ministres ont signé un accord": the two sides `_reciprocal` reads (the
+        offices "les deux chefs d'État" names, or the two sides of the interaction before)."""
+        words = self.doc.text[c_start : self.doc[i].idx]
+        m = _RECIPROCAL.search(words)
+        if m is None or not re.match(
+            r"\s+(?:ont|avaient)\s+(?:signé|conclu|paraphé)\b", words[m.end() :]
+        ):
+            return []
+        sides = self._reciprocal(i, c_start)
+        return list(sides) if sides is not None else []
+
     def _subjects(self, at: int, c_start: int) -> list[str]:
         """The two actors coordinated before a signing verb: "X et Y ont signé un accord"."""
         text = self.doc.text
@@ -1421,6 +1498,14 @@ class Patterns:
             r"\b(?:ont|avaient|ont\s+été)\s+(?:signé|conclu|paraphé)\b", text[b.end : at]
         )
         if joined and verb:
+            return [self._actor(a), self._actor(b)]
+        # "X (acronym) a signé le … avec Y une convention": the subject and the one after "avec"
+        with_ = re.fullmatch(
+            r"(?:\s*\([^)]*\))?\s+(?:a|avait)\s+(?:signé|conclu|paraphé)\b[^.;]*?\bavec\s+"
+            r"(?:l['’]|le\s+|la\s+|les\s+)?",
+            text[a.end : b.start],
+        )
+        if with_:
             return [self._actor(a), self._actor(b)]
         return []
 
@@ -1531,7 +1616,8 @@ class Patterns:
         for m in re.finditer(
             r"(?:a été |est )?(?:nommée?|désignée?)\s+(?:au poste d['’])?"
             r"(?:ambassadeur|ambassadrice)"
-            r"|(?:a |ont )?pris ses fonctions|(?:a |ont )?présenté ses lettres de créance",
+            r"|(?:a |ont )?pris ses fonctions"
+            r"|(?:a |ont )?(?:présenté|remis) (?:ses|leurs) lettres de créance",
             text,
         ):
             c_start, c_end = _clause_of(self.sentences, text, m.start())
@@ -1649,6 +1735,15 @@ def date_interpretations(
         out.append(
             Interpretation(
                 "relative-date", concerns, f'"{expr.text}" read against the page\'s update date.'
+            )
+        )
+    if expr.day_from is not None:
+        out.append(
+            Interpretation(
+                "relative-date",
+                concerns,
+                f'"{expr.text}" counted from "{expr.day_from.text}", the date written before it '
+                "in its paragraph (dates.py).",
             )
         )
     if expr.year_from is not None:

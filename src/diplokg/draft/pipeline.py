@@ -59,6 +59,7 @@ _HEADS = {
 # Portfolios with a fixed slug (the words are matched in the normalised complement).
 _PORTFOLIOS = (
     ("affaires étrangères", "foreign-affairs"),
+    ("relations extérieures", "foreign-affairs"),
     ("défense", "defence"),
     ("armées", "defence"),
     ("commerce extérieur", "foreign-trade"),
@@ -541,6 +542,12 @@ def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Re
             Mention(named.slug, PERSON, doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text), i, j)
         )
         covered |= set(range(i, j))
+    for body, i, j in state_bodies(doc, gaz, covered, home):
+        body = minted.setdefault(body.slug, body) if not body.known else body
+        end_char = doc[j - 1].idx + len(doc[j - 1].text)
+        found = [m for m in found if not (i <= m.i < j)]  # a country inside the name is the name's
+        found.append(Mention(body.slug, ORGANISATION, doc[i].idx, end_char, i, j))
+        covered |= set(range(i, j))
     for org, i, j in organisations(doc, gaz, covered, partner):
         org = minted.setdefault(org.slug, org) if org.slug not in gaz.entities else org
         end_char = doc[j - 1].idx + len(doc[j - 1].text)
@@ -558,8 +565,34 @@ def mentions(doc: Doc, gaz: Gazetteer, partner: str, home: str = "france") -> Re
                 "A place the drafter does not know: read as a city of the page's other country.",
             )
     found.sort(key=lambda m: m.start)
+    found += surnames_after_titles(doc, found, covered)
+    found.sort(key=lambda m: m.start)
     _link_holders(doc, found, gaz)
     return Reading(doc, found, minted)
+
+
+def surnames_after_titles(doc: Doc, found: list[Mention], covered: set[int]) -> list[Mention]:
+    """ "le Président Mendoza", "la ministre Torres": a capitalised word right after an office
+    title that is the last word of a person the page names in full ("M. Álvaro Mendoza") is
+    that person (then linked to the office by `_link_holders`). A surname two people share is
+    not read."""
+    people: dict[str, set[str]] = {}
+    for m in found:
+        if m.kind == PERSON and m.j - m.i >= 2:
+            people.setdefault(normalise(doc[m.j - 1].text), set()).add(m.slug)
+    out = []
+    taken = covered | {k for m in found for k in range(m.i, m.j)}
+    for m in found:
+        k = m.j
+        if m.kind != OFFICE or k >= len(doc) or k in taken or not doc[k].text[:1].isupper():
+            continue
+        slugs = people.get(normalise(doc[k].text), set())
+        if len(slugs) == 1:
+            tok = doc[k]
+            out.append(
+                Mention(next(iter(slugs)), PERSON, tok.idx, tok.idx + len(tok.text), k, k + 1)
+            )
+    return out
 
 
 def civil_names(doc: Doc, gaz: Gazetteer, covered: set[int]) -> list[tuple[Entity, int, int]]:
@@ -581,6 +614,85 @@ def civil_names(doc: Doc, gaz: Gazetteer, covered: set[int]) -> list[tuple[Entit
         known = gaz.lookup(name)
         person = known if known is not None else Entity(slugify(name), PERSON, name, name)
         out.append((person, i, j))
+    return out
+
+
+def state_bodies(
+    doc: Doc, gaz: Gazetteer, covered: set[int], home: str = "france"
+) -> list[tuple[Entity, int, int]]:
+    """A state's ministries and governments named by what they are, as these pages write them:
+    "le ministère (adjective) de <portfolio> (du <country>)" is `ministry-<portfolio>-<country>`
+    ("le ministère laotien des Affaires étrangères", "le ministère péruvien des Relations
+    extérieures", "le ministère de l'Europe et des Affaires étrangères"), its portfolio read as
+    an office's (`_PORTFOLIOS`); "le Quai d'Orsay" is France's ministry of foreign affairs;
+    "le gouvernement <adjective>" or "du <country>" is `government-<country>`.
+
+    Country, as for offices (`read_office`): the adjective or "du <country>" written, else
+    `home`, the ministry naming its own bodies without a country; a "gouvernement" with no
+    country is not read (whose it is depends on the sentence). A ministry whose portfolio is
+    not in `_PORTFOLIOS` is left to `organisations`. Returns (entity, first token, end token),
+    the entity the graph's when it has that slug.
+    """
+    out = []
+    country: str | None
+    for tok in doc:
+        i, low = tok.i, normalise(tok.text)
+        words = [normalise(t.text) for t in doc[i : i + 3]]
+        # "le Quai d'Orsay" acts; "au Quai d'Orsay" is the place (`unknown_places`)
+        quai = (
+            words == ["quai", "d'", "orsay"]
+            and i > 0
+            and normalise(doc[i - 1].text) in ("le", "du")
+        )
+        if i in covered and not quai:  # the gazetteer may know the quai as a place
+            continue
+        if quai:
+            core, country, end = "foreign-affairs", home, i + 3
+            cls = "Ministry"
+        elif low in ("ministère", "gouvernement") and i > 0 and doc[i - 1].pos_ in ("DET", "ADP"):
+            cls = "Ministry" if low == "ministère" else "Government"
+            k = i + 1
+            country = gaz.adjective(doc[k].text) if k < len(doc) else None
+            if country is not None:
+                k += 1
+            core = ""
+            if cls == "Ministry":
+                if k >= len(doc) or normalise(doc[k].text) not in ("de", "du", "des", "d'"):
+                    continue
+                end_portfolio = _portfolio_end(doc, k, gaz)
+                portfolio = normalise(doc[k:end_portfolio].text)
+                found = next(
+                    (w for w, _ in _PORTFOLIOS if re.search(rf"(?<!\w){w}(?!\w)", portfolio)),
+                    None,
+                )
+                if found is None or end_portfolio == k:
+                    continue
+                core = dict(_PORTFOLIOS)[found]
+                k = end_portfolio
+            end = k
+            if country is None:
+                country, after = _country_after(doc, k, gaz)
+                end = after if country is not None else k
+            if country is None and cls == "Government":
+                continue
+            country = country or home
+        else:
+            continue
+        # a place inside the title ("de l'Europe") is the title's: the caller drops its mention
+        slug = f"ministry-{core}-{country}" if cls == "Ministry" else f"government-{country}"
+        known = gaz.entities.get(slug)
+        if known is not None:
+            out.append((known, i, end))
+            continue
+        fr = doc[i:end].text
+        fr = fr[0].upper() + fr[1:]
+        name_en = gaz.country_name(country, "en")
+        en = (
+            f"Ministry ({core.replace('-', ' ')}) of {name_en}"
+            if cls == "Ministry"
+            else f"Government of {name_en}"
+        )
+        out.append((Entity(slug, cls, fr, en, country=country, country_of=country), i, end))
     return out
 
 
@@ -650,7 +762,17 @@ def organisations(
                 k = j + 1
                 if normalise(doc[k].text) in ("la", "l'") and k + 1 < len(doc):
                     k += 1
-                if doc[k].pos_ in ("NOUN", "PROPN", "ADJ") and not doc[k].like_num:
+                if doc[k].ent_type_ == GAZ and doc[k].ent_iob_ == "B":
+                    # a known name is the complement whole ("l'université d'Addis-Abeba")
+                    j = k + 1
+                    while j < len(doc) and doc[j].ent_iob_ == "I":
+                        j += 1
+                elif (
+                    doc[k].pos_ in ("NOUN", "PROPN", "ADJ")
+                    or (doc[k].text[:1].isupper() and doc[k].is_alpha)
+                ) and not doc[k].like_num:
+                    # a capitalised word whatever its tag: the model tags unknown names as it
+                    # can ("de San Marcos", "San" as a verb)
                     j = k + 1
                 else:
                     break
@@ -758,6 +880,14 @@ def unknown_places(doc: Doc, gaz: Gazetteer, covered: set[int]) -> list[tuple[En
                 and j + 1 not in covered
             ):
                 j += 2  # "Dar es Salaam", "Oulan-Bator"
+            elif (
+                normalise(word.text) in _NAME_LINKS
+                and j + 2 < len(doc)
+                and doc[j + 1].text == "-"
+                and doc[j + 2].text[:1].isupper()
+                and j + 2 not in covered
+            ):
+                j += 3  # "Charm el-Cheikh", "Ras al-Khaïma"
             else:
                 break
         name = doc[i:j].text

@@ -77,6 +77,9 @@ INTERACTIONS = frozenset(
 )
 # Interactions whose two sides are not ordered by the page's verb.
 SYMMETRIC = frozenset({"Meeting", "Consultation", "Signing", "EstablishmentOfDiplomaticRelations"})
+# Mutual interactions: the event model codes every party as both source and target actor (the
+# curated graph lists both countries, or both universities, under each property).
+MUTUAL = frozenset({"Signing", "EstablishmentOfDiplomaticRelations"})
 _DATE_PROPS = (DKG.date, DKG.startDate, DKG.endDate, DKG.signedOn, DKG.period)
 _BOUND_PROPS = (DKG.notBefore, DKG.notAfter, DKG.earliestDate, DKG.latestDate)
 _ENTITY_PROPS = (
@@ -103,6 +106,8 @@ class Record:
     kind: str
     source: str | None = None
     target: str | None = None
+    sources: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     first: str | None = None
     last: str | None = None
@@ -119,6 +124,12 @@ class Record:
     @property
     def same_kind(self) -> str:
         return SAME_KIND.get(self.kind, self.kind)
+
+    @property
+    def actors(self) -> tuple[str, ...]:
+        """Every party of an interaction, source and target actors together, each once (the
+        reading of a mutual or unordered event)."""
+        return tuple(sorted(set(self.sources) | set(self.targets)))
 
     def interval(self) -> tuple[date, date] | None:
         """The earliest and latest day the fact's date allows (dates.bounds)."""
@@ -148,6 +159,26 @@ def local(node: Node) -> str:
 def _one(graph: Graph, subject: Node, prop: URIRef) -> str | None:
     value = graph.value(subject, prop)
     return local(value) if value is not None else None
+
+
+def _all(graph: Graph, subject: Node, *props: URIRef) -> tuple[str, ...]:
+    """The values of the first of `props` the subject has, sorted (a property may be stated
+    several times: the curated graph codes each party of a signing as source and target)."""
+    for prop in props:
+        values = tuple(sorted({local(v) for v in graph.objects(subject, prop)}))
+        if values:
+            return values
+    return ()
+
+
+# Where a graph gives no sourceActor/targetActor, the guest and host state the same sides: the
+# visitor acts in a visit, the host in a reception (event model §1).
+_FROM_GUEST_HOST: dict[str, tuple[URIRef, URIRef]] = {
+    "Visit": (DKG.guest, DKG.host),
+    "OfficialVisit": (DKG.guest, DKG.host),
+    "Reception": (DKG.host, DKG.guest),
+    "Meeting": (DKG.host, DKG.guest),
+}
 
 
 def _kind(graph: Graph, subject: Node) -> str | None:
@@ -182,16 +213,30 @@ def _quotes(graph: Graph, subject: Node) -> tuple[str, ...]:
     return tuple(sorted(out))
 
 
-def _date_of(graph: Graph, subject: Node) -> tuple[str | None, str | None]:
+def _date_of(graph: Graph, subject: Node) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """(first, last, qualifiers the date implies): the written date, else the stated bounds.
+
+    An event the text does not date but bounds (`dkg:notBefore`/`dkg:notAfter`, formerly
+    `dkg:earliestDate`/`dkg:latestDate`: a meeting on the margins of a two-day summit, event
+    model §3) reads as the span between its bounds; a bound on one side only as "since" or
+    "until" that bound."""
     start = graph.value(subject, DKG.startDate)
     end = graph.value(subject, DKG.endDate)
     if start is not None:
-        return str(start), str(end) if end is not None else None
+        return str(start), str(end) if end is not None else None, ()
     for prop in (DKG.date, DKG.signedOn, DKG.period):
         value = graph.value(subject, prop)
         if value is not None:
-            return str(value), None
-    return None, None
+            return str(value), None, ()
+    lo = graph.value(subject, DKG.notBefore) or graph.value(subject, DKG.earliestDate)
+    hi = graph.value(subject, DKG.notAfter) or graph.value(subject, DKG.latestDate)
+    if lo is not None and hi is not None:
+        return str(lo), str(hi), ()
+    if lo is not None:
+        return str(lo), None, ("since",)
+    if hi is not None:
+        return str(hi), None, ("until",)
+    return None, None, ()
 
 
 def read_records(graph: Graph) -> list[Record]:
@@ -203,11 +248,14 @@ def read_records(graph: Graph) -> list[Record]:
         kind = _kind(graph, subject)
         if kind is None:
             continue
-        first, last = _date_of(graph, subject)
+        first, last, implied = _date_of(graph, subject)
         qualifiers = tuple(
             sorted(
-                local(q).removeprefix("qualifier-")
-                for q in graph.objects(subject, DKG.dateQualifier)
+                {
+                    local(q).removeprefix("qualifier-")
+                    for q in graph.objects(subject, DKG.dateQualifier)
+                }
+                | set(implied)
             )
         )
         label = next(
@@ -218,8 +266,9 @@ def read_records(graph: Graph) -> list[Record]:
             ),
             "",
         )
-        source = _one(graph, subject, DKG.sourceActor) or _one(graph, subject, DKG.actor)
-        target = _one(graph, subject, DKG.targetActor) or _one(graph, subject, DKG.counterpart)
+        by_role: tuple[URIRef, ...] = _FROM_GUEST_HOST.get(kind, ())
+        sources = _all(graph, subject, DKG.sourceActor, DKG.actor, *by_role[:1])
+        targets = _all(graph, subject, DKG.targetActor, DKG.counterpart, *by_role[1:])
         value = graph.value(subject, DKG.value)
         unit = graph.value(subject, DKG.currency) or graph.value(subject, DKG.unit)
         out.append(
@@ -227,8 +276,10 @@ def read_records(graph: Graph) -> list[Record]:
                 iri=str(subject),
                 family=_family(kind),
                 kind=kind,
-                source=source,
-                target=target,
+                source=sources[0] if sources else None,
+                target=targets[0] if targets else None,
+                sources=sources,
+                targets=targets,
                 places=tuple(sorted(local(p) for p in graph.objects(subject, DKG.tookPlaceIn))),
                 first=first,
                 last=last,
@@ -322,12 +373,30 @@ class Context:
                     if found:
                         break
             if found is None:
-                for holding in self.graph.subjects(DKG.holder, node):
+                for holding in sorted(self.graph.subjects(DKG.holder, node), key=str):
                     office = self.graph.value(holding, DKG.holdingOf)
                     if office is not None:
                         found = self.country(local(office), depth + 1)
                         if found:
                             break
+            if found is None and slug.startswith("office-"):
+                # an office no graph describes, named by the convention office-<role>-<country>
+                # (office-minister-culture-kenya): its country is the slug's last words
+                # (an ambassador's, office-ambassador-<country>-<host>, is its first country)
+                words = slug.split("-")
+                spans = (
+                    [(2, m) for m in range(3, len(words) + 1)]
+                    if words[1] == "ambassador"
+                    else [(k, len(words)) for k in range(2, len(words))]
+                )
+                found = next(
+                    (
+                        "-".join(words[a:b])
+                        for a, b in spans
+                        if "-".join(words[a:b]) in self.countries
+                    ),
+                    None,
+                )
         self._country[slug] = found
         return found
 

@@ -4,14 +4,21 @@ Matching rules (README, "Drafting a new page"):
 
 - **Same event** (identity): the same kind (an official visit is a visit), intervals that
   overlap (each date widened to the bounds its precision and qualifiers allow), and the same
-  countries on both sides (source and target; unordered for meetings, consultations, signings
-  and the establishment of relations). Each gold event pairs with at most one draft event,
-  closest dates first.
+  countries on both sides (the set of the source actors' countries, and of the target actors').
+  Meetings, consultations, signings and the establishment of relations are unordered: the set
+  of the countries of all their parties, source and target actors together, since the event
+  model codes a mutual event (a signing, the establishment of relations) with every party as
+  both source and target actor. Each gold event pairs with at most one draft event, closest
+  dates first.
 - Rows **events** and **events (identity)** hold the interaction events (visits, receptions,
   meetings, consultations, signings, establishment of relations); **other events** (creations,
   summits...) match on kind and overlapping dates.
 - **events** row: a pair counts when, besides, the dates are the same values at the same
-  precision and both actors are the same entities (the same IRI, or a shared label).
+  precision and the actors are the same entities (the same IRI, or a shared label): each side's
+  in order, or all the parties together for the unordered kinds.
+- Actors are read from `dkg:sourceActor`/`dkg:targetActor` (every value), else from the guest
+  and host they repeat (the guest acts in a visit, the host in a reception). An office no
+  graph describes is read by its slug's convention (`office-<role>-<country>`).
 - **agreements**: the same kind, the same signing date, the same parties' countries.
 - **figures**: the same value (relative difference under 10⁻⁶) and the same currency or unit.
 - **dates**: the distinct date values (lexical form and precision) of all facts.
@@ -29,6 +36,7 @@ from rdflib import Graph
 
 from diplokg.draft.records import (
     INTERACTIONS,
+    MUTUAL,
     SYMMETRIC,
     Context,
     Record,
@@ -91,8 +99,9 @@ class Score:
             self.rows.setdefault(name, RowScore()).add(row)
 
 
-def _countries(ctx: Context, r: Record) -> tuple[str | None, str | None]:
-    return ctx.country(r.source), ctx.country(r.target)
+def _side(ctx: Context, slugs: tuple[str, ...]) -> frozenset[str | None]:
+    """The countries of one side's actors (a side may name several)."""
+    return frozenset(ctx.country(s) for s in slugs) if slugs else frozenset({None})
 
 
 def _overlap(a: Record, b: Record) -> bool:
@@ -101,13 +110,16 @@ def _overlap(a: Record, b: Record) -> bool:
 
 
 def same_event(ctx: Context, a: Record, b: Record) -> bool:
-    """The identity rule (module docstring)."""
+    """The identity rule (module docstring): for the unordered kinds, the set of the countries
+    of every party (source and target actors together, as a mutual event lists each party under
+    both); for the others, the countries of each side."""
     if a.same_kind != b.same_kind or not _overlap(a, b):
         return False
-    ca, cb = _countries(ctx, a), _countries(ctx, b)
     if a.same_kind in SYMMETRIC:
-        return sorted(ca, key=str) == sorted(cb, key=str)
-    return ca == cb
+        return _side(ctx, a.actors) == _side(ctx, b.actors)
+    return _side(ctx, a.sources) == _side(ctx, b.sources) and _side(ctx, a.targets) == _side(
+        ctx, b.targets
+    )
 
 
 def same_other_event(ctx: Context, a: Record, b: Record) -> bool:
@@ -127,17 +139,29 @@ def local_slug(r: Record) -> str:
     return r.iri.rsplit("/", 1)[-1]
 
 
+def _same_entities(ctx: Context, a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Each entity of `a` is a distinct entity of `b` (same IRI or a shared label), and back."""
+    if len(a) != len(b):
+        return False
+    left = list(b)
+    for x in a:
+        y = next((y for y in left if ctx.same_entity(x, y)), None)
+        if y is None:
+            return False
+        left.remove(y)
+    return True
+
+
 def event_right(ctx: Context, draft: Record, gold: Record) -> bool:
-    """Dates the same values, both actors the same entities (in order, or either order for the
-    symmetric kinds)."""
+    """Dates the same values, and the actors the same entities: each side in order, or, for
+    the unordered kinds, the parties together (a mutual event lists each under both sides)."""
     if (draft.first, draft.last or draft.first) != (gold.first, gold.last or gold.first):
         return False
-    straight = ctx.same_entity(draft.source, gold.source) and ctx.same_entity(
-        draft.target, gold.target
+    if draft.same_kind in SYMMETRIC:
+        return _same_entities(ctx, draft.actors, gold.actors)
+    return _same_entities(ctx, draft.sources, gold.sources) and _same_entities(
+        ctx, draft.targets, gold.targets
     )
-    if straight or draft.same_kind not in SYMMETRIC:
-        return straight
-    return ctx.same_entity(draft.source, gold.target) and ctx.same_entity(draft.target, gold.source)
 
 
 def _pair(
@@ -173,7 +197,9 @@ def _row(pairs_ok: int, n_draft: int, n_gold: int) -> RowScore:
 
 
 def _describe(r: Record) -> str:
-    return f"{r.kind} {r.date_text()} {r.source or ''}→{r.target or ''}".strip()
+    if r.kind in MUTUAL:
+        return f"{r.kind} {r.date_text()} {'+'.join(r.actors)}".strip()
+    return f"{r.kind} {r.date_text()} {'+'.join(r.sources)}→{'+'.join(r.targets)}".strip()
 
 
 def score_graphs(draft: Graph, gold: Graph, context: Graph | None = None) -> Score:

@@ -183,6 +183,9 @@ class TurtleWriter:
         self.entities = draft.entities
         self.used_entities: set[str] = set()
         self.agreement_slugs: dict[int, str] = {}
+        # one resource per named summit of the page: the summit a happening drafted under the
+        # same name, else one minted for the first event on its margins
+        self.summits: dict[str, str] = {}
 
     def iri(self, slug: str) -> str:
         """`res:<slug>`, the slug as Turtle allows it in a prefixed name."""
@@ -221,6 +224,9 @@ def write_turtle(
     doc = draft.document
     for n, event in enumerate(draft.events):
         w.fact_iris[id(event)] = w.mint(_event_slug(w, event, n))
+    for event in draft.events:
+        if event.kind == "Summit" and event.label_fr:
+            w.summits.setdefault(slugify(event.label_fr), w.fact_iris[id(event)])
     blocks = [_document(w, document_record)]
     blocks.append(_banner("Events"))
     for event in draft.events:
@@ -410,9 +416,11 @@ def _event(w: TurtleWriter, event: Event) -> str:
     if event.places:
         lines.append("dkg:tookPlaceIn " + " , ".join(w.iri(p) for p in event.places))
     if event.margins_of:
-        summit = w.mint(f"summit-{event.margins_of}")
+        summit = w.summits.get(event.margins_of)
+        if summit is None:
+            summit = w.summits[event.margins_of] = w.mint(f"summit-{event.margins_of}")
+            w.lines.append(_summit(w, summit, event))
         lines.append(f"dkg:onTheMarginsOf res:{summit}")
-        w.lines.append(_summit(w, summit, event))
     if expr is not None:
         lines += _date_lines(expr)
     if event.kind in NOT_CODED:
@@ -476,9 +484,16 @@ def _summit(w: TurtleWriter, slug: str, event: Event) -> str:
     ]
     # Not dated by the meeting, but bounded by it, as issue 13 models a summit: in session on
     # the day of the meeting held on its margins.
-    day = event.date.first if event.date is not None else None
-    if day and precision(day) == "day":
-        lines.append(f"dkg:inSessionOn {_date_literal(day)}")
+    days = sorted(
+        {
+            e.date.first
+            for e in w.draft.events
+            if e.margins_of == event.margins_of and e.date is not None
+            if precision(e.date.first) == "day"
+        }
+    )
+    if days:
+        lines.append("dkg:inSessionOn " + " , ".join(_date_literal(d) for d in days))
         readings.append(
             Interpretation(
                 "dating-from-context",
