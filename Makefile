@@ -50,4 +50,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/api.py
 
 clean:
-	rm -rf $(VENV) dist
+	rm -rf $(VENV) dist dist-drafts

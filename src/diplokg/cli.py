@@ -58,31 +58,42 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--reasoner", choices=["owlrl", "reasonable"], default=None)
     p.add_argument("--force", action="store_true", help="rebuild even if inputs are unchanged")
     p.add_argument("--dist", default=None, help="output folder (default: dist/)")
-    p.add_argument("--include-drafts", action="store_true", help="also graph/drafts/ (graph draft)")
+    p.add_argument(
+        "--include-drafts",
+        action="store_true",
+        help="also graph/drafts/ (graph draft), into dist-drafts/ (dist/ is left as it is)",
+    )
 
     p = command("serve", help="serve the dataset over SPARQL on 127.0.0.1")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data", default=None, help="serve this RDF file instead of the built dataset")
     _serve_options(p)
-    p.add_argument("--include-drafts", action="store_true", help="build and serve graph/drafts/")
+    p.add_argument(
+        "--include-drafts",
+        action="store_true",
+        help="build and serve the dataset with graph/drafts/ (dist-drafts/)",
+    )
 
     p = command("query", help="run a canned query (by name) or a SPARQL file")
     p.add_argument("query", help="canned query name or path to a .rq file")
     p.add_argument("--param", action="append", default=[], metavar="K=V")
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
     p.add_argument("--endpoint", default=None, help="run against a remote SPARQL endpoint")
+    _drafts_option(p)
 
     p = command("export", help="write the dataset or one graph in an RDF format")
     p.add_argument("--format", required=True, choices=[f.key for f in GRAPH_FORMATS])
     p.add_argument("--graph", default=None, help="one named graph (asserted, inferred, ...)")
     p.add_argument("-o", "--output", required=True, help="a file, or - for standard output")
+    _drafts_option(p)
 
     p = command("search", help="find labels, quotes and sentences by their words")
     p.add_argument("text", help="words to find (accents and case do not matter)")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--offset", type=int, default=0)
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
+    _drafts_option(p)
 
     p = command("versions", help="list the kept versions of the dataset, or prune them")
     p.add_argument(
@@ -90,13 +101,17 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="remove every kept version that is neither current nor cited by a permalink",
     )
+    _drafts_option(p)
 
     p = command("events", help="write the event table (CAMEO, PLOVER) as CSV or JSONL")
     p.add_argument("--format", choices=[f.key for f in EVENT_FORMATS], default=EVENT_CSV.key)
     p.add_argument("-o", "--output", default=None, help="write to FILE, or - (default: stdout)")
+    _drafts_option(p)
 
-    command("validate", help="run SHACL and consistency checks; exit 1 on violations")
-    command("stats", help="print what the graph holds")
+    p = command("validate", help="run SHACL and consistency checks; exit 1 on violations")
+    _drafts_option(p)
+    p = command("stats", help="print what the graph holds")
+    _drafts_option(p)
 
     p = command("publish", help="push the named graphs to an external triple store")
     p.add_argument("--store", required=True, help="the store's SPARQL query endpoint")
@@ -115,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default=None, help="publish this dataset file, not the built one")
     p.add_argument("--batch-size", type=int, default=2000, help="triples per request")
     p.add_argument("--queries", default=None, help="canned queries folder to compare with")
+    _drafts_option(p)
 
     # the drafting wing (diplokg.draft): draft, review, score, diff
     p = command("draft", help="draft the facts of a page into graph/drafts/NAME.ttl")
@@ -141,6 +157,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _drafts_option(parser: argparse.ArgumentParser) -> None:
+    """--include-drafts on a command that reads the dataset: it reads the dataset built with
+    graph/drafts/ (dist-drafts/, built first if stale) instead of dist/."""
+    parser.add_argument(
+        "--include-drafts",
+        action="store_true",
+        help="read the dataset with graph/drafts/ (graph draft; dist-drafts/), not dist/",
+    )
+
+
 def _serve_options(parser: argparse.ArgumentParser) -> None:
     """Every limit of the endpoint, one flag a `Settings` field (README: "Serving the graph")."""
     from diplokg.server.serve import OPTIONS
@@ -161,7 +187,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     """The settings of the project named by --root, else found by `config.find_root`."""
     from diplokg.config import ProjectNotFound, is_project
 
-    drafts = bool(getattr(args, "include_drafts", False))  # build and serve only
+    drafts = bool(getattr(args, "include_drafts", False))  # dist-drafts/ (Settings.dist_dir)
     if args.root is None:
         return Settings(include_drafts=drafts)
     root = Path(args.root).resolve()
@@ -171,9 +197,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _shown(line: str) -> str:
-    """A line as printed: paths under the current folder relative to it, so that output
-    shows no machine's folders."""
-    return line.replace(f"{Path.cwd()}{os.sep}", "")
+    """A line as printed: paths under the current folder relative to it (`config.shown`)."""
+    from diplokg.config import shown
+
+    return shown(line)
 
 
 def _progress(line: str) -> None:

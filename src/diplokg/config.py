@@ -50,6 +50,13 @@ def find_root(start: Path | None = None) -> Path:
     )
 
 
+def shown(line: str) -> str:
+    """A line as printed (progress, messages): paths under the current folder relative to it
+    (`write     dist`, not `write     /home/me/diplokg/dist`), so that output shows no
+    machine's folders; `make run` and `make test` run from the project root."""
+    return line.replace(f"{Path.cwd()}{os.sep}", "")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where inputs and outputs live, and the limits of the public endpoint."""
@@ -85,7 +92,11 @@ class Settings:
     # kept versions served at /v/{version}/sparql: engines open at once, workers each
     max_open_versions: int = 2
     version_workers: int = 1
-    # also build and serve graph/drafts/ in the named graph `draft` (--include-drafts)
+    # permalinks are never deleted: the room all records may take, and new ones per client
+    max_permalink_bytes: int = 64 * 1024 * 1024
+    max_permalinks_per_client_hour: int = 60
+    # the dataset with graph/drafts/ in the named graph `draft` (--include-drafts): built into,
+    # read from and served from its own folders (dist_dir, versions_dir), never dist/
     include_drafts: bool = False
 
     @property
@@ -107,12 +118,17 @@ class Settings:
 
     @property
     def dist_dir(self) -> Path:
-        return self.root / "dist"
+        """The built dataset: `dist/`, or with `include_drafts` `dist-drafts/`, so that the
+        plain dataset (and a server started without --include-drafts, which follows rebuilds
+        of dist/) never holds a draft. Both are git-ignored."""
+        return self.root / ("dist-drafts" if self.include_drafts else "dist")
 
     @property
     def versions_dir(self) -> Path:
-        """Kept copies of built versions, served at /v/{version}/ (never committed)."""
-        return self.root / "versions"
+        """Kept copies of built versions, served at /v/{version}/ (never committed): `versions/`,
+        or with `include_drafts` `versions-drafts/` (a plain server never serves a drafts build
+        as a kept version)."""
+        return self.root / ("versions-drafts" if self.include_drafts else "versions")
 
     @property
     def permalinks_dir(self) -> Path:

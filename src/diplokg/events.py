@@ -29,9 +29,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COLUMNS",
+    "STATUS_COLUMN",
     "EventRecord",
     "Row",
     "by_key",
+    "columns",
     "records",
     "records_async",
     "render",
@@ -68,6 +70,9 @@ COLUMNS = (
     "document",
     "stated_or_derived",
 )
+# The column added, last, when the dataset holds the graph `draft` (built with
+# --include-drafts): "curated", or "draft" for a row whose coding only the drafts bring.
+STATUS_COLUMN = "status"
 CODEBOOK = (
     "CAMEO 1.1b3 event codes and Goldstein weights; PLOVER 0.8 categories and modes after "
     "CAMEO2PLOVER-2021, contexts culture and education added by diplokg"
@@ -221,6 +226,25 @@ WHERE {
     ?statement rdf:predicate rdf:type .
   } AS ?statesType)
 }""",
+    "drafts": """
+SELECT DISTINCT ?coding ?held
+WHERE {
+  {
+    GRAPH graph:draft {
+      ?coding a dkg:EventCoding .
+    }
+  }
+  UNION
+  {
+    SELECT ?held
+    WHERE {
+      GRAPH graph:draft {
+        ?held ?p ?o .
+      }
+    }
+    LIMIT 1
+  }
+}""",
     "documents": """
 SELECT ?document ?url ?title ?language ?publisher ?rights
 WHERE {
@@ -297,6 +321,8 @@ class EventRecord:
     stated_or_derived: str
     coding: str
     cite: dict[str, str] = field(default_factory=dict)
+    # None when the dataset holds no graph `draft`; else "curated" or "draft" (STATUS_COLUMN)
+    status: str | None = None
 
     @property
     def location(self) -> str | None:
@@ -307,8 +333,8 @@ class EventRecord:
         return " ".join(sorted({p[3] for p in self.places if p[3]})) or None
 
     def row(self) -> dict[str, Any]:
-        """The CSV row: exactly `COLUMNS`."""
-        return {
+        """The CSV row: exactly `COLUMNS`, and `status` last when the dataset holds drafts."""
+        row = {
             "event_id": self.event_id,
             "date": self.date,
             "date_precision": self.date_precision,
@@ -335,6 +361,14 @@ class EventRecord:
             "document": self.document,
             "stated_or_derived": self.stated_or_derived,
         }
+        if self.status is not None:
+            row[STATUS_COLUMN] = self.status
+        return row
+
+
+def columns(rows: Iterable[EventRecord]) -> tuple[str, ...]:
+    """The columns of a table: `COLUMNS`, and `status` when its rows carry one (drafts)."""
+    return COLUMNS + ((STATUS_COLUMN,) if any(r.status is not None for r in rows) else ())
 
 
 def _precision(lexical: str | None) -> str | None:
@@ -378,6 +412,8 @@ def assemble(results: Mapping[str, list[Row]]) -> list[EventRecord]:
     ):
         evidence.setdefault(str(row["event"]), row)
     documents = {str(row["document"]): row for row in results["documents"]}
+    drafts = results.get("drafts", [])
+    drafted = {str(row["coding"]) for row in drafts if row.get("coding")}
     out = []
     for row in results["codings"]:
         event_id = str(row["event"])
@@ -421,6 +457,9 @@ def assemble(results: Mapping[str, list[Row]]) -> list[EventRecord]:
                 stated_or_derived=str(row["derivation"]),
                 coding=str(row["coding"]),
                 cite={k: str(v) for k, v in documents.get(document or "", {}).items() if v},
+                status=(
+                    ("draft" if str(row["coding"]) in drafted else "curated") if drafts else None
+                ),
             )
         )
     return sorted(
@@ -447,9 +486,11 @@ async def records_async(select: Callable[[str], Awaitable[list[Row]]]) -> list[E
 
 
 def to_csv(rows: Iterable[EventRecord]) -> str:
-    """The CSV export: a header of `COLUMNS`, one line per record; empty cells for unknowns."""
+    """The CSV export: a header of `columns(rows)`, one line per record; empty cells for
+    unknowns."""
+    rows = list(rows)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns(rows), lineterminator="\n")
     writer.writeheader()
     for record in rows:
         writer.writerow({k: ("" if v is None else v) for k, v in record.row().items()})
@@ -539,6 +580,8 @@ def plover_record(record: EventRecord) -> dict[str, Any]:
     out["level"] = record.level
     out["sentence"] = record.sentence
     out["stated_or_derived"] = record.stated_or_derived
+    if record.status is not None:
+        out[STATUS_COLUMN] = record.status
     return out
 
 
@@ -550,11 +593,12 @@ def to_plover_jsonl(rows: Iterable[EventRecord]) -> str:
 
 
 def to_frame(rows: Iterable[EventRecord]) -> pd.DataFrame:
-    """The table as a DataFrame with exactly `COLUMNS`: earliest and latest as datetimes (for
-    sorting and resampling), goldstein a float, offsets integers, the rest strings."""
+    """The table as a DataFrame with exactly `columns(rows)`: earliest and latest as datetimes
+    (for sorting and resampling), goldstein a float, offsets integers, the rest strings."""
     import pandas as pd
 
-    frame = pd.DataFrame([r.row() for r in rows], columns=list(COLUMNS))
+    rows = list(rows)
+    frame = pd.DataFrame([r.row() for r in rows], columns=list(columns(rows)))
     for name in ("earliest", "latest"):
         frame[name] = pd.to_datetime(frame[name])
     for name in ("quote_start", "quote_end"):

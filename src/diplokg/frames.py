@@ -135,9 +135,19 @@ def _column(name: str, terms: list[JsonTerm | None]) -> dict[str, Any]:
     return {name: pd.Series([None if t is None else _python(t) for t in terms], dtype=object)}
 
 
+def _holds(answer: Answer, name: str, values: list[str | None]) -> bool:
+    """Whether variable `name` of `answer` holds `values` (the same lexical form wherever
+    `values` has one, and some row has one)."""
+    pairs = [(row.get(name), value) for row, value in zip(answer.rows, values, strict=True)]
+    pairs = [(term, value) for term, value in pairs if value is not None]
+    return bool(pairs) and all(term is not None and term["value"] == value for term, value in pairs)
+
+
 def to_frame(answer: Answer, labels: Callable[[list[str]], Mapping[str, str]]) -> pd.DataFrame:
     """The typed DataFrame of `answer`; `labels` maps IRIs to labels for the `<col>_label`
-    columns added beside IRI columns whose labels the query did not already return."""
+    columns added beside IRI columns whose labels the query did not already return: neither
+    as `<col>_label`, `<col>Label` or `<col>label`, nor in another variable that holds the
+    same labels (`?figure ?label` in figures-by-year: no `figure_label` beside `label`)."""
     if answer.boolean is not None:
         return pd.DataFrame({"boolean": pd.array([answer.boolean], dtype="boolean")})
     columns: dict[str, Any] = {}
@@ -148,14 +158,11 @@ def to_frame(answer: Answer, labels: Callable[[list[str]], Mapping[str, str]]) -
         if not iris or any(f"{name}{suffix}" in answer.variables for suffix in LABEL_SUFFIXES):
             continue
         found = labels(iris)
-        if found:
-            columns[f"{name}_label"] = pd.Series(
-                [
-                    found.get(t["value"]) if t is not None and t["type"] == "uri" else None
-                    for t in terms
-                ],
-                dtype=object,
-            )
+        values = [
+            found.get(t["value"]) if t is not None and t["type"] == "uri" else None for t in terms
+        ]
+        if found and not any(_holds(answer, other, values) for other in answer.variables):
+            columns[f"{name}_label"] = pd.Series(values, dtype=object)
     return pd.DataFrame(columns, index=pd.RangeIndex(len(answer.rows)))
 
 
@@ -194,8 +201,21 @@ def shorten(value: Any) -> Any:
 
 
 def format_frame(frame: pd.DataFrame, fmt: str) -> str:
-    """The text `diplokg query` prints: an aligned table, CSV, TSV or JSON records."""
+    """The text `diplokg query` prints: an aligned table, CSV, TSV or JSON records. A
+    `<col>_precision` column is left out when another column says the same on every row (a
+    query's own `precision`), so that each column is printed once."""
     text = lexical(frame)
+    repeated = [
+        name
+        for name in text.columns
+        if name.endswith("_precision")
+        and any(
+            other != name and text[other].astype(object).equals(text[name].astype(object))
+            for other in text.columns
+            if not other.endswith("_precision")
+        )
+    ]
+    text = text.drop(columns=repeated)
     if fmt == "json":
         records = json.loads(text.to_json(orient="records", force_ascii=False))
         return json.dumps(records, indent=2, ensure_ascii=False) + "\n"

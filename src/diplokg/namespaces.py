@@ -134,6 +134,21 @@ def compact_iri(iri: str) -> str | None:
     return None
 
 
+def near_prefix(prefix: str) -> str | None:
+    """The one of our prefixes that `prefix` (not one of them) is likely a typo of: the same
+    letters in another case (`DKG`), or a close spelling (`dgk`, difflib ratio >= 0.6); else
+    None (`foo`). Used by the messages for an undeclared prefix, in queries and Turtle."""
+    import difflib
+
+    if prefix in PREFIXES:
+        return None
+    for ours in PREFIXES:
+        if ours.casefold() == prefix.casefold():
+            return ours
+    found = difflib.get_close_matches(prefix, list(PREFIXES), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
 def sparql_prefixes() -> str:
     """The PREFIX block every canned or generated query starts with."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

@@ -5,6 +5,9 @@ nothing else: a space inside a string literal is part of the query) and the vers
 recording the same query on the same version twice gives the same link. Records are JSON
 files in `<root>/permalinks/<id>.json`, written atomically and never changed; the server
 answers `/p/<id>` by running the query on that version (`/v/<version>/sparql`).
+
+Records are never deleted, so the public endpoint bounds how many it takes (`Quota`): the
+bytes all records may hold on disk, and the new records one client may make in an hour.
 """
 
 from __future__ import annotations
@@ -12,7 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -20,7 +28,17 @@ from diplokg.errors import DiplokgError
 from diplokg.namespaces import VERSIONS
 from diplokg.rdfio import write_text
 
-__all__ = ["Citation", "Permalink", "citation", "cited_versions", "load", "normalise", "record"]
+__all__ = [
+    "Citation",
+    "Permalink",
+    "Quota",
+    "QuotaExceeded",
+    "citation",
+    "cited_versions",
+    "load",
+    "normalise",
+    "record",
+]
 
 ID_LENGTH = 12
 PUBLISHER = "diplokg project"
@@ -30,6 +48,17 @@ _ID = re.compile(r"^[0-9a-f]{12,64}$")
 
 class PermalinkError(DiplokgError):
     """A permalink that cannot be recorded (its id taken by another query)."""
+
+
+class QuotaExceeded(PermalinkError):
+    """A new permalink refused by the `Quota`: `status` 429 (this client has made its share
+    for the hour; retry after `retry_after` seconds) or 507 (the records fill their room)."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -84,13 +113,25 @@ def load(directory: Path, permalink_id: str) -> Permalink | None:
         return None
 
 
+def _encoded(permalink: Permalink) -> bytes:
+    return (json.dumps(asdict(permalink), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
 def record(
-    directory: Path, query: str, version: str, now: dt.datetime | None = None
+    directory: Path,
+    query: str,
+    version: str,
+    now: dt.datetime | None = None,
+    quota: Quota | None = None,
+    client: str = "",
 ) -> tuple[Permalink, bool]:
     """Record `query` on `version`; returns the permalink and whether it is new.
 
     The id is the first 12 hex digits of the SHA-256 of both; on the (unseen) chance that
-    another query already holds them, the id grows four digits at a time.
+    another query already holds them, the id grows four digits at a time. A permalink
+    recorded before is returned whatever the `quota`; a new one is charged to `client`.
+
+    Raises QuotaExceeded when `quota` refuses a new record, PermalinkError when no id is free.
     """
     text = normalise(query)
     digest = _digest(text, version)
@@ -104,11 +145,72 @@ def record(
         raise PermalinkError(f"no free id for permalink {digest}")
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     permalink = Permalink(digest[:length], text, version, moment.isoformat().replace("+00:00", "Z"))
-    write_text(
-        _path(directory, permalink.id),
-        json.dumps(asdict(permalink), indent=2, ensure_ascii=False) + "\n",
-    )
+    data = _encoded(permalink)
+    if quota is not None:
+        quota.charge(directory, client, len(data))
+    write_text(_path(directory, permalink.id), data.decode("utf-8"))
     return permalink, True
+
+
+class Quota:
+    """How many new permalinks the server takes: `max_bytes` of records on disk in all (the
+    records already there count, measured once), and `per_client_hour` new records by one
+    client in any hour (its last `per_client_hour` times kept, for at most `max_clients`
+    clients, the least recently seen forgotten first). 0 turns a bound off. Safe to share
+    between threads (the server records off its event loop).
+    """
+
+    def __init__(
+        self,
+        max_bytes: int,
+        per_client_hour: int,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 10_000,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.per_client_hour = per_client_hour
+        self._clock = clock
+        self._max_clients = max_clients
+        self._used: int | None = None
+        self._recent: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def used(self, directory: Path) -> int:
+        """Bytes the records in `directory` hold (read from the disk the first time)."""
+        if self._used is None:
+            files = directory.glob("*.json") if directory.is_dir() else ()
+            self._used = sum(p.stat().st_size for p in files)
+        return self._used
+
+    def charge(self, directory: Path, client: str, size: int) -> None:
+        """Count a new record of `size` bytes made by `client`, or raise QuotaExceeded."""
+        with self._lock:
+            self._charge(directory, client, size)
+
+    def _charge(self, directory: Path, client: str, size: int) -> None:
+        now = self._clock()
+        times = self._recent.get(client)
+        if self.per_client_hour and times is not None and len(times) >= self.per_client_hour:
+            wait = times[0] + 3600 - now
+            if wait > 0:
+                raise QuotaExceeded(
+                    429,
+                    f"this client has recorded {self.per_client_hour} permalinks in the last "
+                    f"hour; retry in {math.ceil(wait)} s",
+                    math.ceil(wait),
+                )
+        used = self.used(directory)
+        if self.max_bytes and used + size > self.max_bytes:
+            raise QuotaExceeded(
+                507, "the permalink store is full: no new permalinks (existing ones still work)"
+            )
+        self._used = used + size
+        if times is None:
+            times = self._recent[client] = deque(maxlen=self.per_client_hour or 1)
+            while len(self._recent) > self._max_clients:
+                self._recent.popitem(last=False)
+        self._recent.move_to_end(client)
+        times.append(now)
 
 
 def cited_versions(directory: Path) -> set[str]:

@@ -26,6 +26,12 @@ class QueryRejected(Exception):
         self.headers: dict[str, str] = dict(headers or {})
 
 
+class NotAQuery(QueryRejected):
+    """A query with no query form (`SELEC ?x …`, an empty text). The server answers it with
+    `diplokg.sparql_text.explain_syntax_error`'s located message (`syntax error at line 1,
+    column 1: unexpected 'SELEC': …`), which that module (importing this one) gives."""
+
+
 # --------------------------------------------------------------------------------------------
 # Media types
 # --------------------------------------------------------------------------------------------
@@ -448,7 +454,7 @@ def check_query(
             f"{info.update_keyword}: SPARQL Update is not accepted: this endpoint is read-only",
         )
     if info.form is None:
-        raise QueryRejected(400, "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+        raise NotAQuery(400, "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
     if info.service:
         raise QueryRejected(400, "SERVICE is not allowed: this endpoint makes no outbound requests")
     known = set(dataset_graphs)

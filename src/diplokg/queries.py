@@ -23,7 +23,7 @@ from typing import Any
 
 import pyoxigraph
 import yaml
-from rdflib.namespace import RDFS, SKOS, XSD
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from diplokg.errors import InputError, QueryError
 from diplokg.namespaces import DKG, PREFIXES, RES, compact_iri, sparql_prefixes
@@ -172,6 +172,10 @@ class Param:
     type: str = "string"
     default: str | None = None
     description: str = ""
+    # for an iri parameter, the class of the resources it names (header key `class`, a local
+    # name of the ontology: `class: Person`): a label or a word of one (`Hollande`) is looked
+    # up among that class's resources first
+    of_class: str | None = None
 
     def term(self, value: str, resolver: Resolver | None = None) -> str:
         """The SPARQL term for `value`, or ParameterError naming this parameter; with a
@@ -180,7 +184,10 @@ class Param:
             if resolver is not None and self.type in RESOURCE_TYPES:
                 kind = {"class": "classes", "property": "properties"}.get(self.type)
                 found = resolver.iri(
-                    value, classes=kind == "classes", properties=kind == "properties"
+                    value,
+                    classes=kind == "classes",
+                    properties=kind == "properties",
+                    of_class=self.of_class,
                 )
                 return f"<{found}>"
             return PARAM_TYPES[self.type][0](value)
@@ -292,7 +299,18 @@ def _parse_params(path: Path, raw: Any, body: str) -> tuple[Param, ...]:
             raise InputError(path, f"parameter '{name}' is not a variable of the query")
         if any(p.name == name for p in params):
             raise InputError(path, f"parameter '{name}' is declared twice")
-        param = Param(name, ptype, _as_text(item.get("default")), str(item.get("description", "")))
+        of_class = item.get("class")
+        if of_class is not None and (ptype != "iri" or not _VARNAME.match(str(of_class))):
+            raise InputError(
+                path, f"parameter '{name}': 'class' is the local name of a class, for an iri"
+            )
+        param = Param(
+            name,
+            ptype,
+            _as_text(item.get("default")),
+            str(item.get("description", "")),
+            str(DKG[str(of_class)]) if of_class is not None else None,
+        )
         if param.default is not None:
             try:
                 param.term(param.default)
@@ -352,11 +370,16 @@ def _check_syntax(path: Path, text: str, header_lines: int) -> None:
 
 
 # The names a Resolver knows: every IRI of our namespaces that is the subject of a triple, with
-# its labels. Bounded by our own data, even on a store that holds much else.
-RESOLVER_QUERY = f"""SELECT DISTINCT ?iri ?label WHERE {{
+# its labels, and (one a row) its classes of the ontology. Bounded by our own data, even on a
+# store that holds much else.
+RESOLVER_QUERY = f"""SELECT DISTINCT ?iri ?label ?type WHERE {{
   ?iri ?p ?o .
   FILTER(isIRI(?iri) && (STRSTARTS(STR(?iri), "{RES}") || STRSTARTS(STR(?iri), "{DKG}")))
-  OPTIONAL {{ ?iri <{RDFS.label}>|<{SKOS.prefLabel}>|<{SKOS.altLabel}> ?label . }}
+  OPTIONAL {{
+    {{ ?iri <{RDFS.label}>|<{SKOS.prefLabel}>|<{SKOS.altLabel}> ?label . }}
+    UNION
+    {{ ?iri <{RDF.type}> ?type . FILTER(STRSTARTS(STR(?type), "{DKG}")) }}
+  }}
 }}"""
 MAX_SUGGESTIONS = 3
 
@@ -383,10 +406,17 @@ class Resolver:
     ('https://w3id.org/diplokg/resource/france', 'https://w3id.org/diplokg/ontology#Treaty')
     """
 
-    def __init__(self, rows: Iterable[tuple[str, str | None, str | None]]) -> None:
+    def __init__(
+        self,
+        rows: Iterable[tuple[str, str | None, str | None]],
+        types: Iterable[tuple[str, str]] = (),
+    ) -> None:
         """`rows`: (IRI, label or None, the label's language or None), as RESOLVER_QUERY
-        gives them."""
+        gives them; `types`: (IRI, the IRI of one of its classes)."""
         self.iris: set[str] = set()
+        self._types: dict[str, set[str]] = defaultdict(set)
+        for iri, cls in types:
+            self._types[iri].add(cls)
         self._local: dict[tuple[str, str], str] = {}  # (namespace, folded local name) -> IRI
         self._labels: dict[str, set[str]] = defaultdict(set)  # folded label -> IRIs
         names: dict[str, list[TextLabel]] = defaultdict(list)
@@ -404,18 +434,53 @@ class Resolver:
     @classmethod
     def from_answer(cls, rows: Iterable[Mapping[str, JsonTerm]]) -> Resolver:
         """From RESOLVER_QUERY's solutions in SPARQL JSON results terms."""
+        rows = list(rows)
         return cls(
             (
-                row["iri"]["value"],
-                row["label"]["value"] if "label" in row else None,
-                row["label"].get("xml:lang") if "label" in row else None,
-            )
-            for row in rows
+                (
+                    row["iri"]["value"],
+                    row["label"]["value"] if "label" in row else None,
+                    row["label"].get("xml:lang") if "label" in row else None,
+                )
+                for row in rows
+            ),
+            ((row["iri"]["value"], row["type"]["value"]) for row in rows if "type" in row),
         )
 
-    def iri(self, value: str, *, classes: bool = False, properties: bool = False) -> str:
+    def _of(self, iris: Iterable[str], of_class: str | None) -> list[str]:
+        """`iris` that are of `of_class` (all of them when it is None)."""
+        return sorted(i for i in iris if of_class is None or of_class in self._types.get(i, ()))
+
+    def _by_words(self, text: str, of_class: str | None) -> list[str]:
+        """Our resources (of `of_class` when given) one of whose labels holds the words of
+        `text` in a row (`Hollande` in "François Hollande"), those whose label holds fewest
+        other words first."""
+        wanted = folded(text).replace("-", " ").split()
+        if not wanted:
+            return []
+        best: dict[str, int] = {}
+        for label, iris in self._labels.items():
+            words = re.sub(r"[^\w]+", " ", label).split()
+            n = len(wanted)
+            if not any(words[i : i + n] == wanted for i in range(len(words) - n + 1)):
+                continue
+            for iri in self._of(iris, of_class):
+                if iri.startswith(str(RES)):
+                    best[iri] = min(best.get(iri, len(words)), len(words))
+        return sorted(best, key=lambda i: (best[i], i))
+
+    def iri(
+        self,
+        value: str,
+        *,
+        classes: bool = False,
+        properties: bool = False,
+        of_class: str | None = None,
+    ) -> str:
         """The full IRI that `value` names (see the class docstring), or ValueError; `classes`
-        or `properties`: a term of the ontology of that kind is looked for first."""
+        or `properties`: a term of the ontology of that kind is looked for first; `of_class`
+        (a class IRI): a label names a resource of that class first, and the words of a label
+        (a surname) name the one resource of that class whose label holds them."""
         terms = classes or properties
         text = value.strip()
         if text.startswith("<") and text.endswith(">"):
@@ -424,11 +489,11 @@ class Resolver:
         if sep and not local.startswith("//"):
             base = next((b for p, b in PREFIXES.items() if p.casefold() == prefix.casefold()), None)
             if base is not None:
-                return self._in(base, local, value, classes, properties)
+                return self._in(base, local, value, classes, properties, of_class)
         if _IRI.match(text) and sep:
             for base in (str(RES), str(DKG)):
                 if text.startswith(base):
-                    return self._in(base, text[len(base) :], value, classes, properties)
+                    return self._in(base, text[len(base) :], value, classes, properties, of_class)
             return _iri_term(text)[1:-1]  # not ours: taken as given
         found = self._local.get((str(DKG) if terms else str(RES), text.casefold()))
         if found is None and terms:
@@ -436,6 +501,19 @@ class Resolver:
         if found is not None:
             return found
         named = sorted(self._labels.get(folded(text), ()))
+        if of_class is not None and len(named) > 1:
+            named = self._of(named, of_class) or named
+        if not named and not terms:  # a word of a label: a surname, a city without "city"
+            by_words = self._by_words(text, of_class)
+            if len(by_words) == 1:
+                return by_words[0]
+            if by_words:
+                shown = ", ".join(self._describe(i) for i in by_words[:MAX_SUGGESTIONS])
+                more = f" and {len(by_words) - MAX_SUGGESTIONS} more" if len(by_words) > 3 else ""
+                raise ValueError(
+                    f"'{value}' is in the labels of {len(by_words)} resources ({shown}{more}); "
+                    "give one's slug or whole label"
+                )
         if terms and len(named) > 1:
             named = [i for i in named if i.startswith(str(DKG))] or named
         elif len(named) > 1:
@@ -445,10 +523,16 @@ class Resolver:
         if named:
             shown = ", ".join(self._describe(i) for i in named[:5])
             raise ValueError(f"'{value}' names {len(named)} resources ({shown}); give one's slug")
-        raise ValueError(self._unknown(value, classes, properties))
+        raise ValueError(self._unknown(value, classes, properties, of_class))
 
     def _in(
-        self, base: str, local: str, value: str, classes: bool = False, properties: bool = False
+        self,
+        base: str,
+        local: str,
+        value: str,
+        classes: bool = False,
+        properties: bool = False,
+        of_class: str | None = None,
     ) -> str:
         iri = base + local
         if iri in self.iris or base not in (str(RES), str(DKG)):
@@ -458,7 +542,9 @@ class Resolver:
             return found
         in_ontology = base == str(DKG)
         raise ValueError(
-            self._unknown(value, in_ontology and not properties, in_ontology and properties)
+            self._unknown(
+                value, in_ontology and not properties, in_ontology and properties, of_class
+            )
         )
 
     @staticmethod
@@ -473,8 +559,34 @@ class Resolver:
         label = self._shown.get(iri)
         return f"{short} ({label})" if label else short
 
-    def _unknown(self, value: str, classes: bool, properties: bool = False) -> str:
+    def suggest(self, value: str) -> str:
+        """For a resource page nothing answers (`/resource/hollande`): "; did you mean
+        res:francois-hollande (François Hollande)?" naming the resources whose labels hold
+        the words of `value` (fewest other words first), else the nearest names; "" when
+        nothing is near."""
+        text = value.strip().replace("_", " ")
+        found = self._by_words(text, None) or self._near(text, False)
+        if not found:
+            return ""
+        return f"; did you mean {', '.join(self._describe(i) for i in found[:MAX_SUGGESTIONS])}?"
+
+    def _unknown(
+        self, value: str, classes: bool, properties: bool = False, of_class: str | None = None
+    ) -> str:
         """The message for a name nothing answers to, with the nearest names."""
+        suggestions = self._near(value, classes, properties, of_class)
+        what = "class" if classes else "property" if properties else "resource"
+        message = f"no {what} '{value}' in the graph"
+        if suggestions:
+            shown = ", ".join(self._describe(i) for i in suggestions[:MAX_SUGGESTIONS])
+            message += f"; did you mean {shown}?"
+        return message
+
+    def _near(
+        self, value: str, classes: bool, properties: bool = False, of_class: str | None = None
+    ) -> list[str]:
+        """The names nearest `value` (difflib), of `of_class` when some of it are near, else
+        of any class."""
         wanted = folded(value.strip().strip("<>").rpartition(":")[2].rpartition("/")[2])
         names: dict[str, set[str]] = defaultdict(set)
         home = str(DKG) if classes or properties else str(RES)
@@ -486,15 +598,18 @@ class Resolver:
                 if iri.startswith(home) and self._fits(iri, classes, properties):
                     names[label].add(iri)
         wanted = wanted.replace("-", " ")
-        near = difflib.get_close_matches(wanted, list(names), n=10, cutoff=0.6)
-        near = near or difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.45)
-        suggestions = list(dict.fromkeys(i for name in near for i in sorted(names[name])))
-        what = "class" if classes else "property" if properties else "resource"
-        message = f"no {what} '{value}' in the graph"
-        if suggestions:
-            shown = ", ".join(self._describe(i) for i in suggestions[:MAX_SUGGESTIONS])
-            message += f"; did you mean {shown}?"
-        return message
+        suggestions: list[str] = []
+        if of_class is not None:  # the resources of the expected class first
+            of = {n: set(self._of(iris, of_class)) for n, iris in names.items()}
+            of = {n: iris for n, iris in of.items() if iris}
+            near = difflib.get_close_matches(wanted, list(of), n=10, cutoff=0.6)
+            near = near or difflib.get_close_matches(wanted, list(of), n=3, cutoff=0.45)
+            suggestions = list(dict.fromkeys(i for name in near for i in sorted(of[name])))
+        if not suggestions:
+            near = difflib.get_close_matches(wanted, list(names), n=10, cutoff=0.6)
+            near = near or difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.45)
+            suggestions = list(dict.fromkeys(i for name in near for i in sorted(names[name])))
+        return suggestions
 
 
 def evidence_query(resources: str) -> str:

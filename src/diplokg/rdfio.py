@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -26,7 +27,7 @@ from rdflib.term import Node
 
 from diplokg.errors import InputError
 from diplokg.formats import Format
-from diplokg.namespaces import PREFIXES, compact_iri
+from diplokg.namespaces import PREFIXES, compact_iri, near_prefix
 
 Triple = tuple[Node, Node, Node]
 Quad = tuple[Node, Node, Node, URIRef]
@@ -73,7 +74,12 @@ def parse_turtle(path: Path) -> Graph:
     except BadSyntax as exc:
         # The parser's own line counter runs ahead after look-ahead; the offset does not.
         line = exc._str.decode("utf-8")[: exc._i].count("\n") + 1
-        raise InputError(path, f"bad Turtle: {exc._why}", line=line) from None
+        why = exc._why
+        unbound = re.fullmatch(r'Prefix "([^"]*):" not bound', why)
+        near = near_prefix(unbound.group(1)) if unbound else None
+        if near is not None:  # `dgk:Treaty`: a typo of one of our prefixes
+            why += f" (did you mean {near}:?)"
+        raise InputError(path, f"bad Turtle: {why}", line=line) from None
     except (ValueError, TypeError, UnicodeDecodeError) as exc:
         raise InputError(path, f"cannot be read as Turtle: {exc}") from None
     return graph

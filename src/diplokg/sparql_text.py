@@ -230,7 +230,7 @@ def explain_syntax_error(query: str, message: str, *, hidden: int = 0) -> Syntax
             read_only=True,
         )
     declared, used = _declarations(tokens)
-    from diplokg.namespaces import PREFIXES
+    from diplokg.namespaces import PREFIXES, near_prefix
 
     for token in used:
         prefix = _prefix_of(token)
@@ -238,6 +238,9 @@ def explain_syntax_error(query: str, message: str, *, hidden: int = 0) -> Syntax
         if prefix not in declared:
             iri = PREFIXES.get(prefix)
             fix = f"add PREFIX {prefix}: <{iri}>" if iri else f"add PREFIX {prefix}: <…>"
+            near = None if iri else near_prefix(prefix)
+            if near is not None:  # a typo of ours (`dgk:Treaty`): say which
+                fix = f"did you mean {near}:? else {fix}"
             return at(token.start, f"prefix '{prefix}:' is not declared ({fix})")
     if first is not None and first.text.upper() not in QUERY_FORMS:
         return at(

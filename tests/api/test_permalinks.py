@@ -7,6 +7,7 @@ answers the new data. Then the record, its citations, and every refusal.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -20,7 +21,15 @@ from fastapi.testclient import TestClient
 
 from diplokg.build import build
 from diplokg.config import Settings
-from diplokg.permalinks import Permalink, citation, load, normalise, record
+from diplokg.permalinks import (
+    Permalink,
+    Quota,
+    QuotaExceeded,
+    citation,
+    load,
+    normalise,
+    record,
+)
 from diplokg.server.app import create_app
 from diplokg.versions import current_version, find
 
@@ -226,3 +235,60 @@ def test_citation_strings() -> None:
         "(https://w3id.org/diplokg/dataset/version/abcdefabcdef)}\n"
         "}\n"
     )
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_one_client_records_a_bounded_number_of_permalinks_an_hour(tmp_path: Path) -> None:
+    clock = FakeClock()
+    quota = Quota(max_bytes=0, per_client_hour=2, clock=clock)
+    for text in ("ASK {}", "ASK { ?s ?p ?o }"):
+        assert record(tmp_path, text, "aaaaaaaaaaaa", quota=quota, client="one")[1]
+    clock.now += 600
+    with pytest.raises(QuotaExceeded) as refused:
+        record(tmp_path, "ASK { ?s ?p 1 }", "aaaaaaaaaaaa", quota=quota, client="one")
+    assert refused.value.status == 429 and refused.value.retry_after == 3000
+    assert len(list(tmp_path.glob("*.json"))) == 2  # nothing written for the refused one
+    # What was recorded before is given back whatever the quota; other clients are not charged.
+    assert not record(tmp_path, "ASK {}", "aaaaaaaaaaaa", quota=quota, client="one")[1]
+    assert record(tmp_path, "ASK { ?s ?p 1 }", "aaaaaaaaaaaa", quota=quota, client="two")[1]
+    clock.now += 3000  # an hour after the first record
+    assert record(tmp_path, "ASK { ?s ?p 2 }", "aaaaaaaaaaaa", quota=quota, client="one")[1]
+
+
+def test_the_records_stay_within_their_room_counting_those_already_there(tmp_path: Path) -> None:
+    first, _ = record(tmp_path, "ASK {}", "aaaaaaaaaaaa")
+    size = (tmp_path / f"{first.id}.json").stat().st_size
+    quota = Quota(max_bytes=2 * size + 10, per_client_hour=0)
+    assert record(tmp_path, "ASK { }", "aaaaaaaaaaaa", quota=quota, client="c")[1]
+    with pytest.raises(QuotaExceeded) as refused:
+        record(tmp_path, "ASK {  }", "aaaaaaaaaaaa", quota=quota, client="c")
+    assert refused.value.status == 507 and "full" in refused.value.message
+    assert record(tmp_path, "ASK {}", "aaaaaaaaaaaa", quota=quota, client="c")[0] == first
+
+
+def test_the_server_refuses_new_permalinks_past_its_bounds(
+    tmp_path: Path, tour_project: TourProject
+) -> None:
+    settings = dataclasses.replace(tour_project.make(tmp_path), max_permalinks_per_client_hour=1)
+    with TestClient(create_app(settings)) as client:
+        first = client.post("/api/permalinks", json={"query": tour_project.start_query})
+        assert first.status_code == 201
+        second = client.post("/api/permalinks", json={"query": "ASK {}"})
+        assert second.status_code == 429, second.text
+        assert int(second.headers["Retry-After"]) > 3000
+        assert "permalinks in the last hour" in second.json()["detail"]
+        assert client.get(f"/p/{first.json()['id']}", headers=JSON_RESULTS).status_code == 200
+    full = dataclasses.replace(settings, max_permalink_bytes=1)
+    with TestClient(create_app(full)) as client:
+        refused = client.post("/api/permalinks", json={"query": "ASK { ?s ?p ?o }"})
+        assert refused.status_code == 507, refused.text
+        again = client.post("/api/permalinks", json={"query": tour_project.start_query})
+        assert again.status_code == 200  # recorded before: the same link, whatever the room
+    assert len(list(settings.permalinks_dir.glob("*.json"))) == 1

@@ -143,7 +143,7 @@ def virtuoso(
     if binary is None or not INI.is_file():
         pytest.fail(
             "virtuoso-t or /etc/virtuoso-opensource-7/virtuoso.ini not found: "
-            "apt-get install virtuoso-opensource (.ci/run installs it)"
+            "apt-get install virtuoso-opensource (`make test` installs it: `make system`)"
         )
     folder = tmp_path_factory.mktemp("virtuoso")
     http_port = free_port()

@@ -71,6 +71,18 @@ def test_prefixes_are_added_only_where_missing_and_ours(query: str) -> None:
             id="unknown-prefix",
         ),
         pytest.param(
+            "SELECT ?t WHERE { ?t a dgk:Treaty }",
+            "syntax error at line 1, column 24: prefix 'dgk:' is not declared "
+            "(did you mean dkg:? else add PREFIX dgk: <…>)",
+            id="typo-of-our-prefix",
+        ),
+        pytest.param(
+            "SELECT ?t WHERE { ?t a DKG:Treaty }",
+            "syntax error at line 1, column 24: prefix 'DKG:' is not declared "
+            "(did you mean dkg:? else add PREFIX DKG: <…>)",
+            id="our-prefix-in-capitals",
+        ),
+        pytest.param(
             "SELECT ?x WHERE {\n  ?x ?p ?o .\n  ?x <http://a/b> ?y ?z .\n}",
             "syntax error at line 3, column 22: near '?z .'",
             id="a-term-too-many",
@@ -143,6 +155,11 @@ def test_the_documented_query_runs_in_the_api(kg) -> None:  # type: ignore[no-un
         pytest.param(
             "SELECT ?t WHERE { ?t a foo:X }", "prefix 'foo:' is not declared", id="prefix"
         ),
+        pytest.param(
+            "SELECT ?t WHERE { ?t a dgk:Treaty }",
+            r"prefix 'dgk:' is not declared \(did you mean dkg:\?",
+            id="prefix-typo",
+        ),
         pytest.param("SELECT ?v WHERE { ?v a dkg:Visit", "line 1, column 17", id="syntax"),
         pytest.param("INSERT DATA { <http://a/s> <http://a/p> 1 }", "read-only", id="update"),
     ],
@@ -172,6 +189,20 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
             400,
             f"syntax error at line 1, column 24: prefix 'dkg:' is not declared (add {DKG_LINE})",
             id="undeclared-prefix",
+        ),
+        pytest.param(
+            "SELECT ?t WHERE { ?t a dgk:Treaty }",
+            400,
+            "syntax error at line 1, column 24: prefix 'dgk:' is not declared "
+            "(did you mean dkg:? else add PREFIX dgk: <…>)",
+            id="prefix-typo",
+        ),
+        pytest.param(
+            "SELEC ?x WHERE { ?x ?p ?o }",
+            400,
+            "syntax error at line 1, column 1: unexpected 'SELEC': "
+            "expected SELECT, ASK, CONSTRUCT or DESCRIBE",
+            id="misspelt-form",
         ),
         pytest.param(
             "SELECT ?x WHERE {\n  ?x ?p ?o .\n  ?x <http://a/b> ?y ?z .\n}",
@@ -215,3 +246,17 @@ def test_a_canned_query_file_names_its_line_and_column(tmp_path: Path) -> None:
         f"broken.rq:3: SPARQL syntax error at column 8: prefix 'dkg:' is not declared "
         f"(add {DKG_LINE})"
     )
+
+
+def test_a_turtle_file_with_a_typo_of_our_prefix_says_which(tmp_path: Path) -> None:
+    from diplokg.errors import InputError
+    from diplokg.rdfio import parse_turtle
+
+    path = tmp_path / "typo.ttl"
+    path.write_text(f"@prefix dkg: <{PREFIXES['dkg']}> .\n<http://a/x> a dgk:Treaty .\n")
+    with pytest.raises(InputError, match=r'Prefix "dgk:" not bound \(did you mean dkg:\?\)'):
+        parse_turtle(path)
+    path.write_text("<http://a/x> a foo:Treaty .\n")  # nothing of ours is near `foo`
+    with pytest.raises(InputError) as caught:
+        parse_turtle(path)
+    assert "did you mean" not in str(caught.value)

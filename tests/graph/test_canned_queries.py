@@ -861,14 +861,14 @@ ECONOMIC_INDICATORS = [
     # "Nos entreprises y ont fait de nous le 3ème investisseur (11 Md€ de stock fin septembre
     # 2014 – contre des investissements kazakhstanais en France de moins de 3 M USD à la même
     # date)."
-    ("2014-09", "month", "res:figure-2014-09-france-investor-rank", "rank among investors",
-     "3", "rank", None, "France", "Kazakhstan", "3", "France", None, None),
     ("2014-09", "month", "res:figure-2014-09-french-investment-stock",
-     "stock of direct investment", "11000000000", "EUR", None, "France", "Kazakhstan", None,
+     "investment stock", "11000000000", "EUR", None, "France", "Kazakhstan", None,
      None, None, "11 Md€"),
     ("2014-09", "month", "res:figure-2014-09-kazakh-investment-in-france",
-     "stock of direct investment", "3000000", "USD", "less than", "Kazakhstan", "France", None,
+     "investment stock", "3000000", "USD", "less than", "Kazakhstan", "France", None,
      None, None, "moins de 3 M USD"),
+    ("2014-09", "month", "res:figure-2014-09-france-investor-rank", "rank among investors",
+     "3", "rank", None, "France", "Kazakhstan", "3", "France", None, None),
 ]  # fmt: skip
 
 

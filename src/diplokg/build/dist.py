@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
+from rdflib.term import Node
 
 from diplokg.__version__ import __version__
 from diplokg.build.search_index import search_index
@@ -38,6 +39,8 @@ from diplokg.namespaces import (
     DATASET_IRI,
     DKG,
     DUMPS,
+    GRAPH_DRAFT,
+    GRAPH_EVIDENCE,
     GRAPH_VERSION,
     KNOWN_GRAPHS,
     MEDIA_TYPES,
@@ -73,11 +76,37 @@ def _dump_json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+# What may be reused of the dataset, and under which terms (VoID's dcterms:rights).
+RIGHTS_IRI = URIRef(f"{DATASET_IRI}#rights")
+# The graphs that hold the publisher's words (quotes, sentences): their rights, not our licence.
+_QUOTING_GRAPHS = (GRAPH_EVIDENCE, GRAPH_DRAFT)
+
+
+def _rights_statement(licences: list[Node], rights: list[Node]) -> Literal:
+    """The words of RIGHTS_IRI: our statements under `licences` (the ontology's), the source
+    texts and their quotes their publisher's, under `rights` (the documents' own)."""
+    ours = ", ".join(str(lic) for lic in licences) or "none stated"
+    theirs = "; ".join(f'"{r}"' for r in rights) or "none stated"
+    return Literal(
+        "The statements of diplokg (its facts, labels, codings, links and what is inferred or "
+        "derived from them: every named graph but evidence and draft) are published under the "
+        f"project's licence ({ours}; dcterms:license of each of those graphs). The text of each "
+        "source document (its copy under documents/) and the words quoted from it (oa:exact and "
+        "dkg:sentence, in the graphs evidence and draft) remain their publisher's, under the "
+        f"rights the document states (its dcterms:rights: {theirs}); no licence is given for "
+        "them here.",
+        lang="en",
+    )
+
+
 def void_description(
     graphs: Mapping[URIRef, list[Triple]], ontology: Graph, asserted: Graph
 ) -> Graph:
     """VoID + DCAT: triples per graph, class and property partitions of the union, dumps,
-    licence (the ontology's) and source documents."""
+    source documents with their rights, and the terms of reuse (`RIGHTS_IRI`): the ontology's
+    licence for each graph of our statements, the source document's rights for the graphs
+    that quote it (evidence, draft). No licence is given to the dataset as a whole: it holds
+    the publisher's text."""
     void = Graph()
     ds = DATASET_IRI
     union = {t for triples in graphs.values() for t in triples}
@@ -88,15 +117,32 @@ def void_description(
     void.add((ds, VOID.triples, Literal(len(union), datatype=XSD.integer)))
     void.add((ds, VOID.uriSpace, Literal(str(RES))))
     void.add((ds, VOID.vocabulary, URIRef(str(DKG))))
-    for onto in ontology.subjects(RDF.type, OWL.Ontology):
-        for licence in ontology.objects(onto, DCTERMS.license):
-            void.add((ds, DCTERMS.license, licence))
-    for doc in asserted.subjects(RDF.type, DKG.SourceDocument):
+    licences: list[Node] = sorted(
+        {
+            lic
+            for onto in ontology.subjects(RDF.type, OWL.Ontology)
+            for lic in ontology.objects(onto, DCTERMS.license)
+        },
+        key=str,
+    )
+    rights: list[Node] = []
+    for doc in sorted(asserted.subjects(RDF.type, DKG.SourceDocument), key=str):
         void.add((ds, DCTERMS.source, doc))
+        for right in sorted(asserted.objects(doc, DCTERMS.rights), key=str):
+            void.add((doc, DCTERMS.rights, right))
+            rights.append(right)
+    void.add((ds, DCTERMS.rights, RIGHTS_IRI))
+    void.add((RIGHTS_IRI, RDF.type, DCTERMS.RightsStatement))
+    void.add((RIGHTS_IRI, RDFS.comment, _rights_statement(licences, rights)))
     for name, triples in graphs.items():
         void.add((ds, VOID.subset, name))
         void.add((name, RDF.type, VOID.Dataset))
         void.add((name, VOID.triples, Literal(len(triples), datatype=XSD.integer)))
+        if name in _QUOTING_GRAPHS:
+            void.add((name, DCTERMS.rights, RIGHTS_IRI))
+        else:
+            for licence in licences:
+                void.add((name, DCTERMS.license, licence))
     # Blank node labels follow the sorted order of what they describe, so they are stable.
     classes = Counter(o for s, p, o in union if p == RDF.type)
     for index, (cls, count) in enumerate(sorted(classes.items())):

@@ -32,7 +32,7 @@ from diplokg.build.evidence import Source, annotate, strip_quotes
 from diplokg.build.reason import DEFAULT_REASONER, REASONERS, Reasoner, infer, kinds
 from diplokg.build.sources import source_texts
 from diplokg.build.validate import Problem, consistency_problems, report, shacl_problems
-from diplokg.config import Settings
+from diplokg.config import Settings, shown
 from diplokg.dataset import (
     DATASET_FILE,
     check_outputs,
@@ -65,7 +65,10 @@ def _quiet(line: str) -> None:
 
 
 def _to_stderr(line: str) -> None:
-    print(line, file=sys.stderr)
+    """The default progress of `ensure_built` (the server's start, the Python API, the
+    commands that read the dataset): on stderr, paths under the current folder relative to
+    it, as the command line prints them (`config.shown`)."""
+    print(shown(line), file=sys.stderr)
 
 
 ENRICHMENT_SUFFIX = ".enrichment.ttl"

@@ -21,6 +21,7 @@ from diplokg.build.sources import Text
 from diplokg.namespaces import (
     DKG,
     GRAPH_ASSERTED,
+    GRAPH_DRAFT,
     GRAPH_ENRICHMENT,
     GRAPH_EVIDENCE,
     GRAPH_ONTOLOGY,
@@ -50,11 +51,13 @@ def _pick(labels: list[Literal]) -> str:
 
 
 class _Describer:
-    """Labels and most specific classes, read from the ontology, asserted and enrichment."""
+    """Labels and most specific classes, read from the ontology, asserted and enrichment (and
+    draft, in a build with --include-drafts)."""
 
     def __init__(self, graphs: Mapping[URIRef, Graph]) -> None:
         self.ontology = graphs[GRAPH_ONTOLOGY]
-        self.data = _union(graphs[g] for g in (GRAPH_ONTOLOGY, GRAPH_ASSERTED, GRAPH_ENRICHMENT))
+        names = (GRAPH_ONTOLOGY, GRAPH_ASSERTED, GRAPH_ENRICHMENT, GRAPH_DRAFT)
+        self.data = _union(graphs[g] for g in names if g in graphs)
 
     def names(self, node: Node, properties: tuple[URIRef, ...] = NAME_PROPERTIES) -> list[Literal]:
         found: list[Literal] = []
@@ -197,6 +200,8 @@ def search_rows(graphs: Mapping[URIRef, Graph], texts: list[Text]) -> list[Searc
     describe = _Describer(graphs)
     rows = _label_rows(describe)
     rows += _quote_rows(graphs[GRAPH_EVIDENCE], describe)
+    if GRAPH_DRAFT in graphs:  # the drafts' quotes (build --include-drafts)
+        rows += _quote_rows(graphs[GRAPH_DRAFT], describe)
     rows += _sentence_rows(texts, describe)
     return sorted(
         rows, key=lambda r: (KINDS.index(r.kind), r.iri, r.document, r.start or 0, r.end or 0)

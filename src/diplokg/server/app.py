@@ -204,6 +204,12 @@ def create_app(settings: Settings, data: Path | None = None) -> FastAPI:
 
     app.include_router(EventsRouter(engine))
     app.add_exception_handler(404, not_found_handler)
+    # a parameter missing or out of bounds: one line, as every other error of the API
+    from fastapi.exceptions import RequestValidationError
+
+    from diplokg.server.responses import validation_error
+
+    app.add_exception_handler(RequestValidationError, validation_error)
 
     app.add_middleware(
         CORSMiddleware,

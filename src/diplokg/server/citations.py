@@ -21,8 +21,17 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from diplokg.permalinks import Permalink, citation, load, normalise, record
+from diplokg.permalinks import (
+    Permalink,
+    Quota,
+    QuotaExceeded,
+    citation,
+    load,
+    normalise,
+    record,
+)
 from diplokg.protocol import QueryRejected
+from diplokg.server.budget import current_client
 from diplokg.server.endpoint import host_vary, prefers_html, public_base, read_body
 from diplokg.server.responses import answer, html_page, json_error, not_found, script_json
 from diplokg.server.versions import UnknownVersion, VersionEngines
@@ -83,6 +92,7 @@ class CitationsRouter(APIRouter):
 
         # A JSON body holds the query escaped: up to six bytes per byte of query text.
         body_limit = 6 * settings.max_query_bytes + 4096
+        quota = Quota(settings.max_permalink_bytes, settings.max_permalinks_per_client_hour)
 
         async def create(request: Request) -> Response:
             """Record a query on a data version (the current one by default): a short link
@@ -117,7 +127,18 @@ class CitationsRouter(APIRouter):
             # Copying a version and writing a record touch the disk: off the event loop.
             if version == engines.current and engines.dist is not None:
                 await asyncio.to_thread(keep, engines.dist, settings.versions_dir)
-            permalink, new = await asyncio.to_thread(record, directory, query, version)
+            try:
+                permalink, new = await asyncio.to_thread(
+                    record,
+                    directory,
+                    query,
+                    version,
+                    quota=quota,
+                    client=current_client.get() or "",
+                )
+            except QuotaExceeded as exc:
+                retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+                return json_error(exc.status, exc.message, retry)
             info = permalink_info(permalink, base, _today())
             return JSONResponse(
                 info.model_dump(),
@@ -148,6 +169,8 @@ class CitationsRouter(APIRouter):
                 409: {"description": "the server serves no built, versioned dataset"},
                 413: {"description": "the body is larger than a query may be"},
                 422: {"description": "not a JSON object with a string `query`"},
+                429: {"description": "this client's new permalinks for the hour are made"},
+                507: {"description": "the permalink store is full (existing links still work)"},
             },
         )
 

@@ -78,11 +78,14 @@ class ServiceDescription:
         from rdflib_endpoint.sparql_router import SparqlRouter
         from rdflib_endpoint.utils import FORMATS
 
-        from diplokg.namespaces import SD
+        from diplokg.namespaces import DATASET_IRI, SD
 
         sd = Graph()
         service = BNode()
         sd.add((service, SD.endpoint, URIRef(self._PLACEHOLDER)))
+        # the dataset's VoID description (/.well-known/void) names the same endpoint
+        sd.add((DATASET_IRI, RDF.type, VOID.Dataset))
+        sd.add((DATASET_IRI, VOID.sparqlEndpoint, URIRef(self._PLACEHOLDER)))
         sd.add((service, SD.feature, SD.UnionDefaultGraph))
         dataset = BNode()
         sd.add((service, SD.defaultDataset, dataset))

@@ -36,7 +36,14 @@ import pyoxigraph as ox
 
 from diplokg.config import Settings
 from diplokg.formats import NTRIPLES, RESULTS_JSON
-from diplokg.protocol import LexedQuery, QueryRejected, check_query, formats_for, negotiate
+from diplokg.protocol import (
+    LexedQuery,
+    NotAQuery,
+    QueryRejected,
+    check_query,
+    formats_for,
+    negotiate,
+)
 from diplokg.server.budget import Budgets, Grant, current_client
 from diplokg.server.pool import Pool, Worker
 from diplokg.server.stores import Stored, open_store
@@ -668,15 +675,22 @@ def _check(
     named_graph_uris: Sequence[str],
     base_iri: str | None,
 ) -> LexedQuery:
-    return check_query(
-        query,
-        max_bytes=max_bytes,
-        max_depth=max_depth,
-        dataset_graphs=graphs,
-        default_graph_uris=default_graph_uris,
-        named_graph_uris=named_graph_uris,
-        base_iri=base_iri,
-    )
+    try:
+        return check_query(
+            query,
+            max_bytes=max_bytes,
+            max_depth=max_depth,
+            dataset_graphs=graphs,
+            default_graph_uris=default_graph_uris,
+            named_graph_uris=named_graph_uris,
+            base_iri=base_iri,
+        )
+    except NotAQuery:
+        # where and what, as the API and the canned queries say it: `syntax error at line 1,
+        # column 1: unexpected 'SELEC': expected SELECT, ASK, CONSTRUCT or DESCRIBE`
+        from diplokg.sparql_text import explain_syntax_error
+
+        raise QueryRejected(400, str(explain_syntax_error(query, ""))) from None
 
 
 def _expire(future: asyncio.Future[Any]) -> None:

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from diplokg.events import Row, by_key, records_async, render
 from diplokg.formats import EVENT_FORMATS
-from diplokg.protocol import QueryRejected
+from diplokg.protocol import QueryRejected, negotiate
 from diplokg.server.responses import JSON, json_error
 
 if TYPE_CHECKING:
@@ -29,26 +29,34 @@ class EventsRouter(APIRouter):
 
     def __init__(self, engine: QueryEngine) -> None:
         super().__init__(tags=["events"])
-        offered = (JSON.key, *(f.key for f in EVENT_FORMATS))
+        formats = (JSON, *EVENT_FORMATS)
+        offered = tuple(f.key for f in formats)
 
         async def select(text: str) -> list[Row]:
             rows = await engine.select(text)
             return [{name: str(term) for name, term in row.items()} for row in rows]
 
         async def events(request: Request) -> Response:
-            """The event table: one row per coded direction of an interaction event."""
-            key = request.query_params.get("format", JSON.key)
-            if key not in offered:
+            """The event table: one row per coded direction of an interaction event, in the
+            format of `format`, else of Accept (406 when it accepts none of them)."""
+            key = request.query_params.get("format")
+            if key is not None and key not in offered:
                 return json_error(
                     400, f"parameter 'format': '{key}' is not one of {', '.join(offered)}"
                 )
             try:
+                if key is None:
+                    key = negotiate(request.headers.get("accept"), formats).key
                 rows = await records_async(select)
             except QueryRejected as exc:
                 return json_error(exc.status, exc.message, exc.headers)
             if key == JSON.key:
-                return JSONResponse([r.row() for r in rows])
-            return Response(render(rows, key), media_type=by_key(key).media_type)
+                response: Response = JSONResponse([r.row() for r in rows])
+            else:
+                response = Response(render(rows, key), media_type=by_key(key).media_type)
+            if "format" not in request.query_params:
+                response.headers["Vary"] = "Accept"
+            return response
 
         self.add_api_route(
             "/api/events",
@@ -58,7 +66,8 @@ class EventsRouter(APIRouter):
             description=(
                 "One row per coded direction of an interaction event, with the words of the "
                 "page behind it. `format`: json (rows with the CSV's columns), csv or "
-                "plover-jsonl."
+                "plover-jsonl; without it, by Accept (application/json, text/csv, "
+                "application/x-ndjson)."
             ),
             response_class=Response,
             responses={
@@ -69,5 +78,6 @@ class EventsRouter(APIRouter):
                     }
                 },
                 400: {"description": "an unknown format"},
+                406: {"description": "none of the accepted media types is offered"},
             },
         )

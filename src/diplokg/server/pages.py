@@ -129,6 +129,18 @@ def _link_header(path: str) -> str:
 
 
 def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
+    from diplokg.server.rest import ServedNames
+
+    names = ServedNames(engine)
+
+    async def missing(request: Request, base: str, iri: URIRef) -> Response:
+        """404 for a resource no triple mentions, naming the resources near it."""
+        try:
+            near = await names.suggest(base)
+        except QueryRejected:
+            near = ""
+        return not_found(request, f"no resource {iri}{near}")
+
     async def resource(slug: str, request: Request) -> Response:
         """A resource as HTML, Turtle, JSON-LD, N-Triples or RDF/XML (by Accept or extension)."""
         base, fmt = _split_extension(slug)
@@ -142,7 +154,7 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
             if fmt is HTML:
                 described = await linked_data.describe(engine, iri)
                 if described is None:
-                    return not_found(request, f"no resource {iri}")
+                    return await missing(request, base, iri)
                 lang = linked_data.page_language(
                     request.query_params.get("lang"), request.headers.get("accept-language")
                 )
@@ -163,7 +175,7 @@ def _add_linked_data(router: APIRouter, engine: QueryEngine) -> None:
             else:
                 node = iri.n3()
                 if not await engine.ask(f"ASK {{ {{ {node} ?p ?o }} UNION {{ ?s ?p {node} }} }}"):
-                    return not_found(request, f"no resource {iri}")
+                    return await missing(request, base, iri)
                 query = linked_data.resource_graph_query(iri)
                 response = answer(await engine.execute(query, accept=fmt.media_type), request)
         except QueryRejected as exc:
@@ -293,11 +305,32 @@ def _add_dumps(router: APIRouter, settings: Settings) -> None:
         return not_found(request, f"no dump named {name}")
 
     async def void(request: Request) -> Response:
-        """The VoID and DCAT description of the dataset (dist/void.ttl)."""
+        """The VoID and DCAT description of the dataset (dist/void.ttl), with the address of
+        this endpoint (`void:sparqlEndpoint`: `--public-url`, else the request's base)."""
+        from rdflib.namespace import VOID
+
+        from diplokg.namespaces import DATASET_IRI
+        from diplokg.server.endpoint import SPARQL_PATH, host_vary, public_base
+
         path = settings.dist_dir / VOID_FILE
         if not path.is_file():
             return not_found(request, "no VoID description yet: run `diplokg build`")
-        return await _whole_file(path, TURTLE.media_type)
+        try:
+            await asyncio.to_thread(check_file, path, read=False)
+        except DamagedDist as exc:
+            return json_error(503, f"{path.name} is damaged ({exc.reason}): rebuild the dataset")
+        try:
+            endpoint = public_base(request, settings) + SPARQL_PATH
+        except QueryRejected as exc:
+            return json_error(exc.status, exc.message)
+        body = await asyncio.to_thread(path.read_bytes)
+        # a triple of full IRIs may follow any Turtle document
+        line = f"\n<{DATASET_IRI}> <{VOID.sparqlEndpoint}> <{endpoint}> .\n"
+        return Response(
+            body + line.encode("utf-8"),
+            media_type=TURTLE.media_type,
+            headers=host_vary(settings, ""),
+        )
 
     async def dumps_slash(request: Request) -> Response:
         return RedirectResponse("/dumps/", status_code=308)

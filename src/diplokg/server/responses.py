@@ -57,6 +57,28 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
     return JSONResponse({"detail": message}, status_code=status, headers=headers)
 
 
+def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's RequestValidationError (a parameter missing, not a number, out of its bounds)
+    as the rest of the API answers: one line, `{"detail": "parameter 'limit': input should be
+    less than or equal to 200 (got 100000)"}`; 400 for parameters of the URL or headers, 422
+    for a request body. Registered app-wide in `server.app.create_app`."""
+    problems = []
+    body = False
+    for error in getattr(exc, "errors", list)():
+        where = [str(part) for part in error.get("loc", ())]
+        body = body or (where[:1] == ["body"])
+        name = ".".join(where[1:]) or ".".join(where) or "request"
+        if error.get("type") == "missing":
+            problems.append(f"parameter '{name}' is required")
+            continue
+        message = str(error.get("msg", "is not valid"))
+        message = message[:1].lower() + message[1:]
+        given = error.get("input")
+        shown = f" (got {given!r})" if isinstance(given, str | int | float) else ""
+        problems.append(f"parameter '{name}': {message}{shown}".replace("\n", " "))
+    return json_error(422 if body else 400, "; ".join(problems) or "the request is not valid")
+
+
 def _escape(value: object) -> Markup:
     """What autoescaping writes for a value: `html.escape` with quotes, as the pages always
     did (`&#x27;`, `&quot;`); HTML already made (a macro's output, Markup) passes as it is."""

@@ -36,9 +36,35 @@ from diplokg.server.responses import answer, json_error
 if TYPE_CHECKING:
     from diplokg.server.engine import QueryEngine
 
-__all__ = ["CannedQueryRouter"]
+__all__ = ["CannedQueryRouter", "ServedNames"]
 
 FORMAT_PARAM = "format"
+
+
+class ServedNames:
+    """The names of the served dataset's resources (a `Resolver`), for canned-query parameters
+    and the suggestions of a resource page's 404."""
+
+    def __init__(self, engine: QueryEngine) -> None:
+        self.engine = engine
+        self._resolver: tuple[str, Resolver | None] | None = None  # for the dataset of that id
+
+    async def resolver(self) -> Resolver | None:
+        """Read once per dataset (a rebuild while serving gives a new one). None when they are
+        more than an answer may hold (`--max-rows`): names are then read as written (slug,
+        prefixed name or IRI), never refused for want of a row."""
+        dataset = self.engine.dataset_id
+        if self._resolver is None or self._resolver[0] != dataset:
+            result = await self.engine.execute(RESOLVER_QUERY, accept=RESULTS_JSON.media_type)
+            rows = json.loads(result.body)["results"]["bindings"]
+            whole = TRUNCATED_HEADER not in result.headers
+            self._resolver = (dataset, Resolver.from_answer(rows) if whole else None)
+        return self._resolver[1]
+
+    async def suggest(self, slug: str) -> str:
+        """`Resolver.suggest` for a resource page nothing answers, "" without names."""
+        resolver = await self.resolver()
+        return resolver.suggest(slug) if resolver is not None else ""
 
 
 class ParamInfo(BaseModel):
@@ -121,23 +147,14 @@ class CannedQueries:
     def __init__(self, engine: QueryEngine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
-        self._resolver: tuple[str, Resolver | None] | None = None  # for the dataset of that id
+        self.names = ServedNames(engine)
 
     def catalogue(self) -> dict[str, CannedQuery]:
         return load_catalogue(self.settings.queries_dir)
 
     async def resolver(self) -> Resolver | None:
-        """The names of the served dataset's resources, read once per dataset (a rebuild
-        while serving gives a new one). None when they are more than an answer may hold
-        (`--max-rows`): names are then read as written (slug, prefixed name or IRI), never
-        refused for want of a row."""
-        dataset = self.engine.dataset_id
-        if self._resolver is None or self._resolver[0] != dataset:
-            result = await self.engine.execute(RESOLVER_QUERY, accept=RESULTS_JSON.media_type)
-            rows = json.loads(result.body)["results"]["bindings"]
-            whole = TRUNCATED_HEADER not in result.headers
-            self._resolver = (dataset, Resolver.from_answer(rows) if whole else None)
-        return self._resolver[1]
+        """`ServedNames.resolver` of the served dataset."""
+        return await self.names.resolver()
 
     async def run(self, name: str, request: Request) -> Response:
         try:

@@ -67,6 +67,13 @@ OPTIONS: tuple[Option, ...] = (
         repeatable=True,
         value_name="ADDRESS",
     ),
+    Option("--max-permalink-bytes", "max_permalink_bytes", int, "room for permalinks (64 MiB)"),
+    Option(
+        "--max-permalinks-per-client",
+        "max_permalinks_per_client_hour",
+        int,
+        "new permalinks one client may record in an hour (60)",
+    ),
 )
 
 
