@@ -160,11 +160,10 @@ def looks_french(text: str) -> bool:
     return fr >= MIN_FRENCH_SHARE and fr > en
 
 
-def no_partner_message() -> str:
-    return (
-        "no partner country found: the page names no country besides France by name or "
-        "adjective, nor does the draft's name; pass --country SLUG"
-    )
+_NO_PARTNER = (
+    "no partner country found: the page names no country besides France by name or "
+    "adjective, nor does the draft's name; pass --country SLUG"
+)
 
 
 def build_draft(
@@ -186,7 +185,7 @@ def build_draft(
     publisher = publisher or found_publisher
     partner = country or partner_country(text, gaz) or _partner_from_name(name, gaz)
     if partner is None:
-        raise InputError(source_file or name, no_partner_message())
+        raise InputError(source_file or name, _NO_PARTNER)
     document = Document(
         name,
         text,
@@ -390,7 +389,7 @@ def draft_page(
     if country is not None:
         country = country_entity(country, gaz).slug
     elif partner_country(text, gaz) is None and _partner_from_name(name, gaz) is None:
-        raise InputError(page, no_partner_message())
+        raise InputError(page, _NO_PARTNER)
     draft = build_draft(
         text,
         gaz,
