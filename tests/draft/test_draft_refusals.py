@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import REPO
 from rdflib import Graph
 from rdflib.namespace import RDFS
 
@@ -17,6 +16,8 @@ from diplokg.cli import main
 from diplokg.draft.drafter import build_draft, looks_french
 from diplokg.draft.gazetteer import gazetteer_from_graph
 from diplokg.draft.writer import write_turtle
+
+REPO = Path(__file__).resolve().parents[2]
 
 # SYNTHETIC pages, written for these tests.
 GHANA_EN = (
