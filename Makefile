@@ -39,7 +39,7 @@ system:
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/mypy src
+	$(BIN)/mypy src tests
 
 test: system lint
 	$(BIN)/pytest

@@ -146,8 +146,8 @@ def seed_extras(repeat: int, with_rdflib: bool) -> None:
     from diplokg.config import Settings
     from diplokg.queries import load_catalogue
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from conftest_server import serve
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.conftest
+    from tests.conftest import serve_app as serve
 
     settings = Settings()
     data = ensure_built(settings)

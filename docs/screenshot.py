@@ -19,9 +19,9 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))  # for tests.conftest
 
-from conftest_server import serve  # noqa: E402
+from tests.conftest import serve_app as serve  # noqa: E402
 
 from diplokg.build import ensure_built  # noqa: E402
 from diplokg.config import Settings  # noqa: E402

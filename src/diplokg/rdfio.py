@@ -319,7 +319,7 @@ def _json_string(escaped: str) -> str:
 def compact_jsonld_lines(ntriples: Path) -> Iterator[str]:
     """The compacted JSON-LD of the sorted N-Triples file `ntriples` (written by `nt_term`),
     as `compact_jsonld` compacts Oxigraph's expanded JSON-LD and `json.dumps(indent=2,
-    sort_keys=True)` writes it (tests/test_build.py compares both), one node at a time: the
+    sort_keys=True)` writes it (tests/build/test_build.py compares both), one node at a time: the
     nodes are made from the lines of each subject in turn (sorted lines hold them together)
     and written in the order of their compacted `@id`."""
     terms = _JsonTerms()

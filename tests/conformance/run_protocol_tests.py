@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import http.client
 import io
 import json
@@ -29,7 +30,7 @@ import sys
 import time
 import urllib.parse
 import xml.etree.ElementTree as ET
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, cast
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA_DIR = os.path.join(HERE, "data")
@@ -108,7 +109,7 @@ def load_manifest_rdflib(path: str) -> List[Dict[str, Any]]:
     )
     U = rdflib.URIRef
     manifest = next(g.subjects(rdflib.RDF.type, U(MF + "Manifest")))
-    entries = Collection(g, g.value(manifest, U(MF + "entries")))
+    entries = Collection(g, cast(rdflib.term.Node, g.value(manifest, U(MF + "entries"))))
     tests = []
     for t in entries:
         tid = str(t).split("#")[-1]
@@ -129,7 +130,7 @@ def load_manifest_rdflib(path: str) -> List[Dict[str, Any]]:
             )
         test["graph_data"].sort(key=lambda d: d["graph"])
         action = g.value(t, U(MF + "action"))
-        for req in Collection(g, g.value(action, U(HT + "requests"))):
+        for req in Collection(g, cast(rdflib.term.Node, g.value(action, U(HT + "requests")))):
             r: Dict[str, Any] = {
                 "method": str(g.value(req, U(HT + "methodName"))),
                 "path": str(g.value(req, U(HT + "absolutePath"))),
@@ -159,7 +160,7 @@ def load_manifest_rdflib(path: str) -> List[Dict[str, Any]]:
             ef = g.value(resp, U(MF + "expectedFormat"))
             r["expect"] = {
                 "status": statuses,
-                "boolean": None if eb is None else bool(eb.toPython()),
+                "boolean": None if eb is None else bool(cast(rdflib.Literal, eb).toPython()),
                 "format": None if ef is None else str(ef),
             }
             test["requests"].append(r)
@@ -235,7 +236,7 @@ def http_request(
         conn_cls = (
             http.client.HTTPSConnection if p.scheme == "https" else http.client.HTTPConnection
         )
-        conn = conn_cls(p.hostname, p.port, timeout=timeout)
+        conn = conn_cls(p.hostname or "", p.port, timeout=timeout)
         target = p.path or "/"
         if p.query:
             target += "?" + p.query
@@ -696,28 +697,31 @@ class Runner:
                 "sd",
             )
         else:
-            n = len(list(graph.subjects(rdflib.RDF.type, S.NamedGraph)))
+            count = len(list(graph.subjects(rdflib.RDF.type, S.NamedGraph)))
             self.record(
                 "sd:conforms-to-schema",
                 "sd",
                 "PASS",
                 names["conforms-to-schema"],
-                "%d sd:NamedGraph, all named%s" % (n, w),
+                "%d sd:NamedGraph, all named%s" % (count, w),
                 "sd",
             )
 
     # -- extras (not W3C) ----------------------------------------------------
     def run_extras(self) -> None:
-        dg = lambda n: urllib.parse.quote(KASEI + "data%d.rdf" % n, safe="")  # noqa: E731
+        def dg(n: int) -> str:
+            return urllib.parse.quote(KASEI + "data%d.rdf" % n, safe="")
 
-        def ext(tid, name, fn):
+        def ext(tid: str, name: str, fn: Callable[[], Tuple[bool, str]]) -> None:
             try:
                 ok, why = fn()
             except Exception as e:  # noqa: BLE001
                 ok, why = False, "harness error: %s" % e
             self.record(tid, "extra", "PASS" if ok else "FAIL", name, why, "extra")
 
-        def ask_expect(q, params, expected, method="GET"):
+        def ask_expect(
+            q: str, params: str, expected: bool, method: str = "GET"
+        ) -> Tuple[bool, str]:
             if method == "GET":
                 url = (
                     self.endpoint
@@ -771,7 +775,7 @@ class Runner:
             lambda: ask_expect("ASK { ?s ?p ?o }", "named-graph-uri=" + dg(1), False),
         )
 
-        def conneg(q, accept, want):
+        def conneg(q: str, accept: str, want: str) -> Tuple[bool, str]:
             r = self._send(
                 "POST",
                 self.endpoint,
@@ -798,7 +802,7 @@ class Runner:
                 .replace("sparql-results+", "")
                 .replace("tab-separated-values", "tsv"),
                 "SELECT honours Accept: " + mt,
-                lambda mt=mt: conneg(sel, mt, mt),
+                functools.partial(conneg, sel, mt, mt),
             )
         ext(
             "ext_conneg_ask_json",
@@ -811,7 +815,7 @@ class Runner:
             ext(
                 "ext_conneg_construct_" + mt.split("/")[-1].replace("rdf+xml", "rdfxml"),
                 "CONSTRUCT honours Accept: " + mt,
-                lambda mt=mt: conneg(con, mt, mt),
+                functools.partial(conneg, con, mt, mt),
             )
         ext(
             "ext_conneg_describe_turtle",
@@ -819,7 +823,7 @@ class Runner:
             lambda: conneg("DESCRIBE <http://example.org/>", "text/turtle", "text/turtle"),
         )
 
-        def not_acceptable():
+        def not_acceptable() -> Tuple[bool, str]:
             r = self._send(
                 "POST",
                 self.endpoint,
@@ -840,7 +844,7 @@ class Runner:
             not_acceptable,
         )
 
-        def form_percent():
+        def form_percent() -> Tuple[bool, str]:
             body = urllib.parse.urlencode({"query": 'SELECT ("50%41" AS ?x) {}'}).encode()
             r = self._send(
                 "POST",
@@ -865,7 +869,7 @@ class Runner:
             form_percent,
         )
 
-        def form_charset():
+        def form_charset() -> Tuple[bool, str]:
             r = self._send(
                 "POST",
                 self.endpoint,
@@ -880,7 +884,7 @@ class Runner:
             form_charset,
         )
 
-        def get_unicode():
+        def get_unicode() -> Tuple[bool, str]:
             q = 'SELECT ("\u00e9\u4e2d" AS ?x) {}'
             url = (
                 self.endpoint
@@ -896,7 +900,7 @@ class Runner:
 
         ext("ext_get_utf8_query", "GET with percent-encoded UTF-8 query text", get_unicode)
 
-        def sd_conneg(mt):
+        def sd_conneg(mt: str) -> Tuple[bool, str]:
             r = self._send("GET", self.endpoint, None, [("Accept", mt)])
             if r.error or r.status // 100 != 2:
                 return False, r.error or "HTTP %d" % r.status
@@ -906,11 +910,13 @@ class Runner:
             ext(
                 "ext_sd_conneg_" + mt.split("/")[-1].replace("rdf+xml", "rdfxml"),
                 "service description honours Accept: " + mt,
-                lambda mt=mt: sd_conneg(mt),
+                functools.partial(sd_conneg, mt),
             )
 
 
-def summarise(results: List[Dict[str, Any]], section_filter, label: str) -> Tuple[int, int, int]:
+def summarise(
+    results: List[Dict[str, Any]], section_filter: Callable[[Dict[str, Any]], bool], label: str
+) -> Tuple[int, int, int]:
     rs = [r for r in results if section_filter(r)]
     p = sum(r["status"] == "PASS" for r in rs)
     f = sum(r["status"] == "FAIL" for r in rs)

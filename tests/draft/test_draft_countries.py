@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from conftest import REPO
 
 from diplokg.config import Settings
 from diplokg.draft.countries import ascii_fold, world
 from diplokg.draft.drafter import country_entity, partner_country
 from diplokg.draft.gazetteer import Gazetteer, gazetteer_from_graph, slugify
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DATA, PAGE_SETS, REPO
 from rdflib import Graph, Namespace, URIRef
 
 from diplokg.draft.score import score_graphs
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data" / "draft"
+# Every folder of pages with their gold: the synthetic pages, held-out set #1, the blind sets.
+PAGE_SETS = sorted({p.parent.parent for p in DATA.glob("**/gold/*.ttl")})
 
 OA = Namespace("http://www.w3.org/ns/oa#")
 DKG = Namespace("https://w3id.org/diplokg/ontology#")

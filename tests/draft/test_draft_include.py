@@ -8,19 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from conftest import DATA, REPO
+from starlette.types import Receive, Scope, Send
 
 from diplokg.build import build
-from diplokg.build.pipeline import build_key, input_hashes
+from diplokg.build.freshness import build_key, input_hashes
 from diplokg.config import Settings
 from diplokg.namespaces import GRAPH_ASSERTED, GRAPH_DRAFT, GRAPH_INFERRED, RES
 from diplokg.server.linked_data import DRAFT, provenance
 from diplokg.server.middleware import DRAFTS_HEADER as HEADER
 from diplokg.server.middleware import DraftsFlag
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data" / "draft"
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +42,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _graphs(dist: Path) -> set[str]:
     store = ox.Store()
     store.load(path=dist / "dataset.nq", format=ox.RdfFormat.N_QUADS)
-    return {g.value for g in store.named_graphs()}  # type: ignore[union-attr]
+    return {g.value for g in store.named_graphs()}
 
 
 def test_drafts_are_read_only_with_the_flag(project: Path, tmp_path: Path) -> None:
@@ -76,16 +81,16 @@ def test_resource_pages_mark_draft_facts() -> None:
 
 
 def test_every_answer_is_flagged() -> None:
-    sent: list[dict] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"{}"})
 
-    async def send(message: dict) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
-    async def receive() -> dict:
+    async def receive() -> dict[str, Any]:
         return {"type": "http.request"}
 
     flagged = DraftsFlag(app, graph=str(GRAPH_DRAFT), holds_drafts=lambda: True)

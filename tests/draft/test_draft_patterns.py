@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
-from conftest import LATER_PAGES, TUNED_PAGES, gold
 from rdflib import Graph
 
 from diplokg.draft.drafter import DraftResult
 from diplokg.draft.score import GOALS, score_graphs
 
+PAGES = Path(__file__).resolve().parents[1] / "data" / "draft" / "pages"
+# The five pages the first drafting rules were written while looking at (scored 1.00 on events);
+# the later pages exercise the constructions those rules missed (tests/data/draft/README.md).
+TUNED_PAGES = [
+    "france-brazil-2013",
+    "france-japan-2018",
+    "france-norway-2019",
+    "france-senegal-2016",
+    "france-uzbekistan-2012",
+]
+# Written with their gold before the drafter was run on them (commit f77382e), for constructions
+# no rule handled yet (tests/data/draft/README.md): the date grammar's part of them is met and
+# unit-tested (test_draft_dates.py); their other constructions are open work, so the goals are
+# not asserted on them; `benchmarks/draft.py --set synthetic` reports their scores.
+OPEN_PAGES = ["france-ethiopia-2017", "france-laos-2014", "france-peru-2019"]
+LATER_PAGES = [
+    p.stem for p in sorted(PAGES.glob("*.txt")) if p.stem not in TUNED_PAGES + OPEN_PAGES
+]
+
 
 @pytest.mark.parametrize("name", TUNED_PAGES)
 def test_every_interaction_event_of_the_page_is_drafted(
-    name: str, drafted: dict[str, DraftResult], project_context: Graph
+    name: str, drafted: dict[str, DraftResult], project_context: Graph, gold: Callable[[str], Graph]
 ) -> None:
     draft = Graph().parse(data=drafted[name].turtle, format="turtle")
     score = score_graphs(draft, gold(name), project_context)
@@ -24,7 +45,7 @@ def test_every_interaction_event_of_the_page_is_drafted(
 
 @pytest.mark.parametrize("name", LATER_PAGES)
 def test_the_goals_of_issue_14_on_the_later_pages(
-    name: str, drafted: dict[str, DraftResult], project_context: Graph
+    name: str, drafted: dict[str, DraftResult], project_context: Graph, gold: Callable[[str], Graph]
 ) -> None:
     """The pages written for the constructions the first rules missed (and the Mongolia page,
     written after the rules): each meets the goals, and its figures stay right."""

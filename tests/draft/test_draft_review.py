@@ -39,7 +39,7 @@ def _facts(draft: Path) -> list[str]:
 
 def test_accept_reject_then_quit(files: tuple[Path, Path]) -> None:
     draft, curated = files
-    answers, shown = iter(["a", "r", "q"]), []
+    answers, shown = iter(["a", "r", "q"]), list[str]()
     outcome = review(draft, curated, ask=lambda _: next(answers), say=shown.append)
     assert len(outcome.accepted) == 1 and len(outcome.rejected) == 1 and outcome.skipped
     assert any("quote: «" in line for line in shown)
@@ -76,3 +76,21 @@ def test_rejecting_everything_writes_nothing(files: tuple[Path, Path]) -> None:
     outcome = review(draft, curated, ask=lambda _: "r", say=lambda _: None)
     assert outcome.written is None and len(outcome.rejected) == len(_facts(draft))
     assert curated.read_text(encoding="utf-8") == CURATED
+
+
+def test_a_fact_without_confidence_or_comment_is_shown_without_none() -> None:
+    # a curated fact (no dkg:confidence) with an interpretation that has no comment
+    from diplokg.draft.review import describe
+
+    graph = Graph().parse(
+        format="turtle",
+        data="""@prefix dkg: <https://w3id.org/diplokg/ontology#> .
+@prefix res: <https://w3id.org/diplokg/resource/> .
+res:v a dkg:Visit ; dkg:sourceActor res:office-x ;
+    dkg:interpretation [ a dkg:Interpretation ; dkg:interpretationKind res:dating-from-context ] .
+""",
+    )
+    shown = describe(graph, RES["v"])
+    assert "None" not in shown
+    assert shown.splitlines()[0] == "v"
+    assert "interpretation: res:dating-from-context" in shown

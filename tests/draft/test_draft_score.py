@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph
 
-from diplokg.draft.score import format_table, score_graphs
+from diplokg.draft.score import format_errors, format_table, score_graphs
 
 PREFIXES = """@prefix dkg: <https://w3id.org/diplokg/ontology#> .
 @prefix res: <https://w3id.org/diplokg/resource/> .
@@ -215,3 +215,11 @@ def test_a_one_sided_bound_leaves_the_other_side_open() -> None:
     earlier = since.replace("dkg:notBefore", "dkg:date").replace("2016-07-08", "2015-03-01")
     assert score_graphs(_graph(later), _graph(since)).rows["events (identity)"].fn == 0
     assert score_graphs(_graph(earlier), _graph(since)).rows["events (identity)"].fn == 1
+
+
+def test_a_missed_figure_without_unit_never_prints_none() -> None:
+    # a gold figure with no dkg:unit nor dkg:currency, which the draft lacks
+    gold = PREFIXES + 'res:g a dkg:StudentFigure ; dkg:value 350 ; dkg:period "2015"^^xsd:gYear .\n'
+    score = score_graphs(_graph(PREFIXES), _graph(gold))
+    assert score.rows["figures"].missed == ["350.0"]
+    assert "None" not in format_errors(score)

@@ -3,9 +3,10 @@ found once (or told apart by its prefix/suffix); every fact is marked as a draft
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
-from conftest import DATA, PAGE_NAMES
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF
 
@@ -14,6 +15,9 @@ from diplokg.draft.drafter import DraftResult
 from diplokg.draft.facts import Span
 from diplokg.draft.writer import disambiguate
 from diplokg.namespaces import DKG, OA, RES
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "draft"
+PAGE_NAMES = [p.stem for p in sorted((DATA / "pages").glob("*.txt"))]
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)

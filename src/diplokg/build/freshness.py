@@ -38,8 +38,8 @@ __all__ = [
 Progress = Callable[[str], None]  # called with one line per step
 Reasoner = Literal["owlrl", "reasonable"]
 REASONERS: tuple[Reasoner, ...] = ("owlrl", "reasonable")
-# reasonable is the default because tests/test_reasoning.py shows that it gives the same filtered
-# closure as owlrl on our graph, more than ten times faster (benchmarks/reasoning.py).
+# reasonable is the default because tests/build/test_reasoning.py shows that it gives the same
+# filtered closure as owlrl on our graph, more than ten times faster (benchmarks/reasoning.py).
 DEFAULT_REASONER: Reasoner = "reasonable"
 
 
@@ -90,7 +90,7 @@ def input_hashes(settings: Settings) -> dict[str, str]:
 # schema and text folding (search), the label a search hit is called by (terms), what a kept
 # copy of dist/ holds (versions), how canned queries are read, checked and answered (queries,
 # protocol, results, rdfxml; sparql_text, which explains a query's syntax error).
-# tests/test_layout.py checks that the build imports no other shared module but config and
+# tests/project/test_layout.py checks that the build imports no other shared module but config and
 # errors.
 SHARED_CODE = (
     "dataset.py",

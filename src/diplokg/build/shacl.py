@@ -9,7 +9,7 @@ pyoxigraph), predicate paths and `sh:alternativePath`, `sh:nodeKind`, `sh:patter
 `sh:datatype`, `sh:minCount`, `sh:maxCount`, `sh:hasValue`, `sh:in`, `sh:languageIn`,
 `sh:class`, `sh:or`, `sh:not`, `sh:node`, `sh:property` and qualified value shapes. A shapes
 graph using anything else (or a shape that reports without an `sh:message`) raises
-`Unsupported`, and the caller falls back to pySHACL. tests/test_validation.py shows that both
+`Unsupported`, and the caller falls back to pySHACL. tests/build/test_validation.py shows that both
 report the same problems on the seed and on every bad fixture.
 
 A result is reported as pySHACL reports it: the focus node, the path (or the shape), the

@@ -16,7 +16,7 @@ documents in name order, as it always has); the inferred graph leaves out what a
 asserts, the derived graph what the union holds. A page relies on the entities it names as it
 states them (every curated page declares the France, cities and offices it names), so the
 union of the closures per document equals the closure of the union:
-tests/test_units.py shows it on a sample of the synthetic collection, and the OWL 2 RL rules
+tests/build/test_units.py shows it on a sample of the synthetic collection, and the OWL 2 RL rules
 that could join two documents without one of them stating the joining entity (inverse
 functional properties, keys, maximum cardinalities) are not used by the ontology.
 """

@@ -1,7 +1,11 @@
 """`diplokg diff OLD.ttl NEW.ttl`: what changed between two editions of a page.
 
 Facts of the two files (curated or draft) are paired: events by the identity rule of `score`
-(same kind, overlapping dates, same countries on both sides), agreements by kind and parties,
+(same kind, overlapping dates, same countries on both sides) or as re-dated (same kind, same
+actors and places), one to one by best agreement (`_agreement`: the same actors — persons,
+offices — on each side, then the same places, the same dates, the same words), the best-agreeing
+pairs taken first, not the first candidate met, so two same-day receptions by different people
+pair each with its own; agreements by kind and parties,
 figures by indicator (or unit) and period, office holdings by holder and office. A pair whose
 dates, actors, places, value or words differ is a change; an unpaired old fact is dropped, an
 unpaired new one added. Each side keeps its quote.
@@ -78,10 +82,36 @@ def _paired(ctx: Context, a: Record, b: Record) -> bool:
     return ctx.same_entity(a.holder, b.holder) and ctx.same_entity(a.office, b.office)
 
 
+def _agreement(ctx: Context, a: Record, b: Record) -> tuple[int, ...]:
+    """How far two paired facts agree, compared most significant first: the same source and
+    target actors (the persons or offices themselves, not only their countries), the same
+    places, the same dates, the same words (1 each, else 0)."""
+    return (
+        int(ctx.same_entity(a.source, b.source)) + int(ctx.same_entity(a.target, b.target)),
+        int(a.places == b.places and a.parties == b.parties),
+        int((a.first, a.last, a.qualifiers) == (b.first, b.last, b.qualifiers)),
+        int(a.quotes == b.quotes),
+    )
+
+
+def _side(actor: str | None, target: str | None, places: tuple[str, ...]) -> str:
+    """One side of a modified fact, "source->target place,place": "—" for an absent actor, the
+    arrow left out when the fact has neither (a cultural season), never "None"."""
+    parts = [f"{actor or '—'}->{target or '—'}"] if actor or target else []
+    if places:
+        parts.append(",".join(places))
+    return " ".join(parts) or "—"
+
+
 def _num(value: float | None) -> str:
     if value is None:
         return "?"
     return f"{int(value):,}".replace(",", " ") if float(value).is_integer() else f"{value:g}"
+
+
+def _when(r: Record) -> str:
+    """ " (2014)" for a dated fact; nothing, never "()", for an undated one."""
+    return f" ({r.date_text()})" if r.date_text() else ""
 
 
 def _indicator(r: Record) -> str:
@@ -97,14 +127,24 @@ def _compare(ctx: Context, old: Record, new: Record) -> Change | None:
             old.family,
             old,
             new,
-            f"{_num(old.value)} ({old.date_text()}) -> {_num(new.value)} ({new.date_text()}) "
-            f"{new.unit}",
+            f"{_num(old.value)}{_when(old)} -> {_num(new.value)}{_when(new)} "
+            f"{new.unit or ''}".rstrip(),
         )
     if (old.first, old.last, old.qualifiers) != (new.first, new.last, new.qualifiers):
-        return Change("redated", old.family, old, new, f"{old.date_text()} -> {new.date_text()}")
+        return Change(
+            "redated",
+            old.family,
+            old,
+            new,
+            f"{old.date_text() or '—'} -> {new.date_text() or '—'}",
+        )
     if old.value != new.value:
         return Change(
-            "updated", old.family, old, new, f"{_num(old.value)} -> {_num(new.value)} {new.unit}"
+            "updated",
+            old.family,
+            old,
+            new,
+            f"{_num(old.value)} -> {_num(new.value)} {new.unit or ''}".rstrip(),
         )
     actors_same = ctx.same_entity(old.source, new.source) and ctx.same_entity(
         old.target, new.target
@@ -115,8 +155,8 @@ def _compare(ctx: Context, old: Record, new: Record) -> Change | None:
             old.family,
             old,
             new,
-            f"{old.source}->{old.target} {','.join(old.places)} => "
-            f"{new.source}->{new.target} {','.join(new.places)}",
+            f"{_side(old.source, old.target, old.places)} => "
+            f"{_side(new.source, new.target, new.places)}",
         )
     if old.quotes != new.quotes:
         return Change("reworded", old.family, old, new, "the words changed, the fact did not")
@@ -127,16 +167,28 @@ def diff_graphs(old: Graph, new: Graph, context: Graph | None = None) -> list[Ch
     """The changes from `old` to `new`, in the order: changed, dropped, added."""
     ctx = Context(old, new, *(g for g in (context,) if g is not None))
     olds, news = _with_indicators(old), _with_indicators(new)
-    changes: list[Change] = []
+    candidates = sorted(
+        (
+            (_agreement(ctx, o, n), o.iri, n.iri, o, n)
+            for o in olds
+            for n in news
+            if _paired(ctx, o, n)
+        ),
+        key=lambda c: (tuple(-x for x in c[0]), c[1], c[2]),
+    )
+    pairs: dict[str, Record] = {}
     used: set[str] = set()
+    for _, o_iri, n_iri, _o, n in candidates:
+        if o_iri in pairs or n_iri in used:
+            continue
+        pairs[o_iri] = n
+        used.add(n_iri)
+    changes: list[Change] = []
     for o in olds:
-        candidates = [n for n in news if n.iri not in used and _paired(ctx, o, n)]
-        if not candidates:
+        if o.iri not in pairs:
             changes.append(Change("dropped", o.family, o, None, "not in the new edition"))
             continue
-        best = min(candidates, key=lambda n: (n.first != o.first, n.quotes != o.quotes, n.iri))
-        used.add(best.iri)
-        change = _compare(ctx, o, best)
+        change = _compare(ctx, o, pairs[o.iri])
         if change is not None:
             changes.append(change)
     for n in news:

@@ -91,7 +91,9 @@ def _facts(graph: Graph) -> list[URIRef]:
 
 def describe(graph: Graph, fact: URIRef) -> str:
     """The quotes and proposed statements of one fact, as the terminal shows them."""
-    lines = [f"{local(fact)}  (confidence {graph.value(fact, DKG.confidence)})"]
+    confidence = graph.value(fact, DKG.confidence)
+    # a curated fact has no confidence: nothing is shown for it, never "None"
+    lines = [local(fact) + (f"  (confidence {confidence})" if confidence is not None else "")]
     for q in graph.objects(fact, DKG.quote):
         exact = graph.value(q, OA.exact) if isinstance(q, BNode) else q
         lines.append(f"  quote: «{exact}»")
@@ -101,7 +103,8 @@ def describe(graph: Graph, fact: URIRef) -> str:
         lines.append(f"  {_short(p)} {_short(o)}")
     for i in graph.objects(fact, DKG.interpretation):
         if not _draft_mark(graph, DKG.interpretation, i):
-            lines.append(f"  interpretation: {graph.value(i, RDFS.comment)}")
+            comment = graph.value(i, RDFS.comment) or graph.value(i, DKG.interpretationKind)
+            lines.append(f"  interpretation: {_short(comment) if comment is not None else '—'}")
     return "\n".join(lines)
 
 

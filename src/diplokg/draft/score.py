@@ -192,6 +192,13 @@ def _pair(
     return pairs
 
 
+def _figure_text(r: Record) -> str:
+    """ "1200000000.0 EUR"; "?" for an absent value, the unit left out when there is none
+    (never "None")."""
+    value = "?" if r.value is None else f"{r.value}"
+    return f"{value} {r.unit}" if r.unit else value
+
+
 def _row(pairs_ok: int, n_draft: int, n_gold: int) -> RowScore:
     return RowScore(pairs_ok, n_draft - pairs_ok, n_gold - pairs_ok)
 
@@ -252,7 +259,7 @@ def score_graphs(draft: Graph, gold: Graph, context: Graph | None = None) -> Sco
     fig_pairs = _pair(d_fig, g_fig, same_figure)
     rows["figures"] = _row(len(fig_pairs), len(d_fig), len(g_fig))
     rows["figures"].missed = [
-        f"{g.value} {g.unit}" for g in g_fig if g.iri not in {x.iri for _, x in fig_pairs}
+        _figure_text(g) for g in g_fig if g.iri not in {x.iri for _, x in fig_pairs}
     ]
 
     d_dates, g_dates = date_values(draft), date_values(gold)

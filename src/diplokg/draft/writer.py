@@ -687,9 +687,10 @@ def _document(w: TurtleWriter, record: Graph | None) -> str:
         a, b = doc.countries
         name_fr = f"{w.gaz.country_name(a)} et {w.gaz.country_name(b)}"
         name_en = f"{w.gaz.country_name(a, 'en')} and {w.gaz.country_name(b, 'en')}"
-        year = doc.updated.year if doc.updated else ""
+        # "France et Ghana (2020)"; with no update date, no year and no "()"
+        year = f" ({doc.updated.year})" if doc.updated else ""
         labels.append(
-            f"rdfs:label {_lit(f'{name_fr} ({year})', 'fr')} , {_lit(f'{name_en} ({year})', 'en')}"
+            f"rdfs:label {_lit(f'{name_fr}{year}', 'fr')} , {_lit(f'{name_en}{year}', 'en')}"
         )
     lines = [*labels, 'dcterms:language "fr"']
     w.use(*doc.countries)

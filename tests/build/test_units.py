@@ -1,0 +1,147 @@
+"""The build per document (`diplokg.build.units`, `merge`): the same dataset as reasoning over
+the whole, pages reused when they did not change, and the same bytes either way.
+
+The sample is the synthetic collection of `benchmarks/collection.py` at four pages: two
+editions of each of two partner countries, all naming France, Paris and the French offices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from rdflib import Dataset, Graph, URIRef
+
+from diplokg.build import build, rules
+from diplokg.build import dist as dist_module
+from diplokg.build.intervals import interval_triples
+from diplokg.build.pipeline import assemble
+from diplokg.build.reason import infer
+from diplokg.config import Settings
+from diplokg.namespaces import NAMED_GRAPHS, OA, RES
+from diplokg.rdfio import parse_turtle
+
+REPO = Path(__file__).resolve().parents[2]
+PAGES = 4
+
+
+def _collection_module() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "collection", REPO / "benchmarks" / "collection.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["collection"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def file_hashes(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Four pages of the synthetic collection, built."""
+    root = tmp_path_factory.mktemp("collection")
+    _collection_module().write_collection(root, pages=PAGES, countries=2)
+    settings = Settings(root=root)
+    build(settings, workers=2)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def sample_dataset(sample: Settings) -> Dataset:
+    data = Dataset()
+    data.parse(sample.dist_dir / "dataset.nq", format="nquads")
+    return data
+
+
+def test_the_sample_shares_entities_between_pages(sample: Settings) -> None:
+    texts = sorted(sample.graph_dir.glob("*.txt"))
+    assert len(texts) == PAGES
+    facts = [t.with_suffix(".ttl").read_text(encoding="utf-8") for t in texts]
+    assert all("res:france " in text for text in facts)
+    # two editions of one partner name its country, and no other page does
+    partner = [set(re.findall(r"res:kazakhstan-c\d{3}\b", text)) for text in facts]
+    assert sorted(len([p for p in partner if p == {name}]) for name in set().union(*partner)) == [
+        2,
+        2,
+    ]
+
+
+def test_the_union_of_the_closures_is_the_closure_of_the_union(
+    sample: Settings, sample_dataset: Dataset
+) -> None:
+    # What reasoning over the whole collection at once infers and derives, computed here the
+    # way the build did before it worked per document.
+    ontology = parse_turtle(sample.ontology_file)
+    asserted = sample_dataset.graph(NAMED_GRAPHS["asserted"])
+    enrichment = sample_dataset.graph(NAMED_GRAPHS["enrichment"])
+    whole = infer(ontology, [Graph() + asserted, Graph() + enrichment])
+    built = set(sample_dataset.graph(NAMED_GRAPHS["inferred"]))
+    assert built == whole.inferred
+    derived = rules.derive(rules.load_rules(sample.rules_dir), whole.closure)
+    derived |= interval_triples(whole.closure)
+    derived -= whole.closure
+    assert set(sample_dataset.graph(NAMED_GRAPHS["derived"])) == derived
+
+
+def test_a_fact_quoted_in_every_page_is_numbered_over_the_pages(sample_dataset: Dataset) -> None:
+    evidence = sample_dataset.graph(NAMED_GRAPHS["evidence"])
+    notes = sorted(
+        (int(str(n).rsplit("/", 1)[1]), n)
+        for n in evidence.objects(
+            RES.france, URIRef("https://w3id.org/diplokg/ontology#hasEvidence")
+        )
+    )
+    numbers = [n for n, _ in notes]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert len(numbers) % PAGES == 0 and len(numbers) > PAGES
+    # by document, in name order, then by offset
+    sources = [str(evidence.value(evidence.value(n, OA.hasTarget), OA.hasSource)) for _, n in notes]
+    assert sources == sorted(sources)
+    assert len(set(sources)) == PAGES
+
+
+def test_a_changed_page_is_the_only_one_made_again(
+    sample: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(sample.root, root, ignore=shutil.ignore_patterns("versions"))
+    settings = Settings(root=root)
+    page = sorted(settings.graph_dir.glob("*.txt"))[0].with_suffix(".ttl")
+    text = page.read_text(encoding="utf-8")
+    changed = text.replace('"Visite officielle', '"Visite d’État', 1)
+    assert changed != text
+    page.write_text(changed, encoding="utf-8")
+    lines: list[str] = []
+    # the dumps written by worker processes too (as a collection's are), the same bytes
+    monkeypatch.setattr(dist_module, "PARALLEL_WRITE_QUADS", 0)
+    build(settings, force=True, progress=lines.append, workers=2)
+    made = assemble(settings)
+    assert made.reused == sorted(p.stem for p in settings.graph_dir.glob("*.txt"))
+    report = next(line for line in lines if line.startswith("reused"))
+    assert report.startswith(f"reused    {PAGES - 1} of {PAGES} document(s)")
+    assert "made 1" in report
+    # the same bytes as a build from scratch (no cache) of the same inputs
+    fresh = tmp_path / "fresh"
+    shutil.copytree(root, fresh, ignore=shutil.ignore_patterns("build", "dist", "versions"))
+    build(Settings(root=fresh), workers=1)
+    assert file_hashes(fresh / "dist") == file_hashes(root / "dist")
+
+
+def test_an_unchanged_collection_reuses_every_page(sample: Settings) -> None:
+    made = assemble(sample)
+    assert len(made.reused) == PAGES
+    assert made.problems == []

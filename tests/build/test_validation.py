@@ -1,0 +1,202 @@
+"""Validation: the SHACL shapes and the OWL RL consistency checks, each shown able to fail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from rdflib import Graph
+
+from diplokg.build import intervals, rules
+from diplokg.build.evidence import Source, annotate, strip_quotes
+from diplokg.build.reason import infer
+from diplokg.build.shacl import Shapes, Unsupported
+from diplokg.build.statements import strip_interpretations, strip_states
+from diplokg.build.validate import (
+    Problem,
+    consistency_problems,
+    shacl_problems,
+    shape_problems,
+)
+from diplokg.namespaces import NAMED_GRAPHS
+from diplokg.rdfio import nquads_lines, parse_turtle
+
+if TYPE_CHECKING:
+    from tests.build.conftest import MiniDocument
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data" / "build"
+SHAPES = REPO / "ontology" / "shapes.ttl"
+
+
+Validate = Callable[[Graph, Graph], list[Problem]]
+# `union_of(facts, enrichment, text=None)`: the union the shapes are checked on and its
+# consistency problems (`text`: the source text, the mini document's by default).
+UnionOf = Callable[..., tuple[Graph, list[Problem]]]
+
+
+@pytest.fixture(scope="module")
+def union_of(ontology: Graph, mini_doc: MiniDocument) -> UnionOf:
+    """The union the shapes are checked on, for one curated graph (quotes in) and its
+    enrichment, and its consistency problems.
+
+    The build's steps without the per-statement check (test_statements.py tests it): quotes to
+    annotations, reasoning, the rules and the date bounds."""
+
+    def union(
+        facts: Graph, enrichment: Graph, text: Path | None = None
+    ) -> tuple[Graph, list[Problem]]:
+        words = (text or mini_doc.text_path).read_text(encoding="utf-8")
+        evidence, _ = annotate([Source(facts, words, "test")], ontology, {})
+        strip_states(facts)
+        strip_quotes(facts)
+        strip_interpretations(facts)
+        result = infer(ontology, [facts, enrichment])
+        derived = rules.derive(rules.load_rules(REPO / "ontology" / "rules"), result.closure)
+        derived |= intervals.interval_triples(result.closure)
+        found = Graph()
+        for graph in (ontology, facts, enrichment, evidence, result.inferred, derived):
+            for triple in graph:
+                found.add(triple)
+        return found, consistency_problems(result.closure, result.errors)
+
+    return union
+
+
+@pytest.fixture(scope="module")
+def validate(union_of: UnionOf) -> Validate:
+    """`validate(facts, enrichment)`: what `diplokg validate` reports for one curated graph
+    (quotes in) and its enrichment: the consistency problems, then the shapes'."""
+
+    def problems(facts: Graph, enrichment: Graph) -> list[Problem]:
+        union, found = union_of(facts, enrichment)
+        return found + shacl_problems(union, parse_turtle(SHAPES), SHAPES)
+
+    return problems
+
+
+@pytest.fixture(scope="module")
+def invalid(validate: Validate, mini_doc: MiniDocument) -> list[Problem]:
+    facts = parse_turtle(mini_doc.facts_path)
+    facts += parse_turtle(DATA / "invalid.ttl")
+    return validate(facts, parse_turtle(DATA / "invalid.enrichment.ttl"))
+
+
+def test_mini_document_is_valid(validate: Validate, mini_doc: MiniDocument) -> None:
+    assert validate(parse_turtle(mini_doc.facts_path), Graph()) == []
+
+
+@pytest.mark.parametrize(
+    ("focus", "message"),
+    [
+        pytest.param("res:visit-without-date", "needs a date or bounds", id="event-date"),
+        pytest.param("res:creation-bounded-too-early", "between 1990 and 2016", id="bounds"),
+        pytest.param("res:meeting-without-participant", "needs a source actor", id="source-actor"),
+        pytest.param("res:meeting-without-participant", "needs a target actor", id="target-actor"),
+        pytest.param("res:visit-without-host", "needs its host", id="host"),
+        pytest.param("res:reception-by-a-stateless-actor", "of a known country", id="country"),
+        pytest.param("res:nobody", "an actor needs a country", id="actor-country"),
+        pytest.param("res:visit-coded-not-applicable", "takes a CAMEO code", id="not-applicable"),
+        pytest.param("res:coding-of-nothing", "codes one event", id="coding"),
+        pytest.param("res:visit-too-early", "between 1990 and 2016", id="date-range"),
+        pytest.param("res:visit-with-untyped-date", "xsd:date, xsd:gYearMonth", id="date-type"),
+        pytest.param("res:agreement-without-kind", "needs a kind", id="agreement-kind"),
+        pytest.param("res:treaty-without-party", "needs its parties", id="agreement-party"),
+        pytest.param("res:figure-without-period", "the period it refers to", id="figure-period"),
+        pytest.param("res:figure-without-period", "a currency", id="figure-unit"),
+        pytest.param("res:city-without-french-label", "label in French", id="label-fr"),
+        pytest.param(
+            "<http://example.org/lyon>", "under https://w3id.org/diplokg/resource/", id="iri"
+        ),
+        pytest.param("res:visit-unsourced", "a fact needs evidence", id="fact-evidence"),
+        pytest.param(
+            "res:paris", "is both a dkg:Person and a dkg:Place", id="disjoint-person-city"
+        ),
+        pytest.param("res:erlan-idrissov", "inferred the same as res:laurent-fabius", id="same-as"),
+        pytest.param("res:impossible", "owl:Nothing", id="nothing"),
+    ],
+)
+def test_each_violation_names_its_resource(
+    invalid: list[Problem], focus: str, message: str
+) -> None:
+    assert [p for p in invalid if p.focus == focus and message in p.message], invalid
+
+
+def test_valid_resources_of_the_bad_fixture_are_not_reported(invalid: list[Problem]) -> None:
+    reported = {p.focus for p in invalid}
+    assert "res:visit-2014-12-hollande-kazakhstan" not in reported
+    assert "res:agreement-2009" not in reported
+
+
+def test_problem_reads_as_one_line() -> None:
+    problem = Problem("res:x", "dkg:date", "a date is an xsd:date")
+    assert str(problem) == "res:x: dkg:date: a date is an xsd:date"
+
+
+def _invalid_facts(mini_doc: MiniDocument) -> tuple[Graph, Graph]:
+    facts = parse_turtle(mini_doc.facts_path)
+    facts += parse_turtle(DATA / "invalid.ttl")
+    return facts, parse_turtle(DATA / "invalid.enrichment.ttl")
+
+
+def _mini(mini_doc: MiniDocument) -> tuple[Graph, Graph]:
+    return parse_turtle(mini_doc.facts_path), Graph()
+
+
+def _seed(mini_doc: MiniDocument) -> tuple[Graph, Graph, Path]:
+    return (
+        parse_turtle(REPO / "graph" / "france-kazakhstan-2015.ttl"),
+        parse_turtle(REPO / "graph" / "france-kazakhstan-2015.enrichment.ttl"),
+        REPO / "graph" / "france-kazakhstan-2015.txt",
+    )
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [
+        pytest.param(_mini, id="mini"),
+        pytest.param(_invalid_facts, id="bad-fixture"),
+        pytest.param(_seed, id="seed"),
+    ],
+)
+def test_the_build_s_checker_reports_what_pyshacl_reports(
+    inputs: Callable[[MiniDocument], tuple[Graph, Graph] | tuple[Graph, Graph, Path]],
+    union_of: UnionOf,
+    mini_doc: MiniDocument,
+) -> None:
+    union, _ = union_of(*inputs(mini_doc))
+    shapes = parse_turtle(SHAPES)
+    lines = nquads_lines({NAMED_GRAPHS["asserted"]: union})[NAMED_GRAPHS["asserted"]]
+    reference = shacl_problems(union, shapes, SHAPES)
+    assert shape_problems(union, shapes, SHAPES, lines) == reference
+
+
+def test_the_checker_finds_the_bad_fixture_s_problems(
+    union_of: UnionOf, mini_doc: MiniDocument
+) -> None:
+    union, _ = union_of(*_invalid_facts(mini_doc))
+    lines = nquads_lines({NAMED_GRAPHS["asserted"]: union})[NAMED_GRAPHS["asserted"]]
+    assert len(shape_problems(union, parse_turtle(SHAPES), SHAPES, lines)) > 20
+
+
+def test_shapes_the_checker_does_not_know_go_to_pyshacl(
+    union_of: UnionOf, mini_doc: MiniDocument
+) -> None:
+    shapes = parse_turtle(SHAPES)
+    extra = parse_turtle(DATA / "invalid.ttl")
+    union, _ = union_of(parse_turtle(mini_doc.facts_path), Graph())
+    shapes.parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> .
+            @prefix dkg: <https://w3id.org/diplokg/ontology#> .
+            <urn:x:shape> a sh:NodeShape ; sh:targetClass dkg:Visit ;
+                sh:property [ sh:path dkg:guest ; sh:maxLength 3 ; sh:message "short" ] .""",
+        format="turtle",
+    )
+    with pytest.raises(Unsupported):
+        Shapes(shapes)
+    assert extra  # the fixture is there
+    found = shape_problems(union, shapes, SHAPES, [])
+    assert found == shacl_problems(union, shapes, SHAPES)
+    assert any(p.message.startswith("short") for p in found)
