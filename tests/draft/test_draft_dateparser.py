@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from dateparser import search
 
 from diplokg.draft.dates import find_dates
 
-search = pytest.importorskip("dateparser.search")
 UPDATED = date(2015, 6, 10)
 SETTINGS = {"RELATIVE_BASE": datetime(2015, 6, 10)}
 
