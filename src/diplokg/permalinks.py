@@ -113,8 +113,8 @@ def load(directory: Path, permalink_id: str) -> Permalink | None:
         return None
 
 
-def _encoded(permalink: Permalink) -> bytes:
-    return (json.dumps(asdict(permalink), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+def _record_text(permalink: Permalink) -> str:
+    return json.dumps(asdict(permalink), indent=2, ensure_ascii=False) + "\n"
 
 
 def record(
@@ -145,10 +145,10 @@ def record(
         raise PermalinkError(f"no free id for permalink {digest}")
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     permalink = Permalink(digest[:length], text, version, moment.isoformat().replace("+00:00", "Z"))
-    data = _encoded(permalink)
+    text = _record_text(permalink)
     if quota is not None:
-        quota.charge(directory, client, len(data))
-    write_text(_path(directory, permalink.id), data.decode("utf-8"))
+        quota.charge(directory, client, len(text.encode("utf-8")))
+    write_text(_path(directory, permalink.id), text)
     return permalink, True
 
 
