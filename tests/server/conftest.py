@@ -1,5 +1,6 @@
-"""Fixtures of the server tests: the datasets the servers load, the web fixture server and a
-headless Chromium.
+"""Fixtures of the server tests: the datasets the servers load, the web fixture server, a
+headless Chromium, and the waiting helpers of the availability tests (`wait_for`, `in_thread`,
+`health`).
 
 The servers themselves come from tests/conftest.py (`serve`, `free_port`). The browser is
 Debian's chromium and chromedriver at explicit paths, so Selenium Manager never downloads one;
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+import httpx
 import pytest
 from selenium import webdriver
 from selenium.webdriver import Chrome
@@ -29,6 +33,7 @@ EX = "http://example.org/"
 CHAIN_LENGTH = 3000  # long enough that a closure over every pair of nodes takes seconds
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -124,3 +129,55 @@ def csp_violations() -> Callable[[Chrome], list[str]]:
     """`csp_violations(driver)`: what the Content-Security-Policy blocked since the last call
     (the console's log)."""
     return _csp_violations
+
+
+Health = Callable[[httpx.Client], dict[str, Any]]
+
+
+class WaitFor(Protocol):
+    def __call__(self, predicate: Callable[[], object], what: str, seconds: float = 30) -> None: ...
+
+
+class InThread(Protocol):
+    def __call__(self, fn: Callable[[], T]) -> tuple[threading.Thread, list[T]]: ...
+
+
+def _wait_for(predicate: Callable[[], object], what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")
+
+
+def _in_thread(fn: Callable[[], T]) -> tuple[threading.Thread, list[T]]:
+    out: list[T] = []
+    thread = threading.Thread(target=lambda: out.append(fn()), daemon=True)
+    thread.start()
+    return thread, out
+
+
+def _health(client: httpx.Client) -> dict[str, Any]:
+    answer: dict[str, Any] = client.get("/health").json()
+    return answer
+
+
+@pytest.fixture(scope="session")
+def wait_for() -> WaitFor:
+    """`wait_for(predicate, what, seconds=30)`: polls every 50 ms; fails naming `what` when
+    `predicate()` is still false after `seconds`."""
+    return _wait_for
+
+
+@pytest.fixture(scope="session")
+def in_thread() -> InThread:
+    """`in_thread(fn)`: starts `fn` in a daemon thread; returns the thread and the list its
+    result is appended to when it returns."""
+    return _in_thread
+
+
+@pytest.fixture(scope="session")
+def health() -> Health:
+    """`health(client)`: the server's /health answer as a dict."""
+    return _health

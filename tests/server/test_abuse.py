@@ -14,11 +14,10 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -32,9 +31,9 @@ from diplokg.server.engine import QueryResult, _ResultCache
 
 if TYPE_CHECKING:
     from tests.conftest import RunningServer, Serve
+    from tests.server.conftest import Health, InThread, WaitFor
 
 BIN = Path(sys.executable).parent
-T = TypeVar("T")
 EX = "http://example.org/"  # the namespace of the `chain` dataset (tests/server/conftest.py)
 HUNDRED = "a" * 100
 # Each REPLACE multiplies the string by 100: 10^12 characters asked for, in 600 bytes.
@@ -60,30 +59,9 @@ def cheap(client: httpx.Client, n: int, **headers: str) -> httpx.Response:
     )
 
 
-def wait_for(predicate: Callable[[], object], what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
-
-
-def in_thread(fn: Callable[[], T]) -> tuple[threading.Thread, list[T]]:
-    out: list[T] = []
-    t = threading.Thread(target=lambda: out.append(fn()), daemon=True)
-    t.start()
-    return t, out
-
-
 @pytest.fixture
 def store_dir(tmp_path: Path) -> Path:
     return tmp_path / "stores"
-
-
-def health(client: httpx.Client) -> dict[str, Any]:
-    answer: dict[str, Any] = client.get("/health").json()
-    return answer
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,7 +70,11 @@ def health(client: httpx.Client) -> dict[str, Any]:
 
 
 def test_memory_hungry_query_is_stopped_and_its_worker_replaced(
-    chain: Path, store_dir: Path, serve: Serve
+    chain: Path,
+    store_dir: Path,
+    serve: Serve,
+    wait_for: WaitFor,
+    health: Health,
 ) -> None:
     settings = Settings(workers=2, min_workers=2, max_query_memory_mb=256, store_dir=store_dir)
     with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=60) as c:
@@ -110,7 +92,11 @@ def _kill_one_by_deadline(c: httpx.Client) -> None:
 
 
 def test_pool_repairs_itself_when_the_forkserver_socket_is_removed(
-    chain: Path, store_dir: Path, serve: Serve
+    chain: Path,
+    store_dir: Path,
+    serve: Serve,
+    wait_for: WaitFor,
+    health: Health,
 ) -> None:
     from multiprocessing import forkserver
 
@@ -129,7 +115,12 @@ def test_pool_repairs_itself_when_the_forkserver_socket_is_removed(
 
 
 def test_pool_retries_failed_starts_with_backoff_and_says_degraded(
-    chain: Path, store_dir: Path, monkeypatch: pytest.MonkeyPatch, serve: Serve
+    chain: Path,
+    store_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    serve: Serve,
+    wait_for: WaitFor,
+    health: Health,
 ) -> None:
     settings = Settings(
         workers=2, min_workers=2, query_timeout_s=0.8, long_query_s=5, store_dir=store_dir
@@ -195,7 +186,13 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
 def test_no_process_outlives_the_server(
-    chain: Path, store_dir: Path, sig: signal.Signals, free_port: Callable[[], int]
+    chain: Path,
+    store_dir: Path,
+    sig: signal.Signals,
+    free_port: Callable[[], int],
+    wait_for: WaitFor,
+    in_thread: InThread,
+    health: Health,
 ) -> None:
     port = free_port()
     proc = subprocess.Popen(
@@ -241,7 +238,12 @@ def _up(c: httpx.Client) -> bool:
 
 
 def test_long_lane_is_bounded_and_cheap_queries_keep_flowing(
-    chain: Path, store_dir: Path, serve: Serve
+    chain: Path,
+    store_dir: Path,
+    serve: Serve,
+    wait_for: WaitFor,
+    in_thread: InThread,
+    health: Health,
 ) -> None:
     settings = Settings(
         workers=2,
@@ -276,7 +278,12 @@ def test_long_lane_is_bounded_and_cheap_queries_keep_flowing(
 
 
 def test_client_over_budget_gets_a_short_deadline_and_one_query_in_flight(
-    chain: Path, store_dir: Path, serve: Serve
+    chain: Path,
+    store_dir: Path,
+    serve: Serve,
+    wait_for: WaitFor,
+    in_thread: InThread,
+    health: Health,
 ) -> None:
     settings = Settings(
         workers=3,
@@ -416,7 +423,7 @@ def test_slow_clients_are_closed_with_408(limited: RunningServer, sent: bytes) -
         assert _read_all(sock).startswith(b"HTTP/1.1 408")
 
 
-def test_connections_per_client_are_capped(limited: RunningServer) -> None:
+def test_connections_per_client_are_capped(limited: RunningServer, wait_for: WaitFor) -> None:
     port = _port(limited)
     socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
     try:
@@ -511,7 +518,11 @@ def remove_in_use(folder: Path) -> None:
 
 
 def test_store_failing_at_run_time_is_rebuilt_and_health_tells(
-    chain: Path, store_dir: Path, serve: Serve
+    chain: Path,
+    store_dir: Path,
+    serve: Serve,
+    wait_for: WaitFor,
+    health: Health,
 ) -> None:
     settings = Settings(
         workers=2, min_workers=2, query_timeout_s=0.8, long_query_s=5, store_dir=store_dir
@@ -524,7 +535,9 @@ def test_store_failing_at_run_time_is_rebuilt_and_health_tells(
         assert cheap(c, 5).status_code == 200
 
 
-def test_rebuild_while_serving_is_picked_up(tmp_path: Path, store_dir: Path, serve: Serve) -> None:
+def test_rebuild_while_serving_is_picked_up(
+    tmp_path: Path, store_dir: Path, serve: Serve, wait_for: WaitFor, health: Health
+) -> None:
     data = tmp_path / "data.nq"
     data.write_text(f'<{EX}s> <{EX}p> "old" <{EX}g> .\n')
     settings = Settings(workers=1, reload_check_s=0.1, store_dir=store_dir)

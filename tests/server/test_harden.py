@@ -9,10 +9,9 @@ import json
 import signal
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import pyoxigraph as ox
@@ -28,8 +27,8 @@ from diplokg.server.budget import Budgets
 
 if TYPE_CHECKING:
     from tests.conftest import RunningServer, Serve, TourProject
+    from tests.server.conftest import Health, InThread, WaitFor
 
-T = TypeVar("T")
 EX = "http://example.org/"  # the namespace of the `chain` dataset (tests/server/conftest.py)
 # 80^4 rows through a regex: seconds of work, as test_abuse.py's slow query.
 _VALUES = " ".join(str(i) for i in range(80))
@@ -38,27 +37,6 @@ SLOW = (
     + " ".join(f"VALUES ?{v} {{ {_VALUES} }}" for v in "abcd")
     + ' FILTER(REGEX(CONCAT("aaaaaaaaaaaaaaaaaaaaaaaa", STR(?a + ?b + ?c + ?d)), "^(a+)+$")) }'
 )
-
-
-def wait_for(predicate: Callable[[], object], what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
-
-
-def in_thread(fn: Callable[[], T]) -> tuple[threading.Thread, list[T]]:
-    out: list[T] = []
-    t = threading.Thread(target=lambda: out.append(fn()), daemon=True)
-    t.start()
-    return t, out
-
-
-def health(client: httpx.Client) -> dict[str, Any]:
-    answer: dict[str, Any] = client.get("/health").json()
-    return answer
 
 
 LABELS = f"{EX}labels"
@@ -270,7 +248,11 @@ def _numbers(value: Any) -> Iterator[int]:
 
 
 def test_a_worker_killed_mid_query_gets_503_with_retry_after(
-    server: RunningServer, client: httpx.Client
+    server: RunningServer,
+    client: httpx.Client,
+    wait_for: WaitFor,
+    in_thread: InThread,
+    health: Health,
 ) -> None:
     engine = server.app.state.engine
     thread, out = in_thread(

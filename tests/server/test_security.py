@@ -19,7 +19,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import httpx
 import pyoxigraph as ox
@@ -32,6 +32,7 @@ from diplokg.server.engine import TRUNCATED_HEADER, TRUNCATED_IRI
 
 if TYPE_CHECKING:
     from tests.conftest import RunningServer, Serve
+    from tests.server.conftest import Health, InThread, WaitFor
 
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 MAX_ROWS = 50
@@ -59,7 +60,6 @@ SLOW_REGEX = (
 # Zero-or-more over any predicate: every pair of the 3,000-node chain, about 4.5 million.
 SLOW_PATH = f"SELECT (COUNT(*) AS ?n) {{ ?x (<{EX}p>|!<{EX}p>)* ?y }}"
 _counter = itertools.count()
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +72,6 @@ def server(chain: Path, serve: Serve) -> Iterator[RunningServer]:
 def client(server: RunningServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as c:
         yield c
-
-
-def health(client: httpx.Client) -> dict[str, Any]:
-    answer: dict[str, Any] = client.get("/health").json()
-    return answer
 
 
 @pytest.fixture(scope="module")
@@ -96,21 +91,6 @@ def assert_alive(chain_length: int) -> Callable[[httpx.Client], None]:
         assert r.json()["results"]["bindings"] == expected
 
     return check
-
-
-def wait_for(predicate: Callable[[], object], what: str, attempts: int = 300) -> None:
-    for _ in range(attempts):
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"never happened: {what}")
-
-
-def run_in_thread(fn: Callable[[], T]) -> tuple[threading.Thread, list[T]]:
-    out: list[T] = []
-    t = threading.Thread(target=lambda: out.append(fn()), daemon=True)
-    t.start()
-    return t, out
 
 
 def slow(server: RunningServer, query: str = SLOW_REGEX) -> httpx.Response:
@@ -133,6 +113,8 @@ def test_query_past_the_deadline_is_killed_with_503(
     client: httpx.Client,
     query: str,
     assert_alive: Callable[[httpx.Client], None],
+    wait_for: WaitFor,
+    health: Health,
 ) -> None:
     before = health(client)["stats"]["timed_out"]
     r = slow(server, query)
@@ -145,9 +127,14 @@ def test_query_past_the_deadline_is_killed_with_503(
 
 
 def test_cheap_query_answers_while_two_slow_queries_run(
-    server: RunningServer, client: httpx.Client, assert_alive: Callable[[httpx.Client], None]
+    server: RunningServer,
+    client: httpx.Client,
+    assert_alive: Callable[[httpx.Client], None],
+    wait_for: WaitFor,
+    in_thread: InThread,
+    health: Health,
 ) -> None:
-    threads = [run_in_thread(lambda: slow(server)) for _ in range(2)]
+    threads = [in_thread(lambda: slow(server)) for _ in range(2)]
     wait_for(lambda: health(client)["idle"] <= SETTINGS.workers - 2, "two slow queries running")
     assert_alive(client)
     assert all(t.is_alive() for t, _ in threads)  # answered before either slow one ended
@@ -158,10 +145,15 @@ def test_cheap_query_answers_while_two_slow_queries_run(
 
 
 def test_full_server_answers_503_with_retry_after(
-    server: RunningServer, client: httpx.Client, assert_alive: Callable[[httpx.Client], None]
+    server: RunningServer,
+    client: httpx.Client,
+    assert_alive: Callable[[httpx.Client], None],
+    wait_for: WaitFor,
+    in_thread: InThread,
+    health: Health,
 ) -> None:
     running = SETTINGS.workers + SETTINGS.max_pending
-    threads = [run_in_thread(lambda: slow(server)) for _ in range(running)]
+    threads = [in_thread(lambda: slow(server)) for _ in range(running)]
     wait_for(
         lambda: health(client)["pending"] == SETTINGS.max_pending,
         "every worker and queue slot taken",
@@ -177,7 +169,11 @@ def test_full_server_answers_503_with_retry_after(
 
 
 def test_client_hang_up_cancels_its_query(
-    server: RunningServer, client: httpx.Client, assert_alive: Callable[[httpx.Client], None]
+    server: RunningServer,
+    client: httpx.Client,
+    assert_alive: Callable[[httpx.Client], None],
+    wait_for: WaitFor,
+    health: Health,
 ) -> None:
     before = health(client)["stats"]["cancelled"]
     port = int(server.url.rsplit(":", 1)[1])
@@ -316,7 +312,9 @@ def test_query_too_large_gets_413(
 
 
 def test_deep_nesting_is_refused_before_parsing(
-    client: httpx.Client, assert_alive: Callable[[httpx.Client], None]
+    client: httpx.Client,
+    assert_alive: Callable[[httpx.Client], None],
+    health: Health,
 ) -> None:
     query = "SELECT * WHERE " + "{" * 3000 + "}" * 3000  # Oxigraph's parser aborts on this
     r = client.post(
@@ -369,7 +367,7 @@ def listener(bound_socket: Callable[[], socket.socket]) -> Iterator[Listener]:
     lst.close()
 
 
-def test_listener_sees_pyoxigraph_calling_out(listener: Listener) -> None:
+def test_listener_sees_pyoxigraph_calling_out(listener: Listener, wait_for: WaitFor) -> None:
     """Control: the listener does catch a SERVICE call when nothing refuses it."""
     store = ox.Store()
     with pytest.raises(OSError):
@@ -585,7 +583,7 @@ def test_cors_preflight_refuses_other_methods(
     assert_alive(client)
 
 
-def test_health(client: httpx.Client) -> None:
+def test_health(client: httpx.Client, health: Health) -> None:
     doc = health(client)
     assert doc["status"] == "ok"
     assert doc["graphs"] == 2
@@ -603,7 +601,7 @@ def test_each_request_logs_one_line_with_its_timing(
     assert lines[0].endswith(f"ms id={r.headers['X-Request-Id']}")
 
 
-def test_repeated_query_is_cached_and_revalidated(client: httpx.Client) -> None:
+def test_repeated_query_is_cached_and_revalidated(client: httpx.Client, health: Health) -> None:
     query = f"SELECT ?o {{ <{EX}n7> ?p ?o }} # etag"
     first = client.get("/sparql", params={"query": query})
     hits = health(client)["stats"]["cache_hits"]
