@@ -12,16 +12,17 @@ import importlib.util
 import re
 import shutil
 import sys
+from dataclasses import fields
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from rdflib import Dataset, Graph, URIRef
 
-from diplokg.build import build, rules
+from diplokg.build import build, rules, shacl, units
 from diplokg.build import dist as dist_module
 from diplokg.build.intervals import interval_triples
-from diplokg.build.pipeline import assemble
+from diplokg.build.pipeline import assemble, discover
 from diplokg.build.reason import infer
 from diplokg.config import Settings
 from diplokg.namespaces import NAMED_GRAPHS, OA, RES
@@ -145,3 +146,26 @@ def test_an_unchanged_collection_reuses_every_page(sample: Settings) -> None:
     made = assemble(sample)
     assert len(made.reused) == PAGES
     assert made.problems == []
+
+
+def _unit_parts(unit: units.Unit) -> dict[str, object]:
+    """Everything a unit holds but the seconds its steps took."""
+    return {f.name: getattr(unit, f.name) for f in fields(unit) if f.name != "seconds"}
+
+
+@pytest.mark.parametrize("page", ["seed", "synthetic"])
+def test_a_unit_is_the_same_with_the_checker_s_own_target_matching(
+    page: str, sample: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resource shape's SPARQL target matched by `shacl.Pattern` makes the same unit,
+    line for line and problem for problem, as the store that ran it before."""
+    settings = Settings() if page == "seed" else sample
+    document = discover(settings)[0 if page == "seed" else 1]
+    files = units.DocumentFiles(document.name, document.text, document.facts, document.enrichment)
+    shared = units.SharedInputs(
+        settings.ontology_file, settings.shapes_file, settings.rules_dir, "reasonable"
+    )
+    made = units.make_unit(files, shared, "key")
+    assert made.quads and made.inferred_kinds and made.quotes  # a whole unit, not an empty one
+    monkeypatch.setattr(shacl.Pattern, "of", staticmethod(lambda select: None))
+    assert _unit_parts(units.make_unit(files, shared, "key")) == _unit_parts(made)

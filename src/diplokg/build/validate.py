@@ -72,7 +72,7 @@ def shape_problems(
 
     data = list(triples)
     try:
-        results = _checker(shapes).check(Data(data), _sparql("".join(nquads)))
+        results = _checker(shapes).check(Data(data), _sparql(nquads))
     except Unsupported:
         union = Graph()
         union.addN((s, p, o, union) for s, p, o in data)
@@ -88,8 +88,9 @@ def shape_problems(
     return sorted(problems)
 
 
-def _sparql(lines: str) -> Callable[[str], set[Node]]:
-    """Runs a SPARQL target's SELECT over the N-Quads `lines` (loaded on the first call)."""
+def _sparql(lines: Iterable[str]) -> Callable[[str], set[Node]]:
+    """Runs a SPARQL target's SELECT over the N-Quads `lines` (joined and loaded on the first
+    call: the shapes' targets the checker matches itself need no store)."""
     store: list[ox.Store] = []
 
     def sparql(select: str) -> set[Node]:
@@ -97,7 +98,7 @@ def _sparql(lines: str) -> Callable[[str], set[Node]]:
 
         if not store:
             store.append(ox.Store())
-            store[0].load(lines.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+            store[0].load("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         found: set[Node] = set()
         for row in store[0].query(select, use_default_graph_as_union=True):  # type: ignore[union-attr]
             term = row[0]
