@@ -315,3 +315,46 @@ def test_a_target_the_checker_does_not_match_is_run_by_the_store(
     assert cities and cities == [
         p for p in shacl_problems(union, shapes, SHAPES) if p.message == cities[0].message
     ]
+
+
+def test_consistency_problems_read_both_kinds_of_disjointness_from_the_closure() -> None:
+    from rdflib import BNode
+    from rdflib.namespace import OWL, RDF
+
+    from diplokg.namespaces import DKG, RES
+
+    a, b, c, d = (URIRef(f"urn:x:{n}") for n in "abcd")
+    head, middle, last, axiom = BNode(), BNode(), BNode(), BNode()
+    closure = {
+        (a, OWL.disjointWith, b),
+        (axiom, RDF.type, OWL.AllDisjointClasses),
+        (axiom, OWL.members, head),
+        (head, RDF.first, b),
+        (head, RDF.rest, middle),
+        (middle, RDF.first, c),
+        (middle, RDF.rest, last),
+        (last, RDF.first, d),
+        (last, RDF.rest, RDF.nil),
+        (RES.one, RDF.type, a),
+        (RES.one, RDF.type, b),  # a and b: disjointWith
+        (RES.two, RDF.type, b),
+        (RES.two, RDF.type, d),  # b and d: the list's first and last members
+        (RES.three, RDF.type, a),
+        (RES.three, RDF.type, c),  # a and c: not declared disjoint
+        (RES.four, RDF.type, OWL.Nothing),
+        (RES.one, OWL.sameAs, RES.two),
+        (RES.two, OWL.sameAs, RES.one),
+        (RES.one, OWL.sameAs, DKG.Visit),  # not a curated resource
+    }
+    found = consistency_problems(closure, ["Disjoint classes: said above", "Other: kept"])
+    assert found == [
+        Problem("-", "owl 2 rl", "Other: kept"),
+        Problem("res:four", "owl:Nothing", "cannot exist (owl:Nothing)"),
+        Problem(
+            "res:one", "owl:disjointWith", "is both a <urn:x:a> and a <urn:x:b>, declared disjoint"
+        ),
+        Problem("res:one", "owl:sameAs", "is inferred the same as res:two"),
+        Problem(
+            "res:two", "owl:disjointWith", "is both a <urn:x:b> and a <urn:x:d>, declared disjoint"
+        ),
+    ]
