@@ -169,3 +169,14 @@ def test_a_unit_is_the_same_with_the_checker_s_own_target_matching(
     assert made.quads and made.inferred_kinds and made.quotes  # a whole unit, not an empty one
     monkeypatch.setattr(shacl.Pattern, "of", staticmethod(lambda select: None))
     assert _unit_parts(units.make_unit(files, shared, "key")) == _unit_parts(made)
+
+
+def test_pruning_the_units_leaves_the_lint_s_cache(tmp_path: Path) -> None:
+    old = tmp_path / "ab" / "abcdef.unit.pickle"
+    kept = tmp_path / "cd" / "cdef01.lines.pickle"
+    lint_entry = tmp_path / "lint" / "0123ab.pickle"
+    for path in (old, kept, lint_entry):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    units.prune_cache(tmp_path, {"cdef01"})
+    assert [old.exists(), kept.exists(), lint_entry.exists()] == [False, True, True]

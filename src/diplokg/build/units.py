@@ -387,10 +387,12 @@ def make_units(
 
 
 def prune_cache(cache: Path, keep: set[str]) -> None:
-    """Remove the units of `cache` that are not among the keys `keep` (the last build's)."""
+    """Remove the units of `cache` that are not among the keys `keep` (the last build's);
+    other folders of `cache` (the lint's, `lint/`) are left alone."""
     if not cache.is_dir():
         return
-    for path in cache.glob("*/*.pickle"):
+    # a unit's files are in the folder named by its key's first two characters
+    for path in cache.glob("??/*.pickle"):
         if path.name.split(".")[0] not in keep:
             path.unlink(missing_ok=True)
 
