@@ -13,6 +13,7 @@ import re
 import shutil
 import sys
 from dataclasses import fields
+from itertools import pairwise
 from pathlib import Path
 from types import ModuleType
 
@@ -180,3 +181,18 @@ def test_pruning_the_units_leaves_the_lint_s_cache(tmp_path: Path) -> None:
         path.write_bytes(b"x")
     units.prune_cache(tmp_path, {"cdef01"})
     assert [old.exists(), kept.exists(), lint_entry.exists()] == [False, True, True]
+
+
+def test_a_unit_s_names_are_in_an_order_fixed_by_their_content() -> None:
+    """A label written alike in English and French ("Alliances françaises") sorted by its
+    text alone came out in the order of the process's set, which differs between processes."""
+    settings = Settings()
+    document = discover(settings)[0]
+    files = units.DocumentFiles(document.name, document.text, document.facts, document.enrichment)
+    shared = units.SharedInputs(
+        settings.ontology_file, settings.shapes_file, settings.rules_dir, "reasonable"
+    )
+    names = units.make_unit(files, shared, "key").names
+    alike = [(a[2], b[2]) for a, b in pairwise(names) if a[:2] == b[:2] and str(a[2]) == str(b[2])]
+    assert len(alike) > 5
+    assert all(x.n3() < y.n3() for x, y in alike)

@@ -242,9 +242,11 @@ def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
         readings=_reading_keys(support.readings),
         sources=sorted(sources),
         sentences=sentence_spans(text),
+        # (the N-Triples form last: a label written alike in two languages sorts by its tag,
+        # not in the order of the process's set)
         names=sorted(
             (t for g in (facts, enrichment) for t in g if t[1] in NAMED),
-            key=lambda t: (str(t[0]), str(t[1]), str(t[2])),
+            key=lambda t: (str(t[0]), str(t[1]), str(t[2]), nt_term(t[2])),
         ),
         quotes=quote_records(evidence),
         problems=problems,
