@@ -94,6 +94,7 @@ def main() -> None:
                     "steps (wall ms) " + " ".join(f"{k} {v * 1000:.0f}" for k, v in steps.items())
                 )
             shacl.Pattern.of = original  # type: ignore[method-assign]
+            validate._CHECKERS.clear()
         if args.profile:
             doc, shared = pages["synthetic"]
             profile = cProfile.Profile()
