@@ -796,9 +796,7 @@ def lint(
         report = _Report(source, root)
         if source.role == "rules":
             _rule_problems(report, vocabulary, typed, slugs)
-            problems += sorted(
-                report.found.values(), key=lambda p: (p.line or 0, p.focus, p.message)
-            )
+            problems += sorted(report.found.values(), key=lambda p: (p.line or 0, p.message))
             continue
         _literal_problems(report, vocabulary)
         _term_problems(report, vocabulary)
