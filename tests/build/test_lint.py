@@ -360,3 +360,68 @@ def test_a_term_newer_than_rdflib_knows_is_accepted_once_the_ontology_declares_i
         encoding="utf-8",
     )
     assert lint_file(data, ontology=ontology) == []
+
+
+# -- the cache of a document's lint ------------------------------------------------------------
+
+
+def _lazy_sources(folder: Path, names: list[str]) -> list[Source]:
+    """The ontology and `names` of `folder` as the build lints them: documents unparsed."""
+    return [Source(ONTOLOGY, parse_turtle(ONTOLOGY), "ontology")] + [
+        Source(folder / name) for name in names
+    ]
+
+
+def _copy_inputs(folder: Path) -> list[str]:
+    """The untyped fixture, the mini document (which types res:astana) and an ill-typed
+    literal's fixture, copied into `folder`."""
+    sources = [
+        DATA / "untyped.ttl",
+        REPO / "tests" / "data" / "build" / "mini.ttl",
+        DATA / "ill-typed.ttl",
+    ]
+    for path in sources:
+        (folder / path.name).write_bytes(path.read_bytes())
+    return [path.name for path in sources]
+
+
+def test_a_document_s_lint_is_read_from_the_cache_without_parsing_it(tmp_path: Path) -> None:
+    names = _copy_inputs(tmp_path)
+    cache = tmp_path / "cache"
+    first = lint(_lazy_sources(tmp_path, names), root=tmp_path)
+    assert len(first) > 3  # untyped resources and an ill-typed literal
+    assert lint(_lazy_sources(tmp_path, names), root=tmp_path, cache=cache) == first
+    again = _lazy_sources(tmp_path, names)
+    assert lint(again, root=tmp_path, cache=cache) == first
+    # untyped.ttl uses resources no input types, so it was parsed to name them again; the
+    # lint of mini.ttl and of ill-typed.ttl (its literals' problems) came from the cache
+    assert [source._graph is None for source in again[1:]] == [False, True, True]
+    assert [p for p in first if p.path == "ill-typed.ttl"]
+
+
+def test_a_changed_document_is_linted_again(tmp_path: Path) -> None:
+    names = _copy_inputs(tmp_path)
+    cache = tmp_path / "cache"
+    lint(_lazy_sources(tmp_path, names), root=tmp_path, cache=cache)
+    mini = tmp_path / "mini.ttl"
+    mini.write_text(
+        mini.read_text(encoding="utf-8") + '\nres:astana rdfs:comment "x"^^xsd:date .\n',
+        encoding="utf-8",
+    )
+    expected = lint(_lazy_sources(tmp_path, names), root=tmp_path)
+    assert [p for p in expected if p.path == "mini.ttl" and "xsd:date" in p.message]
+    assert lint(_lazy_sources(tmp_path, names), root=tmp_path, cache=cache) == expected
+
+
+def test_a_cached_document_names_a_resource_another_input_no_longer_types(
+    tmp_path: Path,
+) -> None:
+    """untyped.ttl uses res:astana, which mini.ttl types: once mini.ttl is gone, the cached
+    lint of untyped.ttl must still name res:astana."""
+    names = _copy_inputs(tmp_path)
+    cache = tmp_path / "cache"
+    lint(_lazy_sources(tmp_path, names), root=tmp_path, cache=cache)
+    without = [name for name in names if name != "mini.ttl"]
+    expected = lint(_lazy_sources(tmp_path, without), root=tmp_path)
+    assert [p for p in expected if "res:astana, the object of" in p.message]
+    assert lint(_lazy_sources(tmp_path, without), root=tmp_path, cache=cache) == expected

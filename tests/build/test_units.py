@@ -12,16 +12,18 @@ import importlib.util
 import re
 import shutil
 import sys
+from dataclasses import fields
+from itertools import pairwise
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from rdflib import Dataset, Graph, URIRef
 
-from diplokg.build import build, rules
+from diplokg.build import build, rules, shacl, units, validate
 from diplokg.build import dist as dist_module
 from diplokg.build.intervals import interval_triples
-from diplokg.build.pipeline import assemble
+from diplokg.build.pipeline import assemble, discover
 from diplokg.build.reason import infer
 from diplokg.config import Settings
 from diplokg.namespaces import NAMED_GRAPHS, OA, RES
@@ -145,3 +147,54 @@ def test_an_unchanged_collection_reuses_every_page(sample: Settings) -> None:
     made = assemble(sample)
     assert len(made.reused) == PAGES
     assert made.problems == []
+
+
+def _unit_parts(unit: units.Unit) -> dict[str, object]:
+    """Everything a unit holds but the seconds its steps took."""
+    return {f.name: getattr(unit, f.name) for f in fields(unit) if f.name != "seconds"}
+
+
+@pytest.mark.parametrize("page", ["seed", "synthetic"])
+def test_a_unit_is_the_same_with_the_checker_s_own_target_matching(
+    page: str, sample: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resource shape's SPARQL target matched by `shacl.Pattern` makes the same unit,
+    line for line, as the store that ran it before (these pages are valid: that the problems
+    of invalid data are the same is tests/build/test_validation.py's)."""
+    settings = Settings() if page == "seed" else sample
+    document = discover(settings)[0 if page == "seed" else 1]
+    files = units.DocumentFiles(document.name, document.text, document.facts, document.enrichment)
+    shared = units.SharedInputs(
+        settings.ontology_file, settings.shapes_file, settings.rules_dir, "reasonable"
+    )
+    made = units.make_unit(files, shared, "key")
+    assert made.quads and made.inferred_kinds and made.quotes  # a whole unit, not an empty one
+    monkeypatch.setattr(shacl.Pattern, "of", staticmethod(lambda select: None))
+    monkeypatch.setattr(validate, "_CHECKERS", {})  # the checkers read their targets once
+    assert _unit_parts(units.make_unit(files, shared, "key")) == _unit_parts(made)
+
+
+def test_pruning_the_units_leaves_the_lint_s_cache(tmp_path: Path) -> None:
+    old = tmp_path / "ab" / "abcdef.unit.pickle"
+    kept = tmp_path / "cd" / "cdef01.lines.pickle"
+    lint_entry = tmp_path / "lint" / "0123ab.pickle"
+    for path in (old, kept, lint_entry):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    units.prune_cache(tmp_path, {"cdef01"})
+    assert [old.exists(), kept.exists(), lint_entry.exists()] == [False, True, True]
+
+
+def test_a_unit_s_names_are_in_an_order_fixed_by_their_content() -> None:
+    """A label written alike in English and French ("Alliances françaises") sorted by its
+    text alone came out in the order of the process's set, which differs between processes."""
+    settings = Settings()
+    document = discover(settings)[0]
+    files = units.DocumentFiles(document.name, document.text, document.facts, document.enrichment)
+    shared = units.SharedInputs(
+        settings.ontology_file, settings.shapes_file, settings.rules_dir, "reasonable"
+    )
+    names = units.make_unit(files, shared, "key").names
+    alike = [(a[2], b[2]) for a, b in pairwise(names) if a[:2] == b[:2] and str(a[2]) == str(b[2])]
+    assert len(alike) > 5
+    assert all(x.n3() < y.n3() for x, y in alike)

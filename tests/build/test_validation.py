@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from diplokg.build import intervals, rules
 from diplokg.build.evidence import Source, annotate, strip_quotes
@@ -200,3 +200,161 @@ def test_shapes_the_checker_does_not_know_go_to_pyshacl(
     found = shape_problems(union, shapes, SHAPES, [])
     assert found == shacl_problems(union, shapes, SHAPES)
     assert any(p.message.startswith("short") for p in found)
+
+
+# SELECTs of one variable over a basic graph pattern: the checker matches them itself.
+_PATTERN_SELECTS = [
+    # the resource shape's own target (ontology/shapes.ttl)
+    """SELECT DISTINCT ?this WHERE { ?this a ?class .
+        ?class <http://www.w3.org/2000/01/rdf-schema#isDefinedBy>
+            <https://w3id.org/diplokg/ontology> . }""",
+    # a join over two properties, the selected variable in object position
+    """SELECT ?place WHERE { ?event <https://w3id.org/diplokg/ontology#tookPlaceIn> ?place .
+        ?place a <https://w3id.org/diplokg/ontology#City> . }""",
+    # a constant subject
+    """SELECT ?class WHERE { <https://w3id.org/diplokg/ontology#Visit>
+        <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?class . }""",
+    # a variable twice in one pattern (no such triple: the answer is empty on both sides)
+    """SELECT ?x WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?x . }""",
+    # blank nodes as answers (the ontology's restrictions and lists)
+    """SELECT ?list WHERE { ?list <http://www.w3.org/1999/02/22-rdf-syntax-ns#first> ?item . }""",
+]
+
+
+def _store_answer(select: str, lines: list[str]) -> tuple[set[object], int]:
+    """What the checker's store path (`validate._sparql`) answers, the reference: its IRIs,
+    and how many blank nodes (Oxigraph labels the blank nodes it loads afresh)."""
+    from rdflib import BNode
+
+    from diplokg.build.validate import _sparql
+
+    found = _sparql(lines)(select)
+    return {t for t in found if not isinstance(t, BNode)}, len(found)
+
+
+def test_a_sparql_target_of_a_basic_pattern_is_matched_as_the_store_matches_it(
+    union_of: UnionOf, mini_doc: MiniDocument
+) -> None:
+    from diplokg.build.shacl import Data, Pattern
+
+    union, _ = union_of(*_seed(mini_doc)[:2], _seed(mini_doc)[2])
+    lines = nquads_lines({NAMED_GRAPHS["asserted"]: union})[NAMED_GRAPHS["asserted"]]
+    data = Data(list(union))
+    sizes = []
+    for select in _PATTERN_SELECTS:
+        pattern = Pattern.of(select)
+        assert pattern is not None, select
+        found = pattern.select(data)
+        iris = {t for t in found if isinstance(t, URIRef)}
+        assert (iris, len(found)) == _store_answer(select, lines), select
+        sizes.append(len(found))
+    # every select but the repeated variable's finds something, so the comparison says more
+    # than "both empty"
+    assert [n > 0 for n in sizes] == [True, True, True, False, True]
+    assert sizes[0] > 100
+
+
+def test_a_blank_node_a_sparql_target_selects_is_checked_as_pyshacl_checks_it(
+    union_of: UnionOf, mini_doc: MiniDocument
+) -> None:
+    """The store labels blank nodes afresh, so the focus it returned for a blank node was a
+    node the data does not hold (checked without its labels); the pattern keeps the data's."""
+    facts, enrichment = _mini(mini_doc)
+    facts.parse(
+        data="""@prefix dkg: <https://w3id.org/diplokg/ontology#> .
+            @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+            [] a dkg:City ; rdfs:label "Nowhere"@en , "Nulle part"@fr .""",
+        format="turtle",
+    )
+    union, _ = union_of(facts, enrichment)
+    shapes = parse_turtle(SHAPES)
+    lines = nquads_lines({NAMED_GRAPHS["asserted"]: union})[NAMED_GRAPHS["asserted"]]
+    found = shape_problems(union, shapes, SHAPES, lines)
+    assert found == shacl_problems(union, shapes, SHAPES)
+    assert [p.message for p in found if "label" in p.message] == []
+    assert any(p.message.startswith("must be an IRI under") for p in found)
+
+
+@pytest.mark.parametrize(
+    "select",
+    [
+        "SELECT ?x WHERE { ?x a ?c . FILTER(?c != <urn:x:a>) }",
+        "SELECT ?x WHERE { ?x ?p <urn:x:a> . }",
+        'SELECT ?x WHERE { ?x <urn:x:p> "a literal" . }',
+        "SELECT ?x ?y WHERE { ?x <urn:x:p> ?y . }",
+        "SELECT ?x WHERE { ?x <urn:x:p> ?y . OPTIONAL { ?y <urn:x:q> ?z } }",
+        "SELECT ?x WHERE { ?y <urn:x:p> ?z . }",
+        "SELECT ?x FROM <urn:x:g> WHERE { ?x <urn:x:p> ?y . }",
+        "not SPARQL at all",
+    ],
+)
+def test_any_other_sparql_target_is_left_to_the_store(select: str) -> None:
+    from diplokg.build.shacl import Pattern
+
+    assert Pattern.of(select) is None
+
+
+def test_a_target_the_checker_does_not_match_is_run_by_the_store(
+    union_of: UnionOf, mini_doc: MiniDocument
+) -> None:
+    """A SPARQL target with a FILTER goes to the store and still reports its focus nodes."""
+    shapes = parse_turtle(SHAPES)
+    shapes.parse(
+        data='''@prefix sh: <http://www.w3.org/ns/shacl#> .
+            <urn:x:shape> a sh:NodeShape ;
+                sh:target [ a sh:SPARQLTarget ; sh:select """
+                    SELECT ?this WHERE { ?this a ?c .
+                        FILTER(?c = <https://w3id.org/diplokg/ontology#City>) }""" ] ;
+                sh:nodeKind sh:BlankNode ; sh:message "a city here must be a blank node" .''',
+        format="turtle",
+    )
+    union, _ = union_of(*_mini(mini_doc))
+    lines = nquads_lines({NAMED_GRAPHS["asserted"]: union})[NAMED_GRAPHS["asserted"]]
+    found = shape_problems(union, shapes, SHAPES, lines)
+    cities = [p for p in found if p.message == "a city here must be a blank node"]
+    assert cities and cities == [
+        p for p in shacl_problems(union, shapes, SHAPES) if p.message == cities[0].message
+    ]
+
+
+def test_consistency_problems_read_both_kinds_of_disjointness_from_the_closure() -> None:
+    from rdflib import BNode
+    from rdflib.namespace import OWL, RDF
+
+    from diplokg.namespaces import DKG, RES
+
+    a, b, c, d = (URIRef(f"urn:x:{n}") for n in "abcd")
+    head, middle, last, axiom = BNode(), BNode(), BNode(), BNode()
+    closure = {
+        (a, OWL.disjointWith, b),
+        (axiom, RDF.type, OWL.AllDisjointClasses),
+        (axiom, OWL.members, head),
+        (head, RDF.first, b),
+        (head, RDF.rest, middle),
+        (middle, RDF.first, c),
+        (middle, RDF.rest, last),
+        (last, RDF.first, d),
+        (last, RDF.rest, RDF.nil),
+        (RES.one, RDF.type, a),
+        (RES.one, RDF.type, b),  # a and b: disjointWith
+        (RES.two, RDF.type, b),
+        (RES.two, RDF.type, d),  # b and d: the list's first and last members
+        (RES.three, RDF.type, a),
+        (RES.three, RDF.type, c),  # a and c: not declared disjoint
+        (RES.four, RDF.type, OWL.Nothing),
+        (RES.one, OWL.sameAs, RES.two),
+        (RES.two, OWL.sameAs, RES.one),
+        (RES.one, OWL.sameAs, DKG.Visit),  # not a curated resource
+    }
+    found = consistency_problems(closure, ["Disjoint classes: said above", "Other: kept"])
+    assert found == [
+        Problem("-", "owl 2 rl", "Other: kept"),
+        Problem("res:four", "owl:Nothing", "cannot exist (owl:Nothing)"),
+        Problem(
+            "res:one", "owl:disjointWith", "is both a <urn:x:a> and a <urn:x:b>, declared disjoint"
+        ),
+        Problem("res:one", "owl:sameAs", "is inferred the same as res:two"),
+        Problem(
+            "res:two", "owl:disjointWith", "is both a <urn:x:b> and a <urn:x:d>, declared disjoint"
+        ),
+    ]

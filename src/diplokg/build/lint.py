@@ -35,7 +35,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
+import pickle
 import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -75,16 +78,33 @@ Use = Kind["class", "property", "datatype", "term"]
 Namer = Callable[[Node], str]
 
 
-@dataclass(frozen=True)
 class Source:
-    """One parsed input: its file, its graph and what it is (ontology, shapes, data, or a
+    """One input: its file, its graph and what it is (ontology, shapes, data, or a
     rule file, whose graph is empty: its query is read from the file); for a document's curated
-    file, the source text beside it (`graph/<doc>.txt`)."""
+    file, the source text beside it (`graph/<doc>.txt`). Without a graph, the file is parsed
+    (`rdfio.parse_turtle`, which raises InputError) when the lint first needs it: a document
+    whose lint is in the cache (`lint(..., cache=)`) is not parsed at all."""
 
-    path: Path
-    graph: Graph
-    role: Role = "data"
-    document_text: Path | None = None
+    def __init__(
+        self,
+        path: Path,
+        graph: Graph | None = None,
+        role: Role = "data",
+        document_text: Path | None = None,
+    ) -> None:
+        self.path = path
+        self.role: Role = role
+        self.document_text = document_text
+        self._graph = graph
+        self.cacheable = graph is None  # its lint depends on its files alone (and the shared)
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            from diplokg.rdfio import parse_turtle
+
+            self._graph = parse_turtle(self.path)
+        return self._graph
 
     @cached_property
     def text(self) -> str:
@@ -732,21 +752,47 @@ def _rule_problems(
             report.found[(focus, message)] = LintProblem(report.path, line, focus, message)
 
 
-def lint(sources: Sequence[Source], *, root: Path | None = None) -> list[LintProblem]:
+def lint(
+    sources: Sequence[Source], *, root: Path | None = None, cache: Path | None = None
+) -> list[LintProblem]:
     """Every problem of `sources`, file by file in their order, then by line.
 
     The terms declared are those of the sources whose role is "ontology"; a resource counts
     as typed when any source gives it an rdf:type. Paths are shown relative to `root`.
+
+    With `cache` (a folder), the lint of each data source given without a graph is kept there
+    under the hash of its files, the ontologies', `root` and the lint's code: its problems
+    but the untyped resources', the resources it types and the resources of ours it uses. A
+    later lint of the same bytes reads that instead of parsing the file, and checks the
+    resources it uses against the types of all sources; when one is untyped, the file is
+    parsed and linted again so that the problem is named as always.
     """
-    ontologies = [source.graph for source in sources if source.role == "ontology"]
+    ontology_sources = [source for source in sources if source.role == "ontology"]
+    shared = _shared_key(ontology_sources, root) if cache is not None else ""
+    kept: dict[int, _Kept] = {}
+    for index, source in enumerate(sources):
+        if cache is not None and source.cacheable and source.role == "data":
+            found = _read_kept(cache, _source_key(source, shared))
+            if found is not None:
+                kept[index] = found
+    ontologies = [source.graph for source in ontology_sources]
     ontology = ontologies[0] if len(ontologies) == 1 else Graph()
     for graph in ontologies if len(ontologies) > 1 else ():
         ontology += graph
     vocabulary = Vocabulary.of(ontology)
-    typed = {t for source in sources for t in source.graph.subjects(RDF.type, None)}
+    typed: set[Node] = set()
+    for index, source in enumerate(sources):
+        if index in kept:
+            typed.update(kept[index].typed)
+        else:
+            typed.update(source.graph.subjects(RDF.type, None))
     slugs = sorted(str(t).removeprefix(str(RES)) for t in typed if str(t).startswith(str(RES)))
     problems: list[LintProblem] = []
-    for source in sources:
+    for index, source in enumerate(sources):
+        hit = kept.get(index)
+        if hit is not None and hit.uses <= typed:
+            problems += hit.problems
+            continue
         report = _Report(source, root)
         if source.role == "rules":
             _rule_problems(report, vocabulary, typed, slugs)
@@ -754,17 +800,102 @@ def lint(sources: Sequence[Source], *, root: Path | None = None) -> list[LintPro
             continue
         _literal_problems(report, vocabulary)
         _term_problems(report, vocabulary)
-        _untyped(report, typed, slugs)
         if source.role == "ontology":
             _ontology_problems(report, vocabulary)
         if source.document_text is not None:
             _record_problems(report, source.document_text)
+        if cache is not None and source.cacheable and source.role == "data":
+            own = sorted(report.found.values(), key=lambda p: (p.line or 0, p.focus, p.message))
+            graph = source.graph
+            _write_kept(
+                cache,
+                _source_key(source, shared),
+                _Kept(
+                    own,
+                    {s for s in graph.subjects(RDF.type, None) if isinstance(s, URIRef)},
+                    _our_uses(graph),
+                ),
+            )
+        _untyped(report, typed, slugs)
         problems += sorted(report.found.values(), key=lambda p: (p.line or 0, p.focus, p.message))
     return problems
 
 
-def check(sources: Sequence[Source], *, root: Path | None = None) -> None:
-    """Raise LintFailed (exit 2) listing every problem of `sources`, one line each."""
-    problems = lint(sources, root=root)
+@dataclass(frozen=True)
+class _Kept:
+    """A data source's lint in the cache (see `lint`)."""
+
+    problems: list[LintProblem]  # all but `_untyped`'s, sorted as `lint` sorts them
+    typed: set[URIRef]  # the IRIs it gives an rdf:type
+    uses: set[URIRef]  # the resources of ours `_untyped` checks in it
+
+
+def _our_uses(graph: Graph) -> set[URIRef]:
+    """The resources of ours whose types `_untyped` checks in `graph`."""
+    used: set[URIRef] = set()
+    for s, p, o in graph:
+        if isinstance(s, URIRef) and str(s).startswith(str(RES)):
+            used.add(s)
+        if p == RDF.type or not isinstance(o, URIRef) or not str(o).startswith(str(RES)):
+            continue
+        if p != DKG.interpretationKind:
+            used.add(o)
+    return used
+
+
+def _code_key() -> str:
+    """The hash of the code a lint's result depends on."""
+    here = Path(__file__).resolve().parent.parent
+    files = [Path(__file__), here / "rdfio.py", here / "namespaces.py"]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+
+
+def _shared_key(ontologies: Sequence[Source], root: Path | None) -> str:
+    digest = hashlib.sha256(_code_key().encode())
+    digest.update(str(root).encode())
+    for source in ontologies:
+        digest.update(hashlib.sha256(source.path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _source_key(source: Source, shared: str) -> str:
+    digest = hashlib.sha256(shared.encode())
+    digest.update(str(source.path).encode() + b"\0")
+    digest.update(hashlib.sha256(source.path.read_bytes()).digest())
+    text = source.document_text
+    digest.update(str(text).encode() + b"\0")
+    if text is not None and text.is_file():
+        digest.update(hashlib.sha256(text.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _read_kept(cache: Path, key: str) -> _Kept | None:
+    try:
+        with (cache / f"{key}.pickle").open("rb") as handle:
+            found = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+    return found if isinstance(found, _Kept) else None
+
+
+def _write_kept(cache: Path, key: str, kept: _Kept) -> None:
+    """Keep `kept` under `key`, written atomically."""
+    cache.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".lint-", dir=cache)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache / f"{key}.pickle")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def check(
+    sources: Sequence[Source], *, root: Path | None = None, cache: Path | None = None
+) -> None:
+    """Raise LintFailed (exit 2) listing every problem of `sources`, one line each (`cache`:
+    see `lint`)."""
+    problems = lint(sources, root=root, cache=cache)
     if problems:
         raise LintFailed(problems)

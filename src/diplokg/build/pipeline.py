@@ -212,19 +212,12 @@ def _lint(settings: Settings, documents: list[Document], drafted: list[drafts.Dr
     linted = [
         lint.Source(settings.ontology_file, ontology, "ontology"),
         lint.Source(settings.shapes_file, parse_turtle(settings.shapes_file), "shapes"),
-        *(
-            lint.Source(doc.facts, parse_turtle(doc.facts), document_text=doc.text)
-            for doc in documents
-        ),
-        *(
-            lint.Source(doc.enrichment, parse_turtle(doc.enrichment))
-            for doc in documents
-            if doc.enrichment is not None
-        ),
+        *(lint.Source(doc.facts, document_text=doc.text) for doc in documents),
+        *(lint.Source(doc.enrichment) for doc in documents if doc.enrichment is not None),
         *(lint.Source(path, Graph(), "rules") for path in rules.rule_files(settings.rules_dir)),
         *(lint.Source(d.path, d.graph, document_text=d.text) for d in drafted),
     ]
-    lint.check(linted, root=settings.root)
+    lint.check(linted, root=settings.root, cache=settings.build_cache_dir / "lint")
     return len(linted)
 
 

@@ -336,10 +336,16 @@ def kinds(inferred: Iterable[Triple], full: set[Triple]) -> Counter[str]:
     return counts
 
 
+# What `kind_of` reads of the closure (the chains' axioms and lists among them).
+_KIND_PREDICATES = frozenset(
+    {OWL.inverseOf, RDFS.subPropertyOf, RDF.type, OWL.propertyChainAxiom, RDF.first, RDF.rest}
+)
+
+
 def kind_of(full: set[Triple]) -> Callable[[Triple], str]:
     """The function that names the kind of an inferred triple of the closure `full`
     (see `kinds`)."""
-    index = _index(full)
+    index = _index(full, _KIND_PREDICATES)
     inverse: dict[Node, set[Node]] = defaultdict(set)
     for a, b in index.get(OWL.inverseOf, ()):
         inverse[a].add(b)

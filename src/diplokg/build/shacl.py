@@ -4,7 +4,8 @@ pySHACL (`validate.shacl_problems`, the reference) takes about half a second per
 this checker gives the same problems in a few hundredths, which is what lets every document of
 a collection be validated on its own. It reads the shapes graph and supports the constraint
 components `ontology/shapes.ttl` uses: targets (`sh:targetClass` with subclasses,
-`sh:targetSubjectsOf`, `sh:targetObjectsOf`, `sh:targetNode`, a SPARQL target run with
+`sh:targetSubjectsOf`, `sh:targetObjectsOf`, `sh:targetNode`, a SPARQL target: matched
+over the index when it is one variable of a basic graph pattern (`Pattern`), else run with
 pyoxigraph), predicate paths and `sh:alternativePath`, `sh:nodeKind`, `sh:pattern`,
 `sh:datatype`, `sh:minCount`, `sh:maxCount`, `sh:hasValue`, `sh:in`, `sh:languageIn`,
 `sh:class`, `sh:or`, `sh:not`, `sh:node`, `sh:property` and qualified value shapes. A shapes
@@ -27,7 +28,7 @@ from functools import cache
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, XSD
-from rdflib.term import Node
+from rdflib.term import Node, Variable
 
 from diplokg.namespaces import SH
 from diplokg.rdfio import Triple
@@ -151,6 +152,7 @@ class Shapes:
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self._compiled_shapes: dict[Node, _Shape] = {}
+        self._target_specs: dict[Node, _Targets] = {}
         shapes: list[Node] = list(graph.subjects(RDF.type, SH.NodeShape))
         self.node_shapes = sorted(shapes, key=str)
         for shape in self._all_shapes():
@@ -212,20 +214,43 @@ class Shapes:
     # -- checking -----------------------------------------------------------------------------
 
     def targets(self, shape: Node, data: Data, sparql: SparqlTargets | None) -> set[Node]:
+        t = self._targets(shape)
         focus: set[Node] = set()
-        for cls in self.graph.objects(shape, SH.targetClass):
+        for cls in t.classes:
             focus |= data.instances_of(cls)
-        for prop in self.graph.objects(shape, SH.targetSubjectsOf):
+        for prop in t.subjects_of:
             focus |= data.subjects_of.get(prop, set())
-        for prop in self.graph.objects(shape, SH.targetObjectsOf):
+        for prop in t.objects_of:
             focus |= data.objects_of.get(prop, set())
-        focus.update(self.graph.objects(shape, SH.targetNode))
-        for target in self.graph.objects(shape, SH.target):
-            select = self.graph.value(target, SH.select)
+        focus.update(t.nodes)
+        for select, pattern in t.selects:
+            if pattern is not None:
+                focus |= pattern.select(data)
+                continue
             if sparql is None or select is None:
                 raise Unsupported(f"{shape}: a SPARQL target needs the data as a store")
-            focus |= sparql(str(select))
+            focus |= sparql(select)
         return focus
+
+    def _targets(self, shape: Node) -> _Targets:
+        """What selects a shape's focus nodes, read once from the shapes graph."""
+        found = self._target_specs.get(shape)
+        if found is None:
+            g = self.graph
+            selects = []
+            for target in g.objects(shape, SH.target):
+                select = g.value(target, SH.select)
+                text = None if select is None else str(select)
+                selects.append((text, None if text is None else Pattern.of(text)))
+            found = _Targets(
+                classes=list(g.objects(shape, SH.targetClass)),
+                subjects_of=list(g.objects(shape, SH.targetSubjectsOf)),
+                objects_of=list(g.objects(shape, SH.targetObjectsOf)),
+                nodes=list(g.objects(shape, SH.targetNode)),
+                selects=selects,
+            )
+            self._target_specs[shape] = found
+        return found
 
     def check(self, data: Data, sparql: SparqlTargets | None = None) -> list[Result]:
         """Every violation of `data`."""
@@ -353,6 +378,111 @@ class Shapes:
         for prop in c.properties:
             for v in values:
                 yield from self.validate(v, prop, data)
+
+
+@dataclass
+class _Targets:
+    """How a shape selects its focus nodes; a SPARQL target's SELECT with its `Pattern`
+    (None: the SELECT is run by the `SparqlTargets` the check is given)."""
+
+    classes: list[Node]
+    subjects_of: list[Node]
+    objects_of: list[Node]
+    nodes: list[Node]
+    selects: list[tuple[str | None, Pattern | None]]
+
+
+_Term = Variable | URIRef
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A SPARQL target's SELECT of one variable over a basic graph pattern whose terms are
+    variables and IRIs (`SELECT [DISTINCT] ?v WHERE { ?s <p> ?o . ... }`), matched against
+    `Data`'s indexes instead of a store: the IRIs and blank nodes the variable takes in the
+    pattern's solutions over the union of the data (SPARQL 1.1, section 18.3, basic graph
+    pattern matching, with the predicates as IRIs; the SELECT's DISTINCT changes no set).
+    tests/build/test_validation.py compares it with pyoxigraph's answer."""
+
+    variable: Variable
+    triples: tuple[tuple[_Term, URIRef, _Term], ...]
+
+    @staticmethod
+    @cache
+    def of(select: str) -> Pattern | None:
+        """The pattern of `select`, or None when it is anything else (then run by a store)."""
+        from rdflib.plugins.sparql import prepareQuery
+
+        try:
+            algebra = prepareQuery(select).algebra
+        except Exception:  # a SELECT rdflib cannot read is left to the store, which names it
+            return None
+        node = algebra.p
+        if algebra.name != "SelectQuery" or algebra.get("datasetClause"):
+            return None
+        if node.name == "Distinct":
+            node = node.p
+        if node.name != "Project" or len(node.PV) != 1 or node.p.name != "BGP":
+            return None
+        triples = []
+        for s, p, o in node.p.triples:
+            if not isinstance(p, URIRef) or not all(
+                isinstance(t, Variable | URIRef) for t in (s, o)
+            ):
+                return None
+            triples.append((s, p, o))
+        if not triples or not any(node.PV[0] in t for t in triples):
+            return None
+        return Pattern(node.PV[0], tuple(triples))
+
+    def select(self, data: Data) -> set[Node]:
+        """The IRIs and blank nodes `self.variable` takes over `data`."""
+        found: set[Node] = set()
+        for solution in _solutions(list(self.triples), {}, data):
+            value = solution[self.variable]
+            if isinstance(value, URIRef | BNode):
+                found.add(value)
+        return found
+
+
+def _solutions(
+    patterns: list[tuple[_Term, URIRef, _Term]], bound: dict[Variable, Node], data: Data
+) -> Iterator[dict[Variable, Node]]:
+    """Every extension of `bound` matching all `patterns` (a join, most bound pattern first)."""
+    if not patterns:
+        yield bound
+        return
+
+    def value(term: _Term) -> Node | None:
+        return bound.get(term) if isinstance(term, Variable) else term
+
+    def unbound(i: int) -> int:
+        s, _, o = patterns[i]
+        return (value(s) is None) * 2 + (value(o) is None)
+
+    best = min(range(len(patterns)), key=unbound)
+    s, p, o = patterns[best]
+    rest = patterns[:best] + patterns[best + 1 :]
+    subject, obj = value(s), value(o)
+    if subject is not None:
+        pairs: Iterable[tuple[Node, Node]] = (
+            (subject, v) for v in data.values(subject, p) if obj is None or v == obj
+        )
+    elif obj is not None and p == RDF.type:
+        pairs = ((x, obj) for x in data.instances.get(obj, ()))
+    elif obj is not None:
+        pairs = ((x, obj) for x in data.subjects_of.get(p, ()) if obj in data.values(x, p))
+    else:
+        pairs = ((x, v) for x in data.subjects_of.get(p, ()) for v in data.values(x, p))
+    for x, v in pairs:
+        extended = dict(bound)
+        if isinstance(s, Variable):
+            extended[s] = x
+        if isinstance(o, Variable):
+            if extended.get(o, v) != v:  # ?x <p> ?x
+                continue
+            extended[o] = v
+        yield from _solutions(rest, extended, data)
 
 
 @dataclass

@@ -251,7 +251,7 @@ def _collect_subject(
                     f"{_name(subject)} does not have"
                 )
     sole_literal = len(quotes) == 1 and quotes[0][1] is None
-    is_fact = any((subject, RDF.type, cls) in graph for cls in fact_classes)
+    is_fact = not fact_classes.isdisjoint(graph.objects(subject, RDF.type))
     for statement in statements:
         _, predicate, obj = statement
         spans = [span for span, claims in quotes if claims and _covers(claims, predicate, obj)]

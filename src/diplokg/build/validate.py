@@ -6,6 +6,7 @@ curator can act on without reading a SHACL results graph.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +73,7 @@ def shape_problems(
 
     data = list(triples)
     try:
-        results = _checker(shapes).check(Data(data), _sparql("".join(nquads)))
+        results = _checker(shapes).check(Data(data), _sparql(nquads))
     except Unsupported:
         union = Graph()
         union.addN((s, p, o, union) for s, p, o in data)
@@ -88,8 +89,9 @@ def shape_problems(
     return sorted(problems)
 
 
-def _sparql(lines: str) -> Callable[[str], set[Node]]:
-    """Runs a SPARQL target's SELECT over the N-Quads `lines` (loaded on the first call)."""
+def _sparql(lines: Iterable[str]) -> Callable[[str], set[Node]]:
+    """Runs a SPARQL target's SELECT over the N-Quads `lines` (joined and loaded on the first
+    call: the shapes' targets the checker matches itself need no store)."""
     store: list[ox.Store] = []
 
     def sparql(select: str) -> set[Node]:
@@ -97,7 +99,7 @@ def _sparql(lines: str) -> Callable[[str], set[Node]]:
 
         if not store:
             store.append(ox.Store())
-            store[0].load(lines.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+            store[0].load("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         found: set[Node] = set()
         for row in store[0].query(select, use_default_graph_as_union=True):  # type: ignore[union-attr]
             term = row[0]
@@ -187,15 +189,34 @@ def consistency_problems(
     full: Iterable[Triple], reasoner_errors: Iterable[str] = ()
 ) -> list[Problem]:
     """Resources typed with two disjoint classes or with owl:Nothing, curated resources inferred
-    the same, plus the reasoner's own inconsistency messages; `full` is the closure."""
-    closure = Graph()
+    the same, plus the reasoner's own inconsistency messages; `full` is the closure.
+
+    (Read from an index of the closure's triples of those predicates, as `disjoint_pairs` reads
+    a graph: the closure of a page holds thousands of types an rdflib graph would copy.)"""
+    types: dict[Node, set[Node]] = defaultdict(set)  # class -> its instances
+    objects: dict[tuple[Node, Node], list[Node]] = defaultdict(list)
+    same: list[tuple[Node, Node]] = []
     for s, p, o in full:
-        if p in _CONSISTENCY_PREDICATES:
-            closure.add((s, p, o))
+        if p == RDF.type:
+            types[o].add(s)
+        elif p == OWL.sameAs:
+            same.append((s, o))
+        elif p in _CONSISTENCY_PREDICATES:
+            objects[(s, p)].append(o)
     names = bind_prefixes(Graph())
     problems = []
-    for a, b in disjoint_pairs(closure):
-        for thing in set(closure.subjects(RDF.type, a)) & set(closure.subjects(RDF.type, b)):
+    pairs: set[tuple[Node, Node]] = set()
+    for (a, p), found in objects.items():
+        if p == OWL.disjointWith:
+            pairs.update(_pair(a, b) for b in found)
+    for axiom in types.get(OWL.AllDisjointClasses, ()):
+        heads = objects.get((axiom, OWL.members))
+        if not heads:
+            continue
+        members = _items(objects, heads[0])
+        pairs.update(_pair(a, b) for i, a in enumerate(members) for b in members[i + 1 :])
+    for a, b in pairs:
+        for thing in types.get(a, set()) & types.get(b, set()):
             problems.append(
                 Problem(
                     _name(names, thing),
@@ -205,12 +226,12 @@ def consistency_problems(
             )
     # Two curated resources inferred identical (say, through a functional property) are a
     # modelling error here: the graph gives every thing exactly one IRI.
-    for a, b in closure.subject_objects(OWL.sameAs):
+    for a, b in same:
         if str(a) < str(b) and str(a).startswith(str(RES)) and str(b).startswith(str(RES)):
             problems.append(
                 Problem(_name(names, a), "owl:sameAs", f"is inferred the same as {_name(names, b)}")
             )
-    for thing in closure.subjects(RDF.type, OWL.Nothing):
+    for thing in types.get(OWL.Nothing, ()):
         problems.append(Problem(_name(names, thing), "owl:Nothing", "cannot exist (owl:Nothing)"))
     # owlrl words disjointness clashes too; those are already reported above, per resource.
     problems.extend(
@@ -219,6 +240,23 @@ def consistency_problems(
         if not message.startswith("Disjoint classes")
     )
     return sorted(set(problems))
+
+
+def _items(objects: dict[tuple[Node, Node], list[Node]], head: Node) -> list[Node]:
+    """The members of the RDF list at `head`, as rdflib's `Graph.items` reads them."""
+    items: list[Node] = []
+    seen: set[Node | None] = {head}
+    node: Node | None = head
+    while node is not None:
+        first = objects.get((node, RDF.first))
+        if first:
+            items.append(first[0])
+        rest = objects.get((node, RDF.rest))
+        node = rest[0] if rest else None
+        if node in seen:
+            raise ValueError("List contains a recursive rdf:rest reference")
+        seen.add(node)
+    return items
 
 
 def report(problems: Iterable[Problem]) -> str:
