@@ -9,6 +9,13 @@ which the server reports as the query's fault), and it dies with the server (a t
 pipe only the server holds open; Linux's parent-death signal covers the forkserver in between).
 It imports neither rdflib nor pandas: the forkserver preloads this module, and every worker
 shares what it loaded.
+
+A query runs in a thread of its own, at the worker's priority (nice 0) at first; the longer it
+runs, the lower its CPU priority (`priority_steps`: nice 10 after `DEMOTE_AFTER_S`, 19 once
+it is long), so that a slow query cannot take the CPU from the cheap ones arriving meanwhile
+(Linux CFS weights nice 0 1024, nice 10 110, nice 19 15). Linux sets a nice value per
+thread, and an unprivileged process may raise its nice value but never lower it back: the
+next query runs in a new thread, at nice 0 again, so the worker is kept, not replaced.
 """
 
 from __future__ import annotations
@@ -22,14 +29,72 @@ import signal
 import sys
 import threading
 from multiprocessing.connection import Connection
+from typing import Any
 
 import pyoxigraph as ox
 
 from diplokg.results import TRUNCATED_IRI, Job, first_line, run_job
 
-__all__ = ["TRUNCATED_IRI", "Job", "run_job", "worker_main"]
+__all__ = ["DEMOTE_AFTER_S", "TRUNCATED_IRI", "Job", "priority_steps", "run_job", "worker_main"]
 
 _PR_SET_PDEATHSIG = 1
+# A query running past this many seconds is not a cheap one: nice 10 from then on (issue 16,
+# isolation). Cheap queries (an ASK on a pattern, a page of a listing) take a few ms.
+DEMOTE_AFTER_S = 0.05
+DEMOTED_NICE = 10
+LONG_NICE = 19
+
+
+def priority_steps(long_query_s: float) -> tuple[tuple[float, int], ...]:
+    """(seconds into a query, nice value from then on), in order: nice 10 after
+    `DEMOTE_AFTER_S`, nice 19 after `long_query_s` (the long lane of `diplokg.server.engine`)."""
+    if long_query_s <= DEMOTE_AFTER_S:
+        return ((max(0.0, long_query_s), LONG_NICE),)
+    return ((DEMOTE_AFTER_S, DEMOTED_NICE), (long_query_s, LONG_NICE))
+
+
+_WARM_UP = Job(
+    query="ASK { ?s ?p ?o }",
+    form="ASK",
+    fmt="json",
+    default_graph=None,
+    named_graphs=None,
+    union=True,
+    base_iri=None,
+    max_rows=1,
+    max_bytes=1024,
+)
+
+
+def _answer(store: ox.Store, job: Job) -> tuple[Any, ...]:
+    try:
+        return run_job(store, job)
+    except MemoryError:
+        return ("memory",)
+    except Exception as exc:  # reported as a 500; the text stays in the server log
+        return ("crash", f"{type(exc).__name__}: {first_line(exc)}")
+
+
+def run_stepped(store: ox.Store, job: Job, steps: tuple[tuple[float, int], ...]) -> tuple[Any, ...]:
+    """`run_job` in a new thread whose nice value follows `steps` while it runs (see the
+    module's docstring); the calling thread's own priority never changes."""
+    if not steps:
+        return _answer(store, job)
+    reply: list[tuple[Any, ...]] = []
+    thread = threading.Thread(
+        target=lambda: reply.append(_answer(store, job)), name="diplokg-query", daemon=True
+    )
+    thread.start()
+    waited = 0.0
+    for after, nice in steps:
+        thread.join(max(0.0, after - waited))
+        waited = after
+        if not thread.is_alive():
+            break
+        with contextlib.suppress(OSError):  # the thread ended in between
+            os.setpriority(os.PRIO_PROCESS, thread.native_id or 0, nice)
+    thread.join()
+    return reply[0]
 
 
 def _die_with(server_alive: Connection, server_pid: int) -> None:
@@ -62,10 +127,12 @@ def worker_main(
     store_path: str,
     memory_cap: int,
     inherited: tuple[int, ...] = (),
+    steps: tuple[tuple[float, int], ...] = (),
 ) -> None:
     """Serve jobs from `conn` until it closes; one query at a time. `inherited`: descriptors
     of the server's that a worker forked from it holds copies of, released first (pointed at
-    /dev/null rather than closed, since objects of the server's still name them)."""
+    /dev/null rather than closed, since objects of the server's still name them); `steps`:
+    the query thread's priority steps (`priority_steps`; none: queries run in this thread)."""
     if inherited:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in inherited:
@@ -84,6 +151,9 @@ def worker_main(
     except Exception as exc:  # a missing or damaged store: the server rebuilds it
         conn.send(("failed", first_line(exc)))
         return
+    # A first query in a query thread before the baseline: the thread's malloc arena (an
+    # address-space reservation that later query threads reuse) is not charged to queries.
+    run_stepped(store, _WARM_UP, steps)
     baseline = _address_space()
     if memory_cap > 0:
         limit = baseline + memory_cap
@@ -94,10 +164,4 @@ def worker_main(
             job = conn.recv()
         except (EOFError, OSError):
             return
-        try:
-            reply = run_job(store, job)
-        except MemoryError:
-            reply = ("memory",)
-        except Exception as exc:  # reported as a 500; the text stays in the server log
-            reply = ("crash", f"{type(exc).__name__}: {first_line(exc)}")
-        conn.send(reply)
+        conn.send(run_stepped(store, job, steps))
