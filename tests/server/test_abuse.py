@@ -342,6 +342,23 @@ def test_client_key(peer: str, xff: str | None, trusted: tuple[str, ...], key: s
     assert client_key({"client": (peer, 1), "headers": headers}, trusted) == key
 
 
+def test_client_keys_are_remembered_for_short_texts_only() -> None:
+    from diplokg.server import budget
+
+    budget._cached_address_key.cache_clear()
+    padded = " " * 100 + "7.7.7.7"  # an address all the same, too long a text to remember
+    scope = {"client": ("127.0.0.1", 1), "headers": [(b"x-forwarded-for", padded.encode())]}
+    assert client_key(scope, ("127.0.0.1",)) == "7.7.7.7"
+    assert client_key(scope, ("127.0.0.1",)) == "7.7.7.7"
+    info = budget._cached_address_key.cache_info()
+    # "127.0.0.1", asked four times (the trusted proxy and the peer, twice), parsed once;
+    # the padded hop never entered.
+    assert (info.hits, info.misses, info.currsize) == (3, 1, 1)
+    for i in range(5000):  # a client inventing addresses cannot grow it past its size
+        budget._address_key(f"10.0.{i // 250}.{i % 250}")
+    assert budget._cached_address_key.cache_info().currsize == 4096
+
+
 # ---------------------------------------------------------------------------------------------
 # The cache counts what it holds
 # ---------------------------------------------------------------------------------------------
