@@ -667,8 +667,9 @@ def test_a_worker_answers_at_nice_0_again_after_a_lowered_query(
         wait_for(watch, "the medium query's thread at nice 10")
         t.join(150)
         assert out[0].status_code == 200
-        # The same worker, kept: its lowered thread is gone, the next query runs at nice 0.
+        # The same worker, kept; its lowered thread ends (the OS thread may outlive the join
+        # by a moment) and the next query runs in a new one, at nice 0.
         assert the_worker(running) == pid
-        assert set(thread_nices(pid).values()) == {0}
+        wait_for(lambda: set(thread_nices(pid).values()) == {0}, "the lowered thread gone")
         assert cheap(c, 3).status_code == 200
         assert the_worker(running) == pid

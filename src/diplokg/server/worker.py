@@ -35,7 +35,15 @@ import pyoxigraph as ox
 
 from diplokg.results import TRUNCATED_IRI, Job, first_line, run_job
 
-__all__ = ["DEMOTE_AFTER_S", "TRUNCATED_IRI", "Job", "priority_steps", "run_job", "worker_main"]
+__all__ = [
+    "DEMOTE_AFTER_S",
+    "TRUNCATED_IRI",
+    "Job",
+    "priority_steps",
+    "run_job",
+    "run_stepped",
+    "worker_main",
+]
 
 _PR_SET_PDEATHSIG = 1
 # A query running past this many seconds is not a cheap one: nice 10 from then on (issue 16,
