@@ -621,9 +621,11 @@ def thread_nices(pid: int) -> dict[int, int]:
 
 
 def the_worker(running: RunningServer) -> int:
-    workers = [w for w in running.app.state.engine.pool.workers if w.state != "dead"]
-    assert len(workers) == 1
-    return int(workers[0].pid)
+    """The process id of the server's one worker, once it is ready."""
+    pool = running.app.state.engine.pool
+    ready = lambda: [w for w in pool.workers if w.state in ("idle", "busy")]  # noqa: E731
+    wait_for(lambda: len(ready()) == 1 and pool.starting == 0, "one worker ready")
+    return int(ready()[0].pid)
 
 
 def test_priority_steps_follow_the_long_query_threshold() -> None:

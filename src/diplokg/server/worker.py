@@ -10,12 +10,13 @@ pipe only the server holds open; Linux's parent-death signal covers the forkserv
 It imports neither rdflib nor pandas: the forkserver preloads this module, and every worker
 shares what it loaded.
 
-A query runs in a thread of its own, at the worker's priority (nice 0) at first; the longer it
+Queries run in a serving thread, at the worker's priority (nice 0) at first; the longer one
 runs, the lower its CPU priority (`priority_steps`: nice 10 after `DEMOTE_AFTER_S`, 19 once
 it is long), so that a slow query cannot take the CPU from the cheap ones arriving meanwhile
 (Linux CFS weights nice 0 1024, nice 10 110, nice 19 15). Linux sets a nice value per
-thread, and an unprivileged process may raise its nice value but never lower it back: the
-next query runs in a new thread, at nice 0 again, so the worker is kept, not replaced.
+thread, and an unprivileged process may raise its nice value but never lower it back: after
+a lowered query, a new serving thread takes over, at nice 0 again, so the worker is kept,
+not replaced (`_Stepper`).
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def _answer(store: ox.Store, job: Job) -> tuple[Any, ...]:
 
 def run_stepped(store: ox.Store, job: Job, steps: tuple[tuple[float, int], ...]) -> tuple[Any, ...]:
     """`run_job` in a new thread whose nice value follows `steps` while it runs (see the
-    module's docstring); the calling thread's own priority never changes."""
+    module's docstring); the calling thread's own priority never changes. (A thread per
+    query costs some 100 us: `worker_main` keeps one serving thread instead, see `_Stepper`.)"""
     if not steps:
         return _answer(store, job)
     reply: list[tuple[Any, ...]] = []
@@ -103,6 +105,95 @@ def run_stepped(store: ox.Store, job: Job, steps: tuple[tuple[float, int], ...])
             os.setpriority(os.PRIO_PROCESS, thread.native_id or 0, nice)
     thread.join()
     return reply[0]
+
+
+class _Stepper:
+    """Serves jobs in one thread whose nice value the main thread raises as a query runs.
+
+    The serving thread arms an interval timer when a query starts and disarms it when it ends
+    (two system calls, nothing woken); SIGALRM runs `_alarm` in the main thread, which lowers
+    the serving thread's priority to the next step and arms the timer for the step after. A
+    thread once lowered cannot be raised back without privilege: once its query is answered,
+    it ends, and the main thread starts a new serving thread (at its own nice 0: a thread
+    starts at the nice value of the thread that creates it).
+    """
+
+    def __init__(
+        self, conn: Connection, store: ox.Store, steps: tuple[tuple[float, int], ...]
+    ) -> None:
+        self.conn = conn
+        self.store = store
+        self.steps = steps
+        self.running = 0  # native id of the thread running a query, 0 when none is
+        self.step = 0  # the next step of `steps` for that query
+        self.lowered = 0  # native id of a serving thread that was lowered
+        self.wake = threading.Event()  # for the main thread: a hand-over, or the end
+        self.handover = False
+        self.pending: Job | None = None  # the job a lowered thread received, for the next
+        self.finished = False
+
+    def serve(self) -> None:
+        """Serve jobs until the connection closes (call from the main thread: the serving
+        threads are started from it, since a thread starts at its creator's nice value)."""
+        signal.signal(signal.SIGALRM, self._alarm)
+        self._start(None)
+        while True:
+            self.wake.wait()  # interrupted to run `_alarm`, then waits again
+            self.wake.clear()
+            if self.finished:
+                return
+            if self.handover:
+                job, self.handover, self.pending = self.pending, False, None
+                self._start(job)
+
+    def _start(self, job: Job | None) -> None:
+        self.lowered = 0
+        threading.Thread(target=self._loop, args=(job,), name="diplokg-query", daemon=True).start()
+
+    def _hand_over(self, job: Job | None) -> None:
+        """End this (lowered) serving thread; the main thread starts the next one."""
+        self.pending, self.handover = job, True
+        self.wake.set()
+
+    def _loop(self, job: Job | None) -> None:
+        # The alarm is for the main thread, which runs Python's signal handlers: the kernel
+        # delivers it there when no other thread can take it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        me = threading.get_native_id()
+        while True:
+            if job is None:
+                try:
+                    job = self.conn.recv()
+                except (EOFError, OSError):
+                    self.finished = True
+                    self.wake.set()
+                    return
+            if self.lowered == me:  # lowered after its last answer was sent
+                self._hand_over(job)
+                return
+            self.step = 0
+            self.running = me
+            signal.setitimer(signal.ITIMER_REAL, self.steps[0][0])
+            reply = _answer(self.store, job)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.running = 0
+            self.conn.send(reply)
+            job = None
+            if self.lowered == me:
+                self._hand_over(None)
+                return
+
+    def _alarm(self, signum: int, frame: object) -> None:
+        tid, step = self.running, self.step
+        if not tid or step >= len(self.steps):
+            return
+        after, nice = self.steps[step]
+        self.lowered = tid  # before lowering it: the serving thread checks it after a query
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+        self.step = step + 1
+        if self.step < len(self.steps) and self.running == tid:
+            signal.setitimer(signal.ITIMER_REAL, max(1e-3, self.steps[self.step][0] - after))
 
 
 def _die_with(server_alive: Connection, server_pid: int) -> None:
@@ -167,9 +258,12 @@ def worker_main(
         limit = baseline + memory_cap
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     conn.send(("ready", baseline))
+    if steps:
+        _Stepper(conn, store, steps).serve()
+        return
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(run_stepped(store, job, steps))
+        conn.send(_answer(store, job))
