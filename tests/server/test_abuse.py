@@ -29,6 +29,7 @@ from diplokg.errors import DiskFull
 from diplokg.server import stores
 from diplokg.server.budget import Budgets, client_key
 from diplokg.server.engine import QueryResult, _ResultCache
+from diplokg.server.worker import DEMOTE_AFTER_S, DEMOTED_NICE, priority_steps
 
 if TYPE_CHECKING:
     from tests.conftest import RunningServer, Serve
@@ -629,9 +630,7 @@ def the_worker(running: RunningServer) -> int:
 
 
 def test_priority_steps_follow_the_long_query_threshold() -> None:
-    from diplokg.server.worker import DEMOTE_AFTER_S, priority_steps
-
-    assert priority_steps(0.5) == ((DEMOTE_AFTER_S, 10), (0.5, 19))
+    assert priority_steps(0.5) == ((DEMOTE_AFTER_S, DEMOTED_NICE), (0.5, 19))
     assert priority_steps(DEMOTE_AFTER_S / 2) == ((DEMOTE_AFTER_S / 2, 19),)
 
 
@@ -663,10 +662,10 @@ def test_a_worker_answers_at_nice_0_again_after_a_lowered_query(
 
         def watch() -> bool:
             seen.update(thread_nices(pid).values())
-            return 10 in seen
+            return DEMOTED_NICE in seen
 
         t, out = in_thread(lambda: c.post("/sparql", content=MEDIUM, headers=SPARQL_QUERY))
-        wait_for(watch, "the medium query's thread at nice 10")
+        wait_for(watch, "the medium query's thread lowered")
         t.join(150)
         assert out[0].status_code == 200
         # The same worker, kept; its lowered thread ends (the OS thread may outlive the join

@@ -16,7 +16,7 @@ after everyone else, and all such clients together hold one worker at most. A qu
 runs past `long_query_s` moves to the long lane: it runs on at the lowest CPU priority while
 a new worker takes its place, and at most `max_long_queries` run so at once. The worker lowers
 the priority of the query itself, already after `diplokg.server.worker.DEMOTE_AFTER_S` (nice
-10), so that a slow query never competes with the cheap ones as their equal for long.
+5), so that a slow query never competes with the cheap ones as their equal for long.
 
 A canned query asked with its default parameters is answered from the file the build wrote
 (`diplokg.build.precompute`) when the server serves that build's dataset with the same limits:

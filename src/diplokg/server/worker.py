@@ -11,9 +11,9 @@ It imports neither rdflib nor pandas: the forkserver preloads this module, and e
 shares what it loaded.
 
 Queries run in a serving thread, at the worker's priority (nice 0) at first; the longer one
-runs, the lower its CPU priority (`priority_steps`: nice 10 after `DEMOTE_AFTER_S`, 19 once
+runs, the lower its CPU priority (`priority_steps`: nice 5 after `DEMOTE_AFTER_S`, 19 once
 it is long), so that a slow query cannot take the CPU from the cheap ones arriving meanwhile
-(Linux CFS weights nice 0 1024, nice 10 110, nice 19 15). Linux sets a nice value per
+(Linux CFS weights nice 0 1024, nice 5 335, nice 19 15). Linux sets a nice value per
 thread, and an unprivileged process may raise its nice value but never lower it back: after
 a lowered query, a new serving thread takes over, at nice 0 again, so the worker is kept,
 not replaced (`_Stepper`).
@@ -47,15 +47,18 @@ __all__ = [
 ]
 
 _PR_SET_PDEATHSIG = 1
-# A query running past this many seconds is not a cheap one: nice 10 from then on (issue 16,
-# isolation). Cheap queries (an ASK on a pattern, a page of a listing) take a few ms.
-DEMOTE_AFTER_S = 0.05
-DEMOTED_NICE = 10
+# A query running past this many seconds is not a cheap one: nice 5 from then on (issue 16,
+# isolation). Cheap queries (an ASK on a pattern, a page of a listing) take a few ms. Not
+# lower nor sooner: a lowered query takes longer under load, and one that passes
+# `long_query_s` while the long lane is full is stopped (503): nice 10 after 50 ms gave 21
+# such 503s where the code before gave 11 (ad hoc mix, c=8, 15 s, load average 11).
+DEMOTE_AFTER_S = 0.1
+DEMOTED_NICE = 5
 LONG_NICE = 19
 
 
 def priority_steps(long_query_s: float) -> tuple[tuple[float, int], ...]:
-    """(seconds into a query, nice value from then on), in order: nice 10 after
+    """(seconds into a query, nice value from then on), in order: nice 5 after
     `DEMOTE_AFTER_S`, nice 19 after `long_query_s` (the long lane of `diplokg.server.engine`)."""
     if long_query_s <= DEMOTE_AFTER_S:
         return ((max(0.0, long_query_s), LONG_NICE),)
