@@ -624,7 +624,10 @@ def thread_nices(pid: int) -> dict[int, int]:
 def the_worker(running: RunningServer) -> int:
     """The process id of the server's one worker, once it is ready."""
     pool = running.app.state.engine.pool
-    ready = lambda: [w for w in pool.workers if w.state in ("idle", "busy")]  # noqa: E731
+
+    def ready() -> list[Any]:
+        return [w for w in pool.workers if w.state in ("idle", "busy")]
+
     wait_for(lambda: len(ready()) == 1 and pool.starting == 0, "one worker ready")
     return int(ready()[0].pid)
 
