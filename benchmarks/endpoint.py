@@ -30,6 +30,7 @@ ignores the header. Everything else is diplokg's defaults.
     python benchmarks/endpoint.py                 # 20 s per cell, seed and collection
     python benchmarks/endpoint.py --quick         # 3 s per cell, a 60-page collection
     python benchmarks/endpoint.py --only seed
+    python benchmarks/endpoint.py --only seed --cells isolation,adhoc --skip-abuse
 
 The load generator is a minimal HTTP/1.1 keep-alive client on asyncio, so that the client
 costs the same, and little, for every server. Figures are printed, never asserted.
@@ -92,6 +93,9 @@ GOAL_MEMORY_MB = {"seed": 150, "collection": 1000}
 GOAL_CANNED_P99_MS = 1000
 GOAL_ADHOC_RATIO = 1.0
 GOAL_ISOLATION_RATIO = 3.0
+# The cells a run may be limited to (--cells), and the cell of each load mix.
+CELLS = ("start", "memory", "canned", "parameters", "adhoc", "isolation")
+CELL_OF_MIX = {"canned": "canned", "canned, parameters": "parameters", "ad hoc": "adhoc"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,27 +444,32 @@ def bench(project: Project, args: argparse.Namespace, concurrencies: tuple[int, 
                 server.start()  # loads the store
                 figures.cold_start_s = server.first_answer_s
                 server.stop()
-            for _ in range(args.starts):
+            for _ in range(args.starts if "start" in args.cells else 1):
                 server.stop()
                 server.start()
                 starts.append(server.first_answer_s)
-            figures.starts[server.name] = starts
+            if "start" in args.cells:
+                figures.starts[server.name] = starts
             server.ready()
-            figures.memory[server.name] = server.memory_mb()
+            if "memory" in args.cells:
+                figures.memory[server.name] = server.memory_mb()
             mixes: list[tuple[str, Callable[[], Iterator[str]]]] = [
                 ("canned", lambda: cycle(defaults)),
                 ("canned, parameters", lambda: cycle(bound)),
                 ("ad hoc", adhoc_queries),
             ]
             for mix, queries in mixes:
+                if CELL_OF_MIX[mix] not in args.cells:
+                    continue
                 for conc in concurrencies if mix != "canned, parameters" else (8,):
                     print(f"#   {mix} c={conc}", file=sys.stderr, flush=True)
                     run = asyncio.run(load(server.port, server.path, queries(), conc, args.seconds))
                     figures.runs.append((mix, conc, server.name, run))
-            print("#   isolation", file=sys.stderr, flush=True)
-            figures.isolation[server.name] = asyncio.run(
-                cheap_under_slow(server.port, server.path, args.seconds)
-            )
+            if "isolation" in args.cells:
+                print("#   isolation", file=sys.stderr, flush=True)
+                figures.isolation[server.name] = asyncio.run(
+                    cheap_under_slow(server.port, server.path, args.seconds)
+                )
         finally:
             server.stop()
     print_figures(figures)
@@ -733,7 +742,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--abuse-seconds", type=float, default=None, help="abuse run (20)")
     ap.add_argument("--attackers", type=int, default=4, help="clients looping long queries")
     ap.add_argument("--skip-abuse", action="store_true")
+    ap.add_argument(
+        "--cells",
+        default=",".join(CELLS),
+        help=f"the cells to run, comma-separated, among {','.join(CELLS)} (all)",
+    )
     args = ap.parse_args(argv)
+    args.cells = {c.strip() for c in args.cells.split(",") if c.strip()}
+    if not args.cells <= set(CELLS):
+        ap.error(f"--cells: unknown {', '.join(sorted(args.cells - set(CELLS)))}")
     args.seconds = args.seconds or (3.0 if args.quick else 20.0)
     args.starts = args.starts or (2 if args.quick else 5)
     args.pages = args.pages or (60 if args.quick else 600)
@@ -762,6 +779,8 @@ def main(argv: list[str] | None = None) -> int:
     note = "" if args.pages == 600 else f"a collection of {args.pages} pages, not 600"
     if args.seconds < 20:
         note += ("; " if note else "") + f"{args.seconds:g} s cells"
+    if args.cells != set(CELLS):
+        note += ("; " if note else "") + f"only {', '.join(c for c in CELLS if c in args.cells)}"
     record("endpoint", measured, note)
     print(f"\n# load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0

@@ -28,6 +28,7 @@ from diplokg.errors import DiskFull
 from diplokg.server import stores
 from diplokg.server.budget import Budgets, client_key
 from diplokg.server.engine import QueryResult, _ResultCache
+from diplokg.server.worker import DEMOTE_AFTER_S, DEMOTED_NICE, priority_steps
 
 if TYPE_CHECKING:
     from tests.conftest import RunningServer, Serve
@@ -349,6 +350,23 @@ def test_client_key(peer: str, xff: str | None, trusted: tuple[str, ...], key: s
     assert client_key({"client": (peer, 1), "headers": headers}, trusted) == key
 
 
+def test_client_keys_are_remembered_for_short_texts_only() -> None:
+    from diplokg.server import budget
+
+    budget._cached_address_key.cache_clear()
+    padded = " " * 100 + "7.7.7.7"  # an address all the same, too long a text to remember
+    scope = {"client": ("127.0.0.1", 1), "headers": [(b"x-forwarded-for", padded.encode())]}
+    assert client_key(scope, ("127.0.0.1",)) == "7.7.7.7"
+    assert client_key(scope, ("127.0.0.1",)) == "7.7.7.7"
+    info = budget._cached_address_key.cache_info()
+    # "127.0.0.1", asked four times (the trusted proxy and the peer, twice), parsed once;
+    # the padded hop never entered.
+    assert (info.hits, info.misses, info.currsize) == (3, 1, 1)
+    for i in range(5000):  # a client inventing addresses cannot grow it past its size
+        budget._address_key(f"10.0.{i // 250}.{i % 250}")
+    assert budget._cached_address_key.cache_info().currsize == 4096
+
+
 # ---------------------------------------------------------------------------------------------
 # The cache counts what it holds
 # ---------------------------------------------------------------------------------------------
@@ -590,3 +608,85 @@ def test_export_to_a_full_disk_gives_one_line_and_exit_3(
     assert cli.main(["export", "--format", "turtle", "-o", str(output)]) == DiskFull.exit_code
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"diplokg: {output}: no space left on device"]
+
+
+# ---------------------------------------------------------------------------------------------
+# CPU priority: a query's thread is lowered while it runs (issue 16, isolation)
+# ---------------------------------------------------------------------------------------------
+
+# 30^4 rows through the regex of SLOW: a fraction of a second to a few seconds, then an answer.
+_SOME = " ".join(str(i) for i in range(30))
+MEDIUM = SLOW.replace(_VALUES, _SOME)
+SPARQL_QUERY = {"Content-Type": "application/sparql-query"}
+
+
+def thread_nices(pid: int) -> dict[int, int]:
+    """The nice value of each thread of process `pid`, by thread id (/proc/PID/task/TID/stat,
+    field 19; the fields after the command's closing parenthesis start at field 3)."""
+    nices = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", encoding="ascii") as f:
+                stat = f.read()
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        nices[int(tid)] = int(stat.rpartition(")")[2].split()[16])
+    return nices
+
+
+def the_worker(running: RunningServer) -> int:
+    """The process id of the server's one worker, once it is ready."""
+    pool = running.app.state.engine.pool
+
+    def ready() -> list[Any]:
+        return [w for w in pool.workers if w.state in ("idle", "busy")]
+
+    wait_for(lambda: len(ready()) == 1 and pool.starting == 0, "one worker ready")
+    return int(ready()[0].pid)
+
+
+def test_priority_steps_follow_the_long_query_threshold() -> None:
+    assert priority_steps(0.5) == ((DEMOTE_AFTER_S, DEMOTED_NICE), (0.5, 19))
+    assert priority_steps(DEMOTE_AFTER_S / 2) == ((DEMOTE_AFTER_S / 2, 19),)
+
+
+def test_a_long_query_runs_at_nice_19_while_its_worker_stays_at_nice_0(
+    chain: Path, store_dir: Path, serve: Serve
+) -> None:
+    settings = Settings(
+        workers=1, min_workers=1, long_query_s=0.3, query_timeout_s=3, store_dir=store_dir
+    )
+    with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=60) as c:
+        pid = the_worker(running)
+        assert set(thread_nices(pid).values()) == {0}
+        t, _ = in_thread(lambda: c.post("/sparql", content=SLOW, headers=SPARQL_QUERY))
+        wait_for(lambda: 19 in thread_nices(pid).values(), "the query thread at nice 19")
+        assert thread_nices(pid)[pid] == 0  # the worker's main thread is not lowered
+        assert health(c)["pool"]["long"] == 1
+        t.join(60)
+
+
+def test_a_worker_answers_at_nice_0_again_after_a_lowered_query(
+    chain: Path, store_dir: Path, serve: Serve
+) -> None:
+    settings = Settings(
+        workers=1, min_workers=1, long_query_s=60, query_timeout_s=120, store_dir=store_dir
+    )
+    with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=150) as c:
+        pid = the_worker(running)
+        seen: set[int] = set()
+
+        def watch() -> bool:
+            seen.update(thread_nices(pid).values())
+            return DEMOTED_NICE in seen
+
+        t, out = in_thread(lambda: c.post("/sparql", content=MEDIUM, headers=SPARQL_QUERY))
+        wait_for(watch, "the medium query's thread lowered")
+        t.join(150)
+        assert out[0].status_code == 200
+        # The same worker, kept; its lowered thread ends (the OS thread may outlive the join
+        # by a moment) and the next query runs in a new one, at nice 0.
+        assert the_worker(running) == pid
+        wait_for(lambda: set(thread_nices(pid).values()) == {0}, "the lowered thread gone")
+        assert cheap(c, 3).status_code == 200
+        assert the_worker(running) == pid

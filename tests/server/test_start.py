@@ -226,3 +226,32 @@ def _parents() -> dict[int, int]:
             except (OSError, UnicodeDecodeError):
                 continue
     return parents
+
+
+_FREEZE = """
+import asyncio, gc, json, sys
+from pathlib import Path
+from diplokg.config import Settings
+from diplokg.server.app import create_app
+app = create_app(Settings(store_dir=Path(sys.argv[2])), Path(sys.argv[1]))
+app.state.freeze_gc = sys.argv[3] == "1"
+async def main():
+    app.state.engine.start()
+    await app.full_app()
+    app.state.engine.close()
+asyncio.run(main())
+print(json.dumps(gc.get_freeze_count()))
+"""
+
+
+@pytest.mark.parametrize("flag", [True, False], ids=["diplokg serve", "tests"])
+def test_serve_hides_what_it_made_to_start_from_the_collector(
+    chain: Path, tmp_path: Path, flag: bool
+) -> None:
+    # `diplokg serve` sets the flag; an app made by a process that drops it keeps the default.
+    args = [str(chain), str(tmp_path / "stores"), "1" if flag else "0"]
+    run = subprocess.run(
+        [sys.executable, "-c", _FREEZE, *args], capture_output=True, text=True, check=True
+    )
+    frozen = int(run.stdout.strip().splitlines()[-1])
+    assert (frozen > 10_000) if flag else (frozen == 0)

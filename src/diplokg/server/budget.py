@@ -14,6 +14,7 @@ them may be in flight, and together all over-budget clients hold at most one wor
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import math
 import time
@@ -33,6 +34,17 @@ current_client: ContextVar[str | None] = ContextVar("diplokg_client", default=No
 
 
 def _address_key(text: str) -> str | None:
+    """The client key of an address (None if `text` is not one); remembered for short texts,
+    since every request asks it again for the same few (its peer, the trusted proxies)."""
+    if len(text) <= _CACHED_ADDRESS_CHARS:
+        return _cached_address_key(text)
+    return _parse_address_key(text)
+
+
+_CACHED_ADDRESS_CHARS = 64  # an IPv6 address with brackets and spaces is well under this
+
+
+def _parse_address_key(text: str) -> str | None:
     try:
         address = ipaddress.ip_address(text.strip().strip("[]"))
     except ValueError:
@@ -42,6 +54,10 @@ def _address_key(text: str) -> str | None:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return str(address)
+
+
+# At most 4096 texts of at most 64 characters: a client cannot make it grow past that.
+_cached_address_key = functools.lru_cache(maxsize=4096)(_parse_address_key)
 
 
 def client_key(scope: Scope, trusted_proxies: Iterable[str] = ()) -> str:

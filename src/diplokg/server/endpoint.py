@@ -193,7 +193,8 @@ def public_base(request: Request, settings: Settings) -> str:
     host = request.headers.get("host", "")
     if not _HOST.fullmatch(host):
         raise QueryRejected(400, "the Host header is not a host name or address")
-    return f"{request.url.scheme}://{host}"
+    # The scope's scheme is what `request.url.scheme` reads, without building the whole URL.
+    return f"{request.scope.get('scheme', 'http')}://{host}"
 
 
 def host_vary(settings: Settings, vary: str = "Accept") -> dict[str, str]:

@@ -13,8 +13,10 @@ demand, when queries are waiting, up to `workers`, and stay (a dead one is repla
 Who gets a worker: a client may hold all workers but one; a client over its budget of
 worker time (`diplokg.server.budget`) gets a short deadline, one query in flight, and a turn
 after everyone else, and all such clients together hold one worker at most. A query that
-runs past `long_query_s` moves to the long lane: its worker runs on at the lowest CPU
-priority while a new worker takes its place, and at most `max_long_queries` run so at once.
+runs past `long_query_s` moves to the long lane: it runs on at the lowest CPU priority while
+a new worker takes its place, and at most `max_long_queries` run so at once. The worker lowers
+the priority of the query itself, already after `diplokg.server.worker.DEMOTE_AFTER_S` (nice
+5), so that a slow query never competes with the cheap ones as their equal for long.
 
 A canned query asked with its default parameters is answered from the file the build wrote
 (`diplokg.build.precompute`) when the server serves that build's dataset with the same limits:
@@ -58,6 +60,7 @@ from diplokg.results import TRUNCATED_IRI, Job
 from diplokg.server.budget import Budgets, Grant, current_client
 from diplokg.server.pool import Pool, Worker
 from diplokg.server.stores import Stored, open_store
+from diplokg.server.worker import priority_steps
 
 if TYPE_CHECKING:
     import rdflib
@@ -300,6 +303,7 @@ class QueryEngine:
             on_message=self._message,
             on_eof=self._eof,
             on_store_failure=self._store_failed,
+            priority_steps=priority_steps(settings.long_query_s),
         )
         self.pool.prestart(self._wanted, fork_first=fork_first)
 
@@ -471,7 +475,7 @@ class QueryEngine:
         # In the long lane it no longer holds one of the regular workers of its client.
         running.counted = False
         self._untake(running.grant)
-        worker.lower_priority()
+        # Its query thread is at nice 19 by now: the worker lowers it (worker.priority_steps).
         self.pool.wake()  # the target grew by one: a new worker takes this one's place
 
     async def _run(self, job: Job, grant: Grant) -> tuple[Any, ...]:

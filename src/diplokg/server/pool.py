@@ -175,10 +175,6 @@ class Worker:
         lines = [ln for ln in self._tail.decode("utf-8", "replace").splitlines() if ln.strip()]
         return lines[-1][:300] if lines else ""
 
-    def lower_priority(self) -> None:
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, self.pid, 19)
-
     def _detach(self) -> None:
         if self._loop is None:
             return
@@ -213,8 +209,10 @@ class Pool:
         on_message: Callable[[Worker, Any], None],
         on_eof: Callable[[Worker], None],
         on_store_failure: Callable[[str], None],
+        priority_steps: tuple[tuple[float, int], ...] = (),
     ) -> None:
         self._store_path = store_path
+        self._priority_steps = priority_steps
         self._memory_cap = memory_cap
         self._target = target
         self._on_ready = on_ready
@@ -262,6 +260,7 @@ class Pool:
                     store_path,
                     self._memory_cap,
                     inherited,
+                    self._priority_steps,
                 ),
                 daemon=True,
                 name="diplokg-worker",

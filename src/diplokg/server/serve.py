@@ -165,6 +165,7 @@ def _run(
     started = False
     try:
         app = create_app(settings, data, fork_first=True)
+        app.state.freeze_gc = True  # the process serves this app until it exits
         listener.start()
         started = True
         progress(f"serving {app.state.data_path} at http://{host}:{port}{SPARQL_PATH}")

@@ -9,6 +9,14 @@ which the server reports as the query's fault), and it dies with the server (a t
 pipe only the server holds open; Linux's parent-death signal covers the forkserver in between).
 It imports neither rdflib nor pandas: the forkserver preloads this module, and every worker
 shares what it loaded.
+
+Queries run in a serving thread, at the worker's priority (nice 0) at first; the longer one
+runs, the lower its CPU priority (`priority_steps`: nice 5 after `DEMOTE_AFTER_S`, 19 once
+it is long), so that a slow query cannot take the CPU from the cheap ones arriving meanwhile
+(Linux CFS weights nice 0 1024, nice 5 335, nice 19 15). Linux sets a nice value per
+thread, and an unprivileged process may raise its nice value but never lower it back: after
+a lowered query, a new serving thread takes over, at nice 0 again, so the worker is kept,
+not replaced (`_Stepper`).
 """
 
 from __future__ import annotations
@@ -22,14 +30,173 @@ import signal
 import sys
 import threading
 from multiprocessing.connection import Connection
+from typing import Any
 
 import pyoxigraph as ox
 
 from diplokg.results import TRUNCATED_IRI, Job, first_line, run_job
 
-__all__ = ["TRUNCATED_IRI", "Job", "run_job", "worker_main"]
+__all__ = [
+    "DEMOTE_AFTER_S",
+    "TRUNCATED_IRI",
+    "Job",
+    "priority_steps",
+    "run_job",
+    "run_stepped",
+    "worker_main",
+]
 
 _PR_SET_PDEATHSIG = 1
+# A query running past this many seconds is not a cheap one: nice 5 from then on (issue 16,
+# isolation). Cheap queries (an ASK on a pattern, a page of a listing) take a few ms. Not
+# lower nor sooner: a lowered query takes longer under load, and one that passes
+# `long_query_s` while the long lane is full is stopped (503): nice 10 after 50 ms gave 21
+# such 503s where the code before gave 11 (ad hoc mix, c=8, 15 s, load average 11).
+DEMOTE_AFTER_S = 0.1
+DEMOTED_NICE = 5
+LONG_NICE = 19
+
+
+def priority_steps(long_query_s: float) -> tuple[tuple[float, int], ...]:
+    """(seconds into a query, nice value from then on), in order: nice 5 after
+    `DEMOTE_AFTER_S`, nice 19 after `long_query_s` (the long lane of `diplokg.server.engine`)."""
+    if long_query_s <= DEMOTE_AFTER_S:
+        return ((max(0.0, long_query_s), LONG_NICE),)
+    return ((DEMOTE_AFTER_S, DEMOTED_NICE), (long_query_s, LONG_NICE))
+
+
+_WARM_UP = Job(
+    query="ASK { ?s ?p ?o }",
+    form="ASK",
+    fmt="json",
+    default_graph=None,
+    named_graphs=None,
+    union=True,
+    base_iri=None,
+    max_rows=1,
+    max_bytes=1024,
+)
+
+
+def _answer(store: ox.Store, job: Job) -> tuple[Any, ...]:
+    try:
+        return run_job(store, job)
+    except MemoryError:
+        return ("memory",)
+    except Exception as exc:  # reported as a 500; the text stays in the server log
+        return ("crash", f"{type(exc).__name__}: {first_line(exc)}")
+
+
+def run_stepped(store: ox.Store, job: Job, steps: tuple[tuple[float, int], ...]) -> tuple[Any, ...]:
+    """`run_job` in a new thread whose nice value follows `steps` while it runs (see the
+    module's docstring); the calling thread's own priority never changes. (A thread per
+    query costs some 100 us: `worker_main` keeps one serving thread instead, see `_Stepper`.)"""
+    if not steps:
+        return _answer(store, job)
+    reply: list[tuple[Any, ...]] = []
+    thread = threading.Thread(
+        target=lambda: reply.append(_answer(store, job)), name="diplokg-query", daemon=True
+    )
+    thread.start()
+    waited = 0.0
+    for after, nice in steps:
+        thread.join(max(0.0, after - waited))
+        waited = after
+        if not thread.is_alive():
+            break
+        with contextlib.suppress(OSError):  # the thread ended in between
+            os.setpriority(os.PRIO_PROCESS, thread.native_id or 0, nice)
+    thread.join()
+    return reply[0]
+
+
+class _Stepper:
+    """Serves jobs in one thread whose nice value the main thread raises as a query runs.
+
+    The serving thread arms an interval timer when a query starts and disarms it when it ends
+    (two system calls, nothing woken); SIGALRM runs `_alarm` in the main thread, which lowers
+    the serving thread's priority to the next step and arms the timer for the step after. A
+    thread once lowered cannot be raised back without privilege: once its query is answered,
+    it ends, and the main thread starts a new serving thread (at its own nice 0: a thread
+    starts at the nice value of the thread that creates it).
+    """
+
+    def __init__(
+        self, conn: Connection, store: ox.Store, steps: tuple[tuple[float, int], ...]
+    ) -> None:
+        self.conn = conn
+        self.store = store
+        self.steps = steps
+        self.running = 0  # native id of the thread running a query, 0 when none is
+        self.step = 0  # the next step of `steps` for that query
+        self.lowered = 0  # native id of a serving thread that was lowered
+        self.wake = threading.Event()  # for the main thread: a hand-over, or the end
+        self.handover = False
+        self.pending: Job | None = None  # the job a lowered thread received, for the next
+        self.finished = False
+
+    def serve(self) -> None:
+        """Serve jobs until the connection closes (call from the main thread: the serving
+        threads are started from it, since a thread starts at its creator's nice value)."""
+        signal.signal(signal.SIGALRM, self._alarm)
+        self._start(None)
+        while True:
+            self.wake.wait()  # interrupted to run `_alarm`, then waits again
+            self.wake.clear()
+            if self.finished:
+                return
+            if self.handover:
+                job, self.handover, self.pending = self.pending, False, None
+                self._start(job)
+
+    def _start(self, job: Job | None) -> None:
+        self.lowered = 0
+        threading.Thread(target=self._loop, args=(job,), name="diplokg-query", daemon=True).start()
+
+    def _hand_over(self, job: Job | None) -> None:
+        """End this (lowered) serving thread; the main thread starts the next one."""
+        self.pending, self.handover = job, True
+        self.wake.set()
+
+    def _loop(self, job: Job | None) -> None:
+        # The alarm is for the main thread, which runs Python's signal handlers: the kernel
+        # delivers it there when no other thread can take it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        me = threading.get_native_id()
+        while True:
+            if job is None:
+                try:
+                    job = self.conn.recv()
+                except (EOFError, OSError):
+                    self.finished = True
+                    self.wake.set()
+                    return
+            if self.lowered == me:  # lowered after its last answer was sent
+                self._hand_over(job)
+                return
+            self.step = 0
+            self.running = me
+            signal.setitimer(signal.ITIMER_REAL, self.steps[0][0])
+            reply = _answer(self.store, job)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.running = 0
+            self.conn.send(reply)
+            job = None
+            if self.lowered == me:
+                self._hand_over(None)
+                return
+
+    def _alarm(self, signum: int, frame: object) -> None:
+        tid, step = self.running, self.step
+        if not tid or step >= len(self.steps):
+            return
+        after, nice = self.steps[step]
+        self.lowered = tid  # before lowering it: the serving thread checks it after a query
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+        self.step = step + 1
+        if self.step < len(self.steps) and self.running == tid:
+            signal.setitimer(signal.ITIMER_REAL, max(1e-3, self.steps[self.step][0] - after))
 
 
 def _die_with(server_alive: Connection, server_pid: int) -> None:
@@ -62,10 +229,12 @@ def worker_main(
     store_path: str,
     memory_cap: int,
     inherited: tuple[int, ...] = (),
+    steps: tuple[tuple[float, int], ...] = (),
 ) -> None:
     """Serve jobs from `conn` until it closes; one query at a time. `inherited`: descriptors
     of the server's that a worker forked from it holds copies of, released first (pointed at
-    /dev/null rather than closed, since objects of the server's still name them)."""
+    /dev/null rather than closed, since objects of the server's still name them); `steps`:
+    the query thread's priority steps (`priority_steps`; none: queries run in this thread)."""
     if inherited:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in inherited:
@@ -84,20 +253,20 @@ def worker_main(
     except Exception as exc:  # a missing or damaged store: the server rebuilds it
         conn.send(("failed", first_line(exc)))
         return
+    # A first query in a query thread before the baseline: the thread's malloc arena (an
+    # address-space reservation that later query threads reuse) is not charged to queries.
+    run_stepped(store, _WARM_UP, steps)
     baseline = _address_space()
     if memory_cap > 0:
         limit = baseline + memory_cap
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     conn.send(("ready", baseline))
+    if steps:
+        _Stepper(conn, store, steps).serve()
+        return
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        try:
-            reply = run_job(store, job)
-        except MemoryError:
-            reply = ("memory",)
-        except Exception as exc:  # reported as a 500; the text stays in the server log
-            reply = ("crash", f"{type(exc).__name__}: {first_line(exc)}")
-        conn.send(reply)
+        conn.send(_answer(store, job))
