@@ -458,7 +458,10 @@ class KnowledgeGraph:
     def query(self, name: str, /, **params: object) -> pd.DataFrame:
         """Run the canned query `name` with `params` bound; a resource may be named by its
         slug, prefixed name, IRI or label, in any case (see `resolve`). A bad or unknown
-        value raises ParameterError, a ValueError naming the parameter.
+        value raises ParameterError, a ValueError naming the parameter. A parameter not given
+        takes its default as the query writes it (`by-country`'s `kazakhstan` is
+        res:kazakhstan), as the server and the build's precomputed answers take it, even where
+        the word would name other resources by their label.
 
         Without parameters, on a graph `load`ed from a build's file, the answer the build
         wrote into dist/answers/ is read instead of running the query when it is exactly the
@@ -466,12 +469,10 @@ class KnowledgeGraph:
         params_text = {k: _param_text(v) for k, v in params.items()}
         canned = self.canned(name)
         # The names of the graph's resources are read (a scan of every triple) only when a
-        # resource parameter is given or has a default.
-        needs_names = any(
-            p.type in RESOURCE_TYPES and (p.name in params_text or p.default is not None)
-            for p in canned.params
-        )
-        text = canned.render(params_text, self.resolver if needs_names else None)
+        # resource is given; a default is bound as the query writes it, as the server binds it.
+        needs_names = any(p.type in RESOURCE_TYPES and p.name in params_text for p in canned.params)
+        resolver = self.resolver if needs_names else None
+        text = canned.render(params_text, resolver, resolve_defaults=False)
         if not params and self.precomputed is not None:
             answer = self.precomputed.answer(name, text)
             if answer is not None:

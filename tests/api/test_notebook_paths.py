@@ -162,3 +162,28 @@ def test_a_stale_or_cut_answer_is_refused_and_the_query_runs(
     read, live = _doctor(copied, "timeline", change)
     assert len(live) > 1
     pd.testing.assert_frame_equal(read, live, check_exact=True)
+
+
+def test_a_default_is_bound_as_the_query_writes_it_not_looked_up_by_label() -> None:
+    # The collection's pages rename Kazakhstan per page (res:kazakhstan-c005 ...), all labelled
+    # "Kazakhstan": looked up, by-country's default `kazakhstan` named several resources and
+    # kg.query("by-country") raised, where the server and the build answer for res:kazakhstan.
+    from diplokg.api import EmbeddedBackend
+    from diplokg.namespaces import RES
+    from diplokg.queries import ParameterError
+
+    store = ox.Store()
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    graph = ox.NamedNode("https://w3id.org/diplokg/graph/asserted")
+    for slug in ("kazakhstan-c005", "kazakhstan-c006"):
+        store.add(ox.Quad(ox.NamedNode(f"{RES}{slug}"), label, ox.Literal("Kazakhstan"), graph))
+    kg = KnowledgeGraph(EmbeddedBackend(store), SETTINGS.queries_dir)
+    canned = kg.canned("by-country")
+    with pytest.raises(ParameterError, match="names 2 resources"):
+        canned.render({}, kg.resolver)  # the default looked up, as kg.query did
+    assert "<https://w3id.org/diplokg/resource/kazakhstan>" in canned.render({})
+    frame = kg.query("by-country")
+    pd.testing.assert_frame_equal(frame, kg.sparql(canned.render({})), check_exact=True)
+    # a value given is still looked up
+    with pytest.raises(ParameterError, match="names 2 resources"):
+        kg.query("by-country", country="Kazakhstan")
