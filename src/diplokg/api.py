@@ -120,9 +120,11 @@ class EmbeddedBackend:
 
         # pyoxigraph ignores FROM and FROM NAMED on the union default graph: a query that names
         # its dataset is evaluated on that dataset.
-        # A dataset clause needs the keyword FROM: a text without it is not lexed.
+        # A dataset clause needs the keyword FROM, written out or with \u escapes (SPARQL
+        # 1.1 section 19.2): a text with neither is not lexed.
         union = True
-        if "from" in query.lower():
+        folded = query.lower()
+        if "from" in folded or "\\u" in folded:
             try:
                 union = not inspect_query(query, max_depth=10_000).has_dataset_clause
             except QueryRejected:
