@@ -79,7 +79,13 @@ def child(kind: str, root: str, store_dir: str, store: str) -> None:
     started = time.perf_counter()
     if kind == "notebook":
         kg = KnowledgeGraph.load(settings=settings)
-        frames = {name: kg.query(name) for name in sorted(kg.catalogue)}
+        print(json.dumps({"step": "load()", "seconds": time.perf_counter() - started}), flush=True)
+        frames = {}
+        for name in sorted(kg.catalogue):  # each step printed: a stopped session shows where
+            begun = time.perf_counter()
+            frames[name] = kg.query(name)
+            step = {"step": name, "seconds": time.perf_counter() - begun, "rows": len(frames[name])}
+            print(json.dumps(step), flush=True)
     else:
         from diplokg.queries import load_catalogue
 
@@ -107,12 +113,46 @@ def session(kind: str, root: Path, store_dir: Path, store: str, limit: float) ->
             check=False,
             timeout=limit,
         )
-    except subprocess.TimeoutExpired:
-        return {"seconds": None, "imports": math.nan, "queries": 0, "rows": 0}
+    except subprocess.TimeoutExpired as stopped:
+        out = stopped.stdout or b""
+        text = out.decode() if isinstance(out, bytes) else out
+        return {
+            "seconds": None,
+            "imports": math.nan,
+            "queries": 0,
+            "rows": 0,
+            "steps": _steps(text),
+        }
     if run.returncode != 0:
         raise SystemExit(f"{kind} session failed:\n{run.stderr}")
-    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    lines = run.stdout.strip().splitlines()
+    result: dict[str, Any] = json.loads(lines[-1])
+    result["steps"] = _steps(run.stdout)
     return result
+
+
+def _steps(stdout: str) -> list[dict[str, Any]]:
+    """The steps a notebook session printed (load(), then each query) before it ended."""
+    steps = []
+    for line in stdout.splitlines():
+        try:
+            found = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(found, dict) and "step" in found:
+            steps.append(found)
+    return steps
+
+
+def slowest(runs: list[dict[str, Any]], limit: float) -> str:
+    """The last run's slowest steps, and the step a stopped run was in."""
+    steps = runs[-1].get("steps", [])
+    top = sorted(steps, key=lambda s: -s["seconds"])[:4]
+    text = ", ".join(f"{s['step']} {s['seconds']:.2f} s" for s in top)
+    if runs[-1]["seconds"] is None:
+        last = steps[-1]["step"] if steps else "the imports"
+        text += f"; stopped at {limit:.0f} s in the step after {last}"
+    return text
 
 
 def sessions(
@@ -248,6 +288,7 @@ def main() -> None:
             f"  raw pyoxigraph ({'on-disk store' if store else 'read into memory'}) -> string "
             f"DataFrames: {theirs_text}"
         )
+        print(f"  notebook's slowest steps (last run): {slowest(notebook, limit)}")
         ratio = f"{ours / theirs:.2f}x" if math.isfinite(ours) and math.isfinite(theirs) else "-"
         measured.append(
             Goal(

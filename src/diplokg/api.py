@@ -25,13 +25,14 @@ from diplokg.frames import Answer, lexical, shorten, to_frame
 from diplokg.namespaces import DKG, KNOWN_GRAPHS, sparql_prefixes
 from diplokg.queries import (
     RESOLVER_QUERY,
+    RESOURCE_TYPES,
     CannedQuery,
     Resolver,
     evidence_query,
     load_catalogue,
 )
 from diplokg.sparql_text import add_prefixes, explain_syntax_error
-from diplokg.terms import TextLabel, from_json, from_oxigraph, pick_label
+from diplokg.terms import JsonTerm, TextLabel, from_json, from_oxigraph, pick_label
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["KnowledgeGraph", "UnknownQueryError", "UnknownResourceError"]
 
 LABEL_BATCH = 200  # IRIs per label look-up, so a remote endpoint gets short queries
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 # A dataset file larger than this is opened from its on-disk store (loaded once per content,
 # as the server's are) rather than read into memory, which takes seconds per million quads.
 ON_DISK_BYTES = 64 * 1024 * 1024
@@ -118,10 +120,15 @@ class EmbeddedBackend:
 
         # pyoxigraph ignores FROM and FROM NAMED on the union default graph: a query that names
         # its dataset is evaluated on that dataset.
-        try:
-            union = not inspect_query(query, max_depth=10_000).has_dataset_clause
-        except QueryRejected:
-            union = True  # a string left open: pyoxigraph says where
+        # A dataset clause needs the keyword FROM, written out or with \u escapes (SPARQL
+        # 1.1 section 19.2): a text with neither is not lexed.
+        union = True
+        folded = query.lower()
+        if "from" in folded or "\\u" in folded:
+            try:
+                union = not inspect_query(query, max_depth=10_000).has_dataset_clause
+            except QueryRejected:
+                union = True  # a string left open: pyoxigraph says where
         try:
             result = self.store.query(query, use_default_graph_as_union=union)
         except SyntaxError as exc:
@@ -133,15 +140,32 @@ class EmbeddedBackend:
         if isinstance(result, ox.QueryTriples):
             return _triples_answer(result)
         variables = [v.value for v in result.variables]
+        converted: dict[Any, JsonTerm] = {}  # a term met again is converted once
+
+        def term(t: Any) -> JsonTerm:
+            found = converted.get(t)
+            if found is None:
+                found = converted[t] = from_oxigraph(t)
+            return found
+
         rows = [
-            {
-                name: from_oxigraph(t)
-                for name, t in zip(variables, solution, strict=True)
-                if t is not None
-            }
+            {name: term(t) for name, t in zip(variables, solution, strict=True) if t is not None}
             for solution in result
         ]
         return Answer(variables, rows)
+
+    def label_terms(self, iris: list[str]) -> dict[str, list[TextLabel]]:
+        """The rdfs:label values of each IRI in any graph, read from the store's indexes (what
+        `?resource rdfs:label ?label` on the union default graph finds, without a query)."""
+        import pyoxigraph as ox
+
+        label = ox.NamedNode(RDFS_LABEL)
+        found: dict[str, list[TextLabel]] = {}
+        for iri in iris:
+            for quad in self.store.quads_for_pattern(ox.NamedNode(iri), label, None, None):
+                term = from_oxigraph(quad.object)
+                found.setdefault(iri, []).append(TextLabel(term["value"], term.get("xml:lang")))
+        return found
 
 
 class RemoteBackend:
@@ -196,6 +220,88 @@ def _json_answer(data: Mapping[str, Any]) -> Answer:
     return Answer(variables, rows)
 
 
+class Precomputed:
+    """The canned queries' answers for their default parameters that the build wrote into
+    dist/answers/ (`diplokg.build.precompute`), for a graph loaded from that build's file.
+
+    An answer is used only when it is exactly what running the query would give:
+    - the index is the one the build recorded (its SHA-256 in build.json, the manifest the
+      loaded dataset was checked against) and was computed on the very file loaded (`served`:
+      the server's RDF 1.2 dump holds rdf:reifies triples that dataset.nq does not, so on the
+      seed `statistics` counts 9856 evidence triples there and 9093 here);
+    - the query's text is the one the build ran (its SHA-256 in the index);
+    - the SPARQL JSON results file is whole: the build cuts an answer to the server's
+      `max_result_rows` and `max_response_bytes`, and a cut answer (`truncated` rows recorded)
+      is never used: the query runs instead, however long it takes;
+    - the file's size and SHA-256 are those recorded, and it holds no triple term (which the
+      embedded engine refuses, `from_oxigraph`).
+    Otherwise `answer` returns None and the caller runs the query.
+    """
+
+    def __init__(self, dist: Path, index: Mapping[str, Any], loaded: str) -> None:
+        self.dist = dist
+        self.index = index
+        self.loaded = loaded  # the name of the file the graph was loaded from
+
+    @property
+    def usable(self) -> bool:
+        """Whether the answers were computed on the file loaded (else none is used)."""
+        return bool(self.index.get("served") == self.loaded)
+
+    @classmethod
+    def of(cls, dist: Path, loaded: Path) -> Precomputed | None:
+        """The answers index of the build in `dist`, for a graph loaded from its file
+        `loaded`, or None (no index, or one that build.json does not record)."""
+        import hashlib
+        import json
+
+        from diplokg.dataset import ANSWERS_INDEX, read_manifest
+
+        manifest = read_manifest(dist)
+        try:
+            raw = (dist / ANSWERS_INDEX).read_bytes()
+        except OSError:
+            return None
+        recorded = (manifest or {}).get("files", {}).get(ANSWERS_INDEX)
+        if recorded != hashlib.sha256(raw).hexdigest():
+            return None
+        try:
+            index = json.loads(raw)
+        except ValueError:
+            return None
+        if not isinstance(index, dict):
+            return None
+        return cls(dist, index, loaded.name)
+
+    def answer(self, name: str, text: str) -> Answer | None:
+        """The answer of canned query `name` rendered as `text`, or None when there is no
+        usable one (see the class)."""
+        import hashlib
+        import json
+
+        if not self.usable:
+            return None
+        try:
+            entry = self.index["answers"][name]
+            if entry["query"] != hashlib.sha256(text.encode("utf-8")).hexdigest():
+                return None
+            stored = entry["formats"][RESULTS_JSON.key]
+            if stored["truncated"] is not None:
+                return None
+            body = (self.dist / stored["file"]).read_bytes()
+        except (KeyError, TypeError, OSError):
+            return None
+        if len(body) != stored["bytes"] or hashlib.sha256(body).hexdigest() != stored["sha256"]:
+            return None
+        if b'"triple"' in body:  # perhaps a triple term: the embedded engine refuses them
+            return None
+        data = json.loads(body)
+        if b'"typed-literal"' in body:
+            return _json_answer(data)
+        # terms as the JSON results format writes them: no per-term copy (`from_json`)
+        return Answer(list(data["head"]["vars"]), data["results"]["bindings"])
+
+
 def find_canned(name: str, directory: Path) -> CannedQuery:
     """The canned query `name` of `directory`, or UnknownQueryError listing the available ones."""
     catalogue = load_catalogue(directory)
@@ -229,6 +335,7 @@ class KnowledgeGraph:
         self.search_index = search_index  # the build's search.sqlite, when there is one
         self._labels: dict[str, str | None] = {}
         self._resolver: Resolver | None = None
+        self.precomputed: Precomputed | None = None  # set by `load` for a build's file
 
     def __repr__(self) -> str:
         return f"<KnowledgeGraph: {self.backend!r}>"
@@ -297,7 +404,12 @@ class KnowledgeGraph:
             backend = EmbeddedBackend(store)
         dist = dist_of(path)
         index = dist / SEARCH_FILE if dist is not None else None
-        return cls(backend, settings.queries_dir, lang, search_index=index)
+        graph = cls(backend, settings.queries_dir, lang, search_index=index)
+        if dist is not None:
+            graph.precomputed = Precomputed.of(dist, path)
+        if graph.precomputed is not None:  # the catalogue as the build checked it: not parsed
+            load_catalogue(settings.queries_dir, record=graph.precomputed.index.get("catalogue"))
+        return graph
 
     @classmethod
     def remote(
@@ -348,9 +460,26 @@ class KnowledgeGraph:
     def query(self, name: str, /, **params: object) -> pd.DataFrame:
         """Run the canned query `name` with `params` bound; a resource may be named by its
         slug, prefixed name, IRI or label, in any case (see `resolve`). A bad or unknown
-        value raises ParameterError, a ValueError naming the parameter."""
+        value raises ParameterError, a ValueError naming the parameter. A parameter not given
+        takes its default as the query writes it (`by-country`'s `kazakhstan` is
+        res:kazakhstan), as the server and the build's precomputed answers take it, even where
+        the word would name other resources by their label.
+
+        Without parameters, on a graph `load`ed from a build's file, the answer the build
+        wrote into dist/answers/ is read instead of running the query when it is exactly the
+        query's answer (`Precomputed`): never a truncated one. The DataFrame is the same."""
         params_text = {k: _param_text(v) for k, v in params.items()}
-        return self.sparql(self.canned(name).render(params_text, self.resolver))
+        canned = self.canned(name)
+        # The names of the graph's resources are read (a scan of every triple) only when a
+        # resource is given; a default is bound as the query writes it, as the server binds it.
+        needs_names = any(p.type in RESOURCE_TYPES and p.name in params_text for p in canned.params)
+        resolver = self.resolver if needs_names else None
+        text = canned.render(params_text, resolver, resolve_defaults=False)
+        if not params and self.precomputed is not None:
+            answer = self.precomputed.answer(name, text)
+            if answer is not None:
+                return to_frame(answer, self.labels)
+        return self.sparql(text)
 
     @property
     def resolver(self) -> Resolver:
@@ -406,8 +535,16 @@ class KnowledgeGraph:
     # -- resources -----------------------------------------------------------------------------
 
     def labels(self, iris: list[str]) -> dict[str, str]:
-        """The rdfs:label of each IRI in this graph's language (else another), when it has one."""
+        """The rdfs:label of each IRI in this graph's language (else another, `pick_label`),
+        when it has one. Looked up once per IRI and session: an embedded store's indexes are
+        read directly; a remote endpoint gets one query per 200 IRIs (`LABEL_BATCH`)."""
         missing = [iri for iri in iris if iri not in self._labels]
+        if missing and isinstance(self.backend, EmbeddedBackend):  # no query: the indexes
+            terms = self.backend.label_terms(missing)
+            for iri in missing:
+                chosen = pick_label(terms.get(iri, []), self.lang)
+                self._labels[iri] = None if chosen is None else chosen.text
+            missing = []
         for start in range(0, len(missing), LABEL_BATCH):
             batch = missing[start : start + LABEL_BATCH]
             values = " ".join(f"<{iri}>" for iri in batch)

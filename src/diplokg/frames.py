@@ -110,15 +110,49 @@ def _python(term: JsonTerm) -> Any:
     return term["value"]
 
 
+# kind() of a term by its type and datatype: a column's terms share a few of them
+_KINDS: dict[tuple[str, str], str] = {}
+# the lexical forms of what a mixed column keeps as text (dates keep their lexical form)
+_AS_VALUE = frozenset({"iri", "text", "temporal"})
+
+
+def _kinds(terms: list[JsonTerm | None]) -> set[str]:
+    """The kinds of the bound terms of a column, one `kind` call per distinct type+datatype."""
+    signatures = {(t["type"], t.get("datatype", "")) for t in terms if t is not None}
+    found = set()
+    for signature in signatures:
+        known = _KINDS.get(signature)
+        if known is None:
+            known = _KINDS[signature] = kind({"type": signature[0], "datatype": signature[1]})
+        found.add(known)
+    return found
+
+
 def _column(name: str, terms: list[JsonTerm | None]) -> dict[str, Any]:
-    """The typed column(s) for one variable: itself, plus `<name>_precision` for dates."""
-    kinds = {kind(t) for t in terms if t is not None}
+    """The typed column(s) for one variable: itself, plus `<name>_precision` for dates.
+
+    One pass per column over its terms: their kinds from their distinct datatypes, then one
+    conversion for the whole column (a date's timestamp computed once per distinct form)."""
+    kinds = _kinds(terms)
     if kinds == {"integer", "number"}:
         kinds = {"number"}
     only = kinds.pop() if len(kinds) == 1 else None
     if only == "temporal":
-        stamps = [None if t is None else _timestamp(t) for t in terms]
-        if all(s is not None for s, t in zip(stamps, terms, strict=True) if t is not None):
+        cache: dict[tuple[str, str], pd.Timestamp | None] = {}
+        stamps: list[pd.Timestamp | None] = []
+        missing = False
+        for t in terms:
+            if t is None:
+                stamps.append(None)
+                continue
+            form = (t["value"], t["datatype"])
+            if form in cache:
+                stamp = cache[form]
+            else:
+                stamp = cache[form] = _timestamp(t)
+            missing = missing or stamp is None
+            stamps.append(stamp)
+        if not missing:
             precision = [None if t is None else PRECISION[t["datatype"]] for t in terms]
             return {
                 name: pd.Series(stamps, dtype="datetime64[ns]"),
@@ -132,38 +166,58 @@ def _column(name: str, terms: list[JsonTerm | None]) -> dict[str, Any]:
         return {name: pd.Series([None if t is None else float(t["value"]) for t in terms])}
     if only == "boolean":
         return {name: pd.array([None if t is None else _python(t) for t in terms], "boolean")}
+    if kinds <= _AS_VALUE and (only is None or only in _AS_VALUE):
+        values = [None if t is None else t["value"] for t in terms]
+        return {name: pd.Series(values, dtype=object)}
     return {name: pd.Series([None if t is None else _python(t) for t in terms], dtype=object)}
 
 
-def _holds(answer: Answer, name: str, values: list[str | None]) -> bool:
-    """Whether variable `name` of `answer` holds `values` (the same lexical form wherever
-    `values` has one, and some row has one)."""
-    pairs = [(row.get(name), value) for row, value in zip(answer.rows, values, strict=True)]
-    pairs = [(term, value) for term, value in pairs if value is not None]
-    return bool(pairs) and all(term is not None and term["value"] == value for term, value in pairs)
+def _holds(have: list[str | None], values: list[str | None]) -> bool:
+    """Whether a variable whose lexical forms are `have` holds `values` (the same lexical form
+    wherever `values` has one, and some row has one)."""
+    seen = False
+    for form, value in zip(have, values, strict=True):
+        if value is not None:
+            if form != value:
+                return False
+            seen = True
+    return seen
 
 
 def to_frame(answer: Answer, labels: Callable[[list[str]], Mapping[str, str]]) -> pd.DataFrame:
     """The typed DataFrame of `answer`; `labels` maps IRIs to labels for the `<col>_label`
     columns added beside IRI columns whose labels the query did not already return: neither
     as `<col>_label`, `<col>Label` or `<col>label`, nor in another variable that holds the
-    same labels (`?figure ?label` in figures-by-year: no `figure_label` beside `label`)."""
+    same labels (`?figure ?label` in figures-by-year: no `figure_label` beside `label`).
+
+    `labels` is called once per IRI column, with the column's distinct IRIs, sorted."""
     if answer.boolean is not None:
         return pd.DataFrame({"boolean": pd.array([answer.boolean], dtype="boolean")})
     columns: dict[str, Any] = {}
+    rows = answer.rows
+    terms_of = {name: [row.get(name) for row in rows] for name in answer.variables}
+    forms: dict[str, list[str | None]] = {}  # lexical forms, made when a label is compared
+
+    def forms_of(name: str) -> list[str | None]:
+        if name not in forms:
+            forms[name] = [None if t is None else t["value"] for t in terms_of[name]]
+        return forms[name]
+
     for name in answer.variables:
-        terms = [row.get(name) for row in answer.rows]
+        terms = terms_of[name]
         columns.update(_column(name, terms))
         iris = sorted({t["value"] for t in terms if t is not None and t["type"] == "uri"})
         if not iris or any(f"{name}{suffix}" in answer.variables for suffix in LABEL_SUFFIXES):
             continue
         found = labels(iris)
+        if not found:
+            continue
         values = [
             found.get(t["value"]) if t is not None and t["type"] == "uri" else None for t in terms
         ]
-        if found and not any(_holds(answer, other, values) for other in answer.variables):
+        if not any(_holds(forms_of(other), values) for other in answer.variables):
             columns[f"{name}_label"] = pd.Series(values, dtype=object)
-    return pd.DataFrame(columns, index=pd.RangeIndex(len(answer.rows)))
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(rows)))
 
 
 _FORMATS = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d", "time": "%Y-%m-%dT%H:%M:%S"}

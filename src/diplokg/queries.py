@@ -247,11 +247,19 @@ class CannedQuery:
             f"unknown parameter '{name}' for query '{self.name}' (parameters: {known})"
         )
 
-    def render(self, params: Mapping[str, str], resolver: Resolver | None = None) -> str:
+    def render(
+        self,
+        params: Mapping[str, str],
+        resolver: Resolver | None = None,
+        *,
+        resolve_defaults: bool = True,
+    ) -> str:
         """The query with the given (else default) parameter values bound in a trailing VALUES.
 
         An empty value counts as not given (a form left blank), except for a `string`. With a
-        `resolver`, resources are looked up in its graph (ParameterError for an unknown one).
+        `resolver`, resources are looked up in its graph (ParameterError for an unknown one);
+        with `resolve_defaults=False` only the given values are, defaults being bound as the
+        query writes them (as `render({})` binds them: the server and the build do).
         """
         values = {
             name: self.param(name).term(value, resolver)
@@ -260,7 +268,7 @@ class CannedQuery:
         }
         for p in self.params:
             if p.name not in values and p.default is not None:
-                values[p.name] = p.term(p.default, resolver)
+                values[p.name] = p.term(p.default, resolver if resolve_defaults else None)
         if not values:
             return self.text
         names = [p.name for p in self.params if p.name in values]
