@@ -67,8 +67,12 @@ def _tree_rss(root: int) -> int:
 
 
 def run_build(root: Path, *extra: str) -> tuple[float, int, str]:
-    """`diplokg build --force` on the project in `root`: seconds, peak bytes, its output."""
-    env = {**os.environ, "DIPLOKG_ROOT": str(root)}
+    """`diplokg build --force` on the project in `root`: seconds, peak bytes, its output.
+
+    Each progress line of the output ends with the peak RSS of the tree sampled while that
+    step ran (from the line before it to this one: `[peak 1.23 GB]`), so the output says
+    which step holds the memory."""
+    env = {**os.environ, "DIPLOKG_ROOT": str(root), "PYTHONUNBUFFERED": "1"}
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "diplokg.cli", "build", "--force", *extra],
@@ -78,17 +82,29 @@ def run_build(root: Path, *extra: str) -> tuple[float, int, str]:
         text=True,
     )
     peak = 0
+    step_peak = 0  # since the last progress line
+    lock = threading.Lock()
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, step_peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(process.pid))
+            rss = _tree_rss(process.pid)
+            with lock:
+                peak = max(peak, rss)
+                step_peak = max(step_peak, rss)
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    output, _ = process.communicate()
+    lines = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        with lock:
+            seen, step_peak = step_peak, 0
+        lines.append(f"{line.rstrip()}  [peak {seen / 1e9:.2f} GB]" if seen else line.rstrip())
+    process.wait()
+    output = "\n".join(lines) + "\n"
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()

@@ -8,14 +8,22 @@ build.json records each output's sha256 and size in bytes, and is written after 
 reader trusts a file without reading it when its size is the recorded one and it is not newer
 than build.json; a file about to be read, a file changed since (newer than build.json), or
 every file when a full check is asked for, is hashed in full. Hashing runs at about 1 GB/s
-(1.6 ms for the seed's 1.4 MB dataset.nq), far below what loading the file costs, so the file
-a reader loads is always hashed; the other outputs cost a `stat` each.
+(1.6 ms for the seed's 1.4 MB dataset.nq), but the collection of issue 16 has 0.4 GB in each of
+the two files every reader of dist/ reads: `ensure_built` therefore keeps a verified-stamp
+(`Verified`): a file hashed in full and found as build.json records is trusted again without
+reading it while its device, inode, size, modification and change times are the same. Any
+write, truncation, replacement or `touch -r` of the file changes its inode or its change time
+(`st_ctime`, which no user can set back), so it is hashed again; what a stamp cannot see is a
+change that keeps all five (a clock set back, the raw device written), which a full check
+(`full=True`, which ignores stamps) still finds. The other outputs cost a `stat` each.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -51,6 +59,9 @@ SEARCH_FILE = "search.sqlite"  # the full-text index (diplokg.search)
 # naming the checked catalogue and each answer file with its ETag, and the files.
 ANSWERS_DIR = "answers"
 ANSWERS_INDEX = f"{ANSWERS_DIR}/index.json"
+# The verified-stamps of `ensure_built`, in the project's build/ folder (never in dist/: a reader
+# may not write there), `Verified`.
+VERIFIED_FILE = "verified.json"
 DOCUMENTS_DIR = "documents"  # a copy of each source text, as the build read it
 
 
@@ -112,10 +123,62 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _identity(info: os.stat_result) -> list[int]:
+    """What changes when a file is replaced or written to: device, inode, size, times."""
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+class Verified:
+    """The verified-stamps of the outputs hashed in full (a JSON file, `path`): by resolved
+    path, the file's `_identity` when it was hashed and the sha256 found. A missing or
+    unreadable stamp file is an empty one; one that cannot be written is not written (the
+    next reader hashes again)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.changed = False
+        self.stamps: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):
+            stamps = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(stamps, dict):
+                self.stamps = stamps
+
+    def trusts(self, path: Path, info: os.stat_result, sha256: object) -> bool:
+        """Whether `path` (as `info` says it is now) was hashed in full to `sha256`."""
+        stamp = self.stamps.get(str(path.resolve()))
+        return (
+            isinstance(stamp, dict)
+            and stamp.get("file") == _identity(info)
+            and stamp.get("sha256") == sha256
+        )
+
+    def record(self, path: Path, info: os.stat_result, sha256: str) -> None:
+        """`path`, as `info` said it was before it was read, hashed in full to `sha256`."""
+        self.stamps[str(path.resolve())] = {"file": _identity(info), "sha256": sha256}
+        self.changed = True
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            staged = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            staged.write_text(json.dumps(self.stamps, sort_keys=True), encoding="utf-8")
+            staged.replace(self.path)
+        self.changed = False
+
+
 def _damage(
-    dist: Path, manifest: Mapping[str, Any], name: str, *, read: bool, written_ns: int
+    dist: Path,
+    manifest: Mapping[str, Any],
+    name: str,
+    *,
+    read: bool,
+    written_ns: int,
+    verified: Verified | None = None,
 ) -> str | None:
-    """Why output `name` is not what build.json records, or None when it is."""
+    """Why output `name` is not what build.json records, or None when it is (`verified`:
+    the stamps that spare a file about to be read its full hash)."""
     path = dist / name
     parts = PurePosixPath(name).parts
     if not parts or parts[0] == "/" or ".." in parts or name == MANIFEST:
@@ -130,8 +193,15 @@ def _damage(
     if info.st_size != size:
         return f"{info.st_size:,} bytes where build.json records {size:,}"
     expected = manifest["files"].get(name)
-    if (read or info.st_mtime_ns > written_ns) and file_sha256(path) != expected:
+    if not (read or info.st_mtime_ns > written_ns):
+        return None
+    if verified is not None and verified.trusts(path, info, expected):
+        return None
+    found = file_sha256(path)
+    if found != expected:
         return "its content is not what build.json records (sha256)"
+    if verified is not None:
+        verified.record(path, info, found)
     return None
 
 
@@ -142,21 +212,36 @@ def check_outputs(
     read: Collection[str] = (),
     only: Collection[str] | None = None,
     full: bool = False,
+    verified: Path | None = None,
 ) -> None:
     """Raise DamagedDist naming every output of `dist` (or of `only`) that is not as
     `manifest` records: a `stat` each, and a full hash of the files in `read` (about to be
-    read), of those changed since build.json was written, or of all when `full`."""
+    read), of those changed since build.json was written, or of all when `full`. With
+    `verified` (a stamp file, `Verified`) and not `full`, a file already hashed and unchanged
+    since is not hashed again, and the files hashed are stamped."""
     try:
         written_ns = (dist / MANIFEST).stat().st_mtime_ns
     except OSError:
         written_ns = -1
     names = sorted(manifest["files"]) if only is None else sorted(only)
     names.sort(key=lambda name: name not in read)  # name first what the caller reads
+    stamps = Verified(verified) if verified is not None and not full else None
     found = [
         (dist / name, why)
         for name in names
-        if (why := _damage(dist, manifest, name, read=full or name in read, written_ns=written_ns))
+        if (
+            why := _damage(
+                dist,
+                manifest,
+                name,
+                read=full or name in read,
+                written_ns=written_ns,
+                verified=stamps,
+            )
+        )
     ]
+    if stamps is not None:
+        stamps.save()
     if found:
         (path, why), *others = found
         raise DamagedDist(path, why + "".join(f"; {p}: damaged: {w}" for p, w in others))

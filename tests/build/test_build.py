@@ -8,9 +8,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -255,6 +256,34 @@ def test_rebuild_keeps_what_other_tools_put_in_dist(mini: Path) -> None:
     figure.write_bytes(b"png")
     build(Settings(), force=True, progress=lambda line: None)
     assert figure.read_bytes() == b"png"
+
+
+def test_the_lines_are_given_up_before_the_answers_are_computed(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The build's memory peak on a large collection was its N-Quads lines held while the
+    # canned answers' store was loaded (issue 16): write_dist empties the graphs it was given
+    # once their dumps are written, and only then computes the answers.
+    from diplokg.build import pipeline as pipeline_module
+    from diplokg.build.dist import write_dist as real
+
+    held: list[int] = []
+
+    def watched(dist: Path, graphs: dict[URIRef, list[str]], **kwargs: Any) -> dict[str, str]:
+        answers = kwargs["answers"]
+        assert sum(len(lines) for lines in graphs.values()) > 0
+
+        def counted(served: Path) -> Mapping[str, bytes]:
+            held.append(sum(len(lines) for lines in graphs.values()))
+            return cast("Mapping[str, bytes]", answers(served))
+
+        return real(dist, graphs, **{**kwargs, "answers": counted})
+
+    before = file_hashes(mini / "dist")
+    monkeypatch.setattr(pipeline_module, "write_dist", watched)
+    build(Settings(), force=True, progress=lambda line: None)
+    assert held == [0]
+    assert file_hashes(mini / "dist") == before  # the same outputs, answers included
 
 
 def test_load_store_serves_the_union(mini: Path) -> None:

@@ -29,6 +29,7 @@ from diplokg.dataset import (
     MANIFEST,
     RDF12_FILE,
     SEARCH_FILE,
+    VERIFIED_FILE,
     check_outputs,
     load_manifest,
     served_file,
@@ -223,6 +224,86 @@ def test_ensure_built_checks_the_served_file_in_full(project: Settings) -> None:
         == f"rebuild   {path}: damaged: its content is not what build.json records (sha256)"
     )
     assert_whole(project.dist_dir)
+
+
+def _hashed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files of dist/ hashed in full from here on."""
+    import diplokg.dataset as dataset_module
+
+    names: list[str] = []
+    real = dataset_module.file_sha256
+
+    def counted(path: Path) -> str:
+        names.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(dataset_module, "file_sha256", counted)
+    return names
+
+
+def test_ensure_built_hashes_an_unchanged_file_once(
+    project: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The collection's dataset and served dump are 0.4 GB each: read at the first call, then
+    # trusted from their verified-stamp (build/verified.json) while they are unchanged.
+    hashed = _hashed(monkeypatch)
+    ensure_built(project)
+    assert sorted(hashed) == sorted([DATASET_FILE, RDF12_FILE])
+    stamps = json.loads((project.root / "build" / VERIFIED_FILE).read_text())
+    manifest = load_manifest(project.dist_dir)
+    assert manifest is not None
+    assert (
+        stamps[str((project.dist_dir / DATASET_FILE).resolve())]["sha256"]
+        == (manifest["files"][DATASET_FILE])
+    )
+    hashed.clear()
+    lines: list[str] = []
+    assert ensure_built(project, progress=lines.append) == project.dist_dir / DATASET_FILE
+    assert (hashed, lines) == ([], [])
+    # a full check ignores the stamps
+    check_outputs(
+        project.dist_dir, manifest, full=True, verified=project.root / "build" / VERIFIED_FILE
+    )
+    assert DATASET_FILE in hashed
+
+
+@pytest.mark.parametrize("name", [DATASET_FILE, RDF12_FILE])
+def test_a_stamped_file_edited_with_its_size_and_time_kept_is_hashed_again(
+    project: Settings, name: str
+) -> None:
+    # Stamped first; then the same number of bytes changed and its modification time put
+    # back: its change time (st_ctime, which cannot be set back) is no longer the stamp's.
+    ensure_built(project, progress=lambda line: None)
+    assert (project.root / "build" / VERIFIED_FILE).is_file()
+    path = project.dist_dir / name
+    times = path.stat()
+    damage(project.dist_dir, name, "edit")
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (times.st_size, times.st_mtime_ns)
+    lines: list[str] = []
+    ensure_built(project, progress=lines.append)
+    assert (
+        lines[0]
+        == f"rebuild   {path}: damaged: its content is not what build.json records (sha256)"
+    )
+    assert_whole(project.dist_dir)
+
+
+def test_a_stamp_of_other_bytes_is_not_trusted(
+    project: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stamp whose sha256 is not what build.json records (a stamp of an earlier build, or a
+    # forged one) does not spare the file its hash.
+    ensure_built(project, progress=lambda line: None)
+    stamps_file = project.root / "build" / VERIFIED_FILE
+    stamps = json.loads(stamps_file.read_text())
+    for stamp in stamps.values():
+        stamp["sha256"] = "0" * 64
+    stamps_file.write_text(json.dumps(stamps))
+    hashed = _hashed(monkeypatch)
+    ensure_built(project, progress=lambda line: None)
+    assert sorted(hashed) == sorted([DATASET_FILE, RDF12_FILE])
 
 
 def test_an_intact_dist_is_not_rebuilt(project: Settings) -> None:

@@ -21,7 +21,14 @@ from diplokg.build.freshness import (
     to_stderr,
 )
 from diplokg.config import Settings
-from diplokg.dataset import DATASET_FILE, check_outputs, load_manifest, open_store, served_file
+from diplokg.dataset import (
+    DATASET_FILE,
+    VERIFIED_FILE,
+    check_outputs,
+    load_manifest,
+    open_store,
+    served_file,
+)
 from diplokg.errors import DamagedDist, disk_full
 
 if TYPE_CHECKING:
@@ -40,7 +47,10 @@ def ensure_built(
     """The path of dist/dataset.nq, checked against build.json, building first if an input's
     content changed or a file of dist/ is damaged (the file is named in the progress). Every
     output gets a `stat`; the dataset, the file the server loads (`served_file`) and the
-    outputs named in `read` (say, the search index) are hashed in full.
+    outputs named in `read` (say, the search index) are hashed in full, unless the
+    verified-stamps of build/verified.json (`diplokg.dataset.Verified`) say that they were,
+    and their device, inode, size, modification and change times are those they had then
+    (otherwise 0.8 GB read at every start on issue 16's collection).
 
     A rebuild reports its steps on stderr by default: the server and notebooks that call this
     should show why their start takes seconds. Raises DamagedDist when dist/ is damaged and
@@ -60,8 +70,10 @@ def ensure_built(
             ):
                 # hashed in full: the dataset and the file the server loads (the RDF 1.2
                 # dump when there is one), and whatever the caller is about to read
+                # (not again while a verified-stamp says they are unchanged since: dataset)
                 served = served_file(dist).name
-                check_outputs(dist, manifest, read=[DATASET_FILE, served, *read])
+                stamps = settings.root / "build" / VERIFIED_FILE
+                check_outputs(dist, manifest, read=[DATASET_FILE, served, *read], verified=stamps)
                 return dist / DATASET_FILE
         except DamagedDist as exc:
             damage = exc
