@@ -634,7 +634,7 @@ def thread_nices(pid: int) -> dict[int, int]:
     return nices
 
 
-def the_worker(running: RunningServer) -> int:
+def the_worker(running: RunningServer, wait_for: WaitFor) -> int:
     """The process id of the server's one worker, once it is ready."""
     pool = running.app.state.engine.pool
 
@@ -651,13 +651,18 @@ def test_priority_steps_follow_the_long_query_threshold() -> None:
 
 
 def test_a_long_query_runs_at_nice_19_while_its_worker_stays_at_nice_0(
-    chain: Path, store_dir: Path, serve: Serve
+    chain: Path,
+    store_dir: Path,
+    serve: Serve,
+    wait_for: WaitFor,
+    in_thread: InThread,
+    health: Health,
 ) -> None:
     settings = Settings(
         workers=1, min_workers=1, long_query_s=0.3, query_timeout_s=3, store_dir=store_dir
     )
     with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=60) as c:
-        pid = the_worker(running)
+        pid = the_worker(running, wait_for)
         assert set(thread_nices(pid).values()) == {0}
         t, _ = in_thread(lambda: c.post("/sparql", content=SLOW, headers=SPARQL_QUERY))
         wait_for(lambda: 19 in thread_nices(pid).values(), "the query thread at nice 19")
@@ -667,13 +672,13 @@ def test_a_long_query_runs_at_nice_19_while_its_worker_stays_at_nice_0(
 
 
 def test_a_worker_answers_at_nice_0_again_after_a_lowered_query(
-    chain: Path, store_dir: Path, serve: Serve
+    chain: Path, store_dir: Path, serve: Serve, wait_for: WaitFor, in_thread: InThread
 ) -> None:
     settings = Settings(
         workers=1, min_workers=1, long_query_s=60, query_timeout_s=120, store_dir=store_dir
     )
     with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=150) as c:
-        pid = the_worker(running)
+        pid = the_worker(running, wait_for)
         seen: set[int] = set()
 
         def watch() -> bool:
@@ -686,7 +691,7 @@ def test_a_worker_answers_at_nice_0_again_after_a_lowered_query(
         assert out[0].status_code == 200
         # The same worker, kept; its lowered thread ends (the OS thread may outlive the join
         # by a moment) and the next query runs in a new one, at nice 0.
-        assert the_worker(running) == pid
+        assert the_worker(running, wait_for) == pid
         wait_for(lambda: set(thread_nices(pid).values()) == {0}, "the lowered thread gone")
         assert cheap(c, 3).status_code == 200
-        assert the_worker(running) == pid
+        assert the_worker(running, wait_for) == pid
