@@ -6,9 +6,11 @@ permalinks created cross-site, and /health showing paths and process ids."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -408,3 +410,96 @@ def test_rendering_is_charged_to_the_client(pages: Pages, monkeypatch: pytest.Mo
     renders = [c for c in charged if c[1] == "page"]  # the render's, beside the queries'
     assert len(renders) == 1 and renders[0][0] == "testclient" and renders[0][2] > 0
     assert any(c[1] == "query" and c[0] == "testclient" for c in charged)
+
+
+# ---------------------------------------------------------------------------------------------
+# Second attack (30 Nov 2026, evening): the priority steps, proxy headers, the page cache key
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def idle_thread() -> Iterator[int]:
+    """The native id of a thread that waits until the test ends (its nice value starts at 0)."""
+    ready, done = threading.Event(), threading.Event()
+    tid: list[int] = []
+
+    def wait() -> None:
+        tid.append(threading.get_native_id())
+        ready.set()
+        done.wait(30)
+
+    thread = threading.Thread(target=wait, daemon=True)
+    thread.start()
+    ready.wait(10)
+    yield tid[0]
+    done.set()
+    thread.join(10)
+
+
+def _stepper_running(
+    tid: int, age_s: float, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, list[float]]:
+    """A worker's stepper whose query runs in thread `tid` since `age_s` seconds, and the
+    timer values it arms (recorded, not armed)."""
+    from diplokg.server.worker import _Stepper
+
+    stepper = _Stepper(cast(Any, None), cast(Any, None), ((0.1, 5), (0.5, 19)))
+    stepper.running, stepper.step, stepper.started = tid, 0, time.monotonic() - age_s
+    armed: list[float] = []
+    monkeypatch.setattr(signal, "setitimer", lambda which, seconds: armed.append(seconds))
+    return stepper, armed
+
+
+def test_an_alarm_handled_after_the_next_query_started_does_not_lower_it(
+    idle_thread: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The 0.1 s alarm of the query before, handled once this one (just started) runs.
+    stepper, armed = _stepper_running(idle_thread, 0.0, monkeypatch)
+    stepper._alarm(signal.SIGALRM, None)
+    assert os.getpriority(os.PRIO_PROCESS, idle_thread) == 0
+    assert stepper.lowered == 0 and stepper.step == 0
+    assert len(armed) == 1 and 0 < armed[0] <= 0.1  # re-armed for what is left
+
+
+def test_an_alarm_due_lowers_the_running_query(
+    idle_thread: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stepper, armed = _stepper_running(idle_thread, 0.2, monkeypatch)  # past the 0.1 s step
+    stepper._alarm(signal.SIGALRM, None)
+    assert os.getpriority(os.PRIO_PROCESS, idle_thread) == 5
+    assert stepper.lowered == idle_thread and stepper.step == 1
+    assert armed == [pytest.approx(0.4)]  # the next step, at 0.5 s
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "nan", "inf", "abc"])
+def test_duration_options_must_be_positive_seconds(text: str) -> None:
+    from diplokg.server.serve import seconds
+
+    with pytest.raises(ValueError):
+        seconds(text)
+    assert seconds("0.5") == 0.5
+
+
+def test_forwarded_headers_are_ignored_without_a_trusted_proxy(client: httpx.Client) -> None:
+    # uvicorn's proxy headers trusted any peer on 127.0.0.1 by default: X-Forwarded-Proto set
+    # the scheme written into answers (and X-Forwarded-For the client, so its budget).
+    r = client.get(
+        "/sparql",
+        headers={
+            "Accept": "text/turtle",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": "9.9.9.9",
+        },
+    )
+    assert r.status_code == 200
+    assert "sd:endpoint <http://127.0.0.1" in r.text or "<http://127.0.0.1" in r.text
+    assert "https://127.0.0.1" not in r.text
+
+
+def test_a_cached_page_is_kept_apart_by_the_scheme_it_was_asked_with(pages: Pages) -> None:
+    client, renders = pages
+    for url in ("https://testserver/ontology", "http://testserver/ontology"):
+        assert client.get(url, headers={"Accept": "text/html"}).status_code == 200
+    assert len(renders) == 2  # one page per scheme: each writes its own address
+    client.get("https://testserver/ontology", headers={"Accept": "text/html"})
+    assert len(renders) == 2

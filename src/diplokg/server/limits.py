@@ -196,7 +196,11 @@ def protocol_for(settings: Settings) -> type[LimitedHttpTools]:
 
 
 def uvicorn_config(app: Any, settings: Settings, **kwargs: Any) -> uvicorn.Config:
-    """A uvicorn Config serving `app` with this module's limits."""
+    """A uvicorn Config serving `app` with this module's limits. uvicorn's own reading of
+    X-Forwarded-For and X-Forwarded-Proto is off: it trusts any peer on 127.0.0.1 by default,
+    which would give each header value a budget of its own; `--trusted-proxy` names the
+    proxies whose X-Forwarded-For we read (`diplokg.server.budget`), `--public-url` the
+    scheme and host of a public address."""
     import uvicorn
 
     assert httptools is not None  # the limits need the httptools parser
@@ -204,5 +208,6 @@ def uvicorn_config(app: Any, settings: Settings, **kwargs: Any) -> uvicorn.Confi
         app,
         http=protocol_for(settings),
         timeout_keep_alive=max(1, round(settings.keep_alive_s)),
+        proxy_headers=False,
         **kwargs,
     )

@@ -182,9 +182,10 @@ class PageCache:
                 variant = negotiate(headers.get("accept"), route.offers).key
             except QueryRejected:
                 return None
-        host = "" if self.settings.public_url else headers.get("host", "")
+        # A page writes the address it was asked at (`public_base`): its scheme and Host.
+        base = "" if self.settings.public_url else f"{scope.get('scheme')}://{headers.get('host')}"
         varies = tuple(headers.get(name, "") for name in route.varies)
-        return (route.pattern.pattern, path, params, variant, varies, host, self.engine.dataset_id)
+        return (route.pattern.pattern, path, params, variant, varies, base, self.engine.dataset_id)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":

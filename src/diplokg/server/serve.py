@@ -39,8 +39,17 @@ class Option:
         return self.value_name or self.flag.removeprefix("--").replace("-", "_").upper()
 
 
+def seconds(text: str) -> float:
+    """A duration option's value: a positive number of seconds (argparse type; ValueError
+    otherwise, which argparse reports as an invalid value of the option)."""
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise ValueError(text)
+    return value
+
+
 OPTIONS: tuple[Option, ...] = (
-    Option("--timeout", "query_timeout_s", float, "query deadline in seconds (10)"),
+    Option("--timeout", "query_timeout_s", seconds, "query deadline in seconds (10)"),
     Option("--max-rows", "max_result_rows", int, "rows or triples in an answer (10000)"),
     Option("--workers", "workers", int, "worker processes at most (4)"),
     Option("--min-workers", "min_workers", int, "worker processes kept even when idle (1)"),
@@ -49,14 +58,16 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--max-query-memory", "max_query_memory_mb", int, "MB a query may add to its worker (1024)"
     ),
-    Option("--long-query", "long_query_s", float, "seconds after which a query is long (0.5)"),
+    Option("--long-query", "long_query_s", seconds, "seconds after which a query is long (0.5)"),
     Option("--max-long-queries", "max_long_queries", int, "long queries at once (2)"),
     Option("--client-budget", "client_budget_s", float, "worker-seconds a client may burst (20)"),
     Option("--client-rate", "client_budget_rate", float, "worker-seconds a second refilled (0.2)"),
-    Option("--over-budget-timeout", "over_budget_timeout_s", float, "deadline over budget (0.5)"),
+    Option("--over-budget-timeout", "over_budget_timeout_s", seconds, "deadline over budget (0.5)"),
     Option("--max-header-bytes", "max_header_bytes", int, "request line and headers (16384)"),
-    Option("--header-timeout", "header_timeout_s", float, "seconds to receive a request head (10)"),
-    Option("--body-timeout", "body_timeout_s", float, "seconds to receive a request body (30)"),
+    Option(
+        "--header-timeout", "header_timeout_s", seconds, "seconds to receive a request head (10)"
+    ),
+    Option("--body-timeout", "body_timeout_s", seconds, "seconds to receive a request body (30)"),
     Option("--max-connections", "max_connections", int, "open connections in all (1024)"),
     Option("--max-client-connections", "max_connections_per_client", int, "from one address (64)"),
     Option("--store-dir", "store_dir", Path, "private store folder (~/.cache/diplokg/stores)"),

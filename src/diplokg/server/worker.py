@@ -29,6 +29,7 @@ import resource
 import signal
 import sys
 import threading
+import time
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -55,6 +56,10 @@ _PR_SET_PDEATHSIG = 1
 DEMOTE_AFTER_S = 0.1
 DEMOTED_NICE = 5
 LONG_NICE = 19
+
+
+# setitimer(…, 0) disarms the timer: a step due at once is armed for this long instead.
+_MIN_TIMER_S = 1e-3
 
 
 def priority_steps(long_query_s: float) -> tuple[tuple[float, int], ...]:
@@ -129,6 +134,7 @@ class _Stepper:
         self.steps = steps
         self.running = 0  # native id of the thread running a query, 0 when none is
         self.step = 0  # the next step of `steps` for that query
+        self.started = 0.0  # time.monotonic() when that query started
         self.lowered = 0  # native id of a serving thread that was lowered
         self.wake = threading.Event()  # for the main thread: a hand-over, or the end
         self.handover = False
@@ -175,8 +181,9 @@ class _Stepper:
                 self._hand_over(job)
                 return
             self.step = 0
+            self.started = time.monotonic()  # before `running`: `_alarm` reads them in turn
             self.running = me
-            signal.setitimer(signal.ITIMER_REAL, self.steps[0][0])
+            signal.setitimer(signal.ITIMER_REAL, max(_MIN_TIMER_S, self.steps[0][0]))
             reply = _answer(self.store, job)
             signal.setitimer(signal.ITIMER_REAL, 0)
             self.running = 0
@@ -191,12 +198,21 @@ class _Stepper:
         if not tid or step >= len(self.steps):
             return
         after, nice = self.steps[step]
+        # The alarm of a query that ended may be handled only once the next one has started
+        # in the same thread: that one is younger than the step, so the timer is re-armed for
+        # what it has left instead of lowering it.
+        left = after - (time.monotonic() - self.started)
+        if left > _MIN_TIMER_S:
+            signal.setitimer(signal.ITIMER_REAL, left)
+            return
         self.lowered = tid  # before lowering it: the serving thread checks it after a query
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, tid, nice)
         self.step = step + 1
         if self.step < len(self.steps) and self.running == tid:
-            signal.setitimer(signal.ITIMER_REAL, max(1e-3, self.steps[self.step][0] - after))
+            signal.setitimer(
+                signal.ITIMER_REAL, max(_MIN_TIMER_S, self.steps[self.step][0] - after)
+            )
 
 
 def _die_with(server_alive: Connection, server_pid: int) -> None:
