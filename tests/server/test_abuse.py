@@ -52,6 +52,14 @@ SLOW = (
 )
 
 
+def post_query(c: httpx.Client, query: str = SLOW, who: str | None = None) -> httpx.Response:
+    """POST `query` (direct body), as client `who` (X-Forwarded-For) when given."""
+    headers = {"Content-Type": "application/sparql-query"}
+    if who is not None:
+        headers["X-Forwarded-For"] = who
+    return c.post("/sparql", content=query, headers=headers)
+
+
 def cheap(client: httpx.Client, n: int, **headers: str) -> httpx.Response:
     return client.get(
         "/sparql",
@@ -88,8 +96,7 @@ def test_memory_hungry_query_is_stopped_and_its_worker_replaced(
 
 
 def _kill_one_by_deadline(c: httpx.Client) -> None:
-    r = c.post("/sparql", content=SLOW, headers={"Content-Type": "application/sparql-query"})
-    assert r.status_code == 503
+    assert post_query(c).status_code == 503
 
 
 def test_pool_repairs_itself_when_the_forkserver_socket_is_removed(
@@ -221,7 +228,7 @@ def test_no_process_outlives_the_server(
 
 def _post_ignoring_hang_up(c: httpx.Client) -> httpx.Response | None:
     try:
-        return c.post("/sparql", content=SLOW, headers={"Content-Type": "application/sparql-query"})
+        return post_query(c)
     except httpx.HTTPError:  # the server is stopped under it: that is the test
         return None
 
@@ -256,17 +263,9 @@ def test_long_lane_is_bounded_and_cheap_queries_keep_flowing(
         store_dir=store_dir,
     )
     with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=60) as c:
-
-        def slow(who: str) -> httpx.Response:
-            return c.post(
-                "/sparql",
-                content=SLOW,
-                headers={"Content-Type": "application/sparql-query", "X-Forwarded-For": who},
-            )
-
-        first, out1 = in_thread(lambda: slow("10.0.0.1"))
+        first, out1 = in_thread(lambda: post_query(c, who="10.0.0.1"))
         wait_for(lambda: health(c)["pool"]["long"] == 1, "first query in the long lane")
-        second, out2 = in_thread(lambda: slow("10.0.0.2"))
+        second, out2 = in_thread(lambda: post_query(c, who="10.0.0.2"))
         second.join(30)
         assert out2[0].status_code == 503
         assert "long queries were running" in out2[0].text
@@ -297,26 +296,18 @@ def test_client_over_budget_gets_a_short_deadline_and_one_query_in_flight(
         store_dir=store_dir,
     )
     with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=60) as c:
-
-        def slow(who: str) -> httpx.Response:
-            return c.post(
-                "/sparql",
-                content=SLOW,
-                headers={"Content-Type": "application/sparql-query", "X-Forwarded-For": who},
-            )
-
-        r = slow("10.0.0.1")  # runs as long as its budget: 1.5 s, not the 4 s deadline
+        r = post_query(c, who="10.0.0.1")  # runs as long as its budget: 1.5 s, not the 4 s deadline
         assert "within 1.5 s" in r.text
-        r = slow("10.0.0.1")
+        r = post_query(c, who="10.0.0.1")
         assert r.status_code == 503
         assert "within 0.3 s" in r.text and "over its budget" in r.text
         assert int(r.headers["Retry-After"]) >= 1
-        running_one, _ = in_thread(lambda: slow("10.0.0.1"))
+        running_one, _ = in_thread(lambda: post_query(c, who="10.0.0.1"))
         wait_for(lambda: health(c)["pool"]["busy"] == 1, "one query in flight")
-        r = slow("10.0.0.1")
+        r = post_query(c, who="10.0.0.1")
         assert r.status_code in (429, 503)  # 429 while the other is in flight
         running_one.join(30)
-        other = slow("10.0.0.2")  # another client keeps its own budget
+        other = post_query(c, who="10.0.0.2")  # another client keeps its own budget
         assert "within 1.5 s" in other.text
         assert cheap(c, 7, **{"X-Forwarded-For": "10.0.0.1"}).status_code == 200
 
@@ -617,7 +608,6 @@ def test_export_to_a_full_disk_gives_one_line_and_exit_3(
 # 30^4 rows through the regex of SLOW: a fraction of a second to a few seconds, then an answer.
 _SOME = " ".join(str(i) for i in range(30))
 MEDIUM = SLOW.replace(_VALUES, _SOME)
-SPARQL_QUERY = {"Content-Type": "application/sparql-query"}
 
 
 def thread_nices(pid: int) -> dict[int, int]:
@@ -664,7 +654,7 @@ def test_a_long_query_runs_at_nice_19_while_its_worker_stays_at_nice_0(
     with serve(settings, chain) as running, httpx.Client(base_url=running.url, timeout=60) as c:
         pid = the_worker(running, wait_for)
         assert set(thread_nices(pid).values()) == {0}
-        t, _ = in_thread(lambda: c.post("/sparql", content=SLOW, headers=SPARQL_QUERY))
+        t, _ = in_thread(lambda: post_query(c))
         wait_for(lambda: 19 in thread_nices(pid).values(), "the query thread at nice 19")
         assert thread_nices(pid)[pid] == 0  # the worker's main thread is not lowered
         assert health(c)["pool"]["long"] == 1
@@ -685,7 +675,7 @@ def test_a_worker_answers_at_nice_0_again_after_a_lowered_query(
             seen.update(thread_nices(pid).values())
             return DEMOTED_NICE in seen
 
-        t, out = in_thread(lambda: c.post("/sparql", content=MEDIUM, headers=SPARQL_QUERY))
+        t, out = in_thread(lambda: post_query(c, MEDIUM))
         wait_for(watch, "the medium query's thread lowered")
         t.join(150)
         assert out[0].status_code == 200
