@@ -268,6 +268,7 @@ class Lexer:
         self.layout = layout  # keep whitespace and comments, so that the tokens join to the query
         self.tokens: list[tuple[str, str]] = []
         self.work = 0
+        self.comments = 0  # comments read (left out of `tokens` unless `layout`)
         self._no_close: dict[str, int] = {}  # long-string opener -> from where none closes
 
     def run(self) -> list[tuple[str, str]]:
@@ -287,6 +288,8 @@ class Lexer:
                 # A failed short string or IRI scanned up to the end of its line or an
                 # excluded character, which no later attempt of its kind crosses again.
                 self.work += len(text)
+                if kind == "comment":
+                    self.comments += 1
                 if self.layout or kind not in ("ws", "comment"):
                     tokens.append((kind, text))
                 pos = m.end()
@@ -342,6 +345,10 @@ class LexedQuery:
     # Whether the answer depends on the base IRI given with the query (a relative IRI, or
     # IRI()/URI(), before any absolute BASE of the query's own).
     uses_base: bool = False
+    # The tokens as `tokenize` gives them, and whether the text had comments (for
+    # `diplokg.server.fastpath`, which reads the query's shape from them).
+    tokens: list[tuple[str, str]] = field(default_factory=list)
+    comments: bool = False
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -357,7 +364,9 @@ def inspect_query(query: str, max_depth: int, base_iri: str | None = None) -> Le
     info = LexedQuery()
     prefixes: dict[str, str] = {}
     base = base_iri
-    tokens = tokenize(query)
+    lexer = Lexer(query)
+    tokens = info.tokens = lexer.run()
+    info.comments = lexer.comments > 0
     depth = 0
     pending_from: str | None = None  # "FROM" or "FROM NAMED" awaiting its IRI
     own_base = False

@@ -56,8 +56,9 @@ from diplokg.protocol import (
     formats_for,
     negotiate,
 )
-from diplokg.results import TRUNCATED_IRI, Job
+from diplokg.results import TRUNCATED_IRI, Job, first_line, run_job
 from diplokg.server.budget import Budgets, Grant, current_client
+from diplokg.server.fastpath import FrontStore, is_cheap_query
 from diplokg.server.pool import Pool, Worker
 from diplokg.server.stores import Stored, open_store
 from diplokg.server.worker import priority_steps
@@ -280,10 +281,12 @@ class QueryEngine:
         self._repairing: asyncio.Task[None] | None = None
         self._watch: asyncio.Task[None] | None = None
         self._source_state = _file_state(stored.source)
+        self._front = FrontStore()
         self.stats = {
             "queries": 0,
             "cache_hits": 0,
             "precomputed": 0,
+            "fast_path": 0,
             "timed_out": 0,
             "cancelled": 0,
             "rejected_busy": 0,
@@ -535,6 +538,32 @@ class QueryEngine:
         self._release(worker)
         return tuple(reply)
 
+    def _front_store(self, query: str, info: LexedQuery, protocol_dataset: bool) -> ox.Store | None:
+        """The store to answer `query` from in this process (`diplokg.server.fastpath`), when
+        it is provably cheap and that store is open; None: a worker answers it."""
+        if self._closed or not is_cheap_query(query, info, protocol_dataset):
+            return None
+        return self._front.get(str(self._stored.path))
+
+    def _run_here(self, store: ox.Store, job: Job, grant: Grant) -> tuple[Any, ...]:
+        """`run_job` in this process, its time charged to the client as a worker's would be."""
+        self.budgets.start(grant)
+        started = time.monotonic()
+        try:
+            reply = run_job(store, job)
+        except MemoryError:
+            reply = ("memory",)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # a panic of pyoxigraph's too: a 500, the text in the log
+            reply = ("crash", f"{type(exc).__name__}: {first_line(exc)}")
+        finally:
+            self.budgets.settle(grant, time.monotonic() - started)
+        self.stats["fast_path"] += 1
+        if reply[0] == "store":  # opened again once the store is repaired
+            self._front.drop()
+        return reply
+
     async def _death(self, worker: Worker, last_words: str) -> tuple[Any, ...]:
         """Why a worker died under a query: its memory cap, else a crash."""
         for _ in range(50):  # the exit status reaches us just after the pipe closes
@@ -582,6 +611,7 @@ class QueryEngine:
         self.named_graphs = tuple(stored.graphs)
         self._cache.clear()
         self._answers = _Answers(stored, self.settings)
+        self._front.drop()
         self.stats["store_swaps"] += 1
         for worker in list(self._idle):
             self._retire(worker, "store swapped")
@@ -688,7 +718,11 @@ class QueryEngine:
             dataset_id=self.dataset_id,
         )
         grant = self.budgets.grant(who, s.query_timeout_s)
-        reply = await self._run(job, grant)
+        store = self._front_store(query, info, protocol_dataset)
+        if store is not None:
+            reply = self._run_here(store, job, grant)
+        else:
+            reply = await self._run(job, grant)
         if reply[0] == "error":
             raise QueryRejected(int(reply[1]), str(reply[2]))
         if reply[0] == "memory":
@@ -805,6 +839,7 @@ class QueryEngine:
                 task.cancel()
         self.pool.close()
         self._idle.clear()
+        self._front.drop()
 
 
 def _check(
