@@ -18,6 +18,11 @@ a new worker takes its place, and at most `max_long_queries` run so at once. The
 the priority of the query itself, already after `diplokg.server.worker.DEMOTE_AFTER_S` (nice
 5), so that a slow query never competes with the cheap ones as their equal for long.
 
+A query that is provably cheap (one triple pattern: an ASK, or a SELECT of at most 100 rows;
+`diplokg.server.fastpath` has the exact rules) is answered in this process, from the same store
+opened read-only, with the worker's own `run_job`: the hop to a worker would be most of its
+time, and it is bounded by its shape. Its time is charged to the client's budget as a worker's.
+
 A canned query asked with its default parameters is answered from the file the build wrote
 (`diplokg.build.precompute`) when the server serves that build's dataset with the same limits:
 the same bytes and ETag a worker would give, without a worker.
@@ -717,8 +722,8 @@ class QueryEngine:
             max_bytes=s.max_response_bytes,
             dataset_id=self.dataset_id,
         )
-        grant = self.budgets.grant(who, s.query_timeout_s)
         store = self._front_store(query, info, protocol_dataset)
+        grant = self.budgets.grant(who, s.query_timeout_s)
         if store is not None:
             reply = self._run_here(store, job, grant)
         else:
