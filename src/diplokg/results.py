@@ -123,15 +123,20 @@ def _query_kwargs(job: Job) -> dict[str, Any]:
     return kwargs
 
 
-def run_job(store: ox.Store, job: Job) -> tuple[Any, ...]:
+def run_job(store: ox.Store, job: Job, *, explain: bool = True) -> tuple[Any, ...]:
     """Evaluate one query and serialize it.
 
     Returns ("ok", body, truncated_rows | None, etag), ("error", status, message) for what
-    the client caused, or ("store", message) when reading the store failed.
+    the client caused, or ("store", message) when reading the store failed. With
+    `explain=False` a syntax error is returned as ("syntax", Oxigraph's message), unexplained:
+    the explanation may take long (`explain_syntax_error`), so the server process leaves it to
+    a worker.
     """
     try:
         results = store.query(job.query, **_query_kwargs(job))
     except SyntaxError as exc:
+        if not explain:
+            return ("syntax", first_line(exc))
         # Explained here, where a slow explanation is bounded by the query's deadline.
         from diplokg.sparql_text import explain_syntax_error
 

@@ -555,7 +555,7 @@ class QueryEngine:
         self.budgets.start(grant)
         started = time.monotonic()
         try:
-            reply = run_job(store, job)
+            reply = run_job(store, job, explain=False)
         except MemoryError:
             reply = ("memory",)
         except (KeyboardInterrupt, SystemExit):
@@ -724,9 +724,10 @@ class QueryEngine:
         )
         store = self._front_store(query, info, protocol_dataset)
         grant = self.budgets.grant(who, s.query_timeout_s)
-        if store is not None:
-            reply = self._run_here(store, job, grant)
-        else:
+        reply = self._run_here(store, job, grant) if store is not None else None
+        if reply is None or reply[0] == "syntax":  # a worker explains a syntax error
+            if reply is not None:
+                grant = self.budgets.grant(who, s.query_timeout_s)
             reply = await self._run(job, grant)
         if reply[0] == "error":
             raise QueryRejected(int(reply[1]), str(reply[2]))
@@ -871,7 +872,8 @@ def _check(
         # column 1: unexpected 'SELEC': expected SELECT, ASK, CONSTRUCT or DESCRIBE`
         from diplokg.sparql_text import explain_syntax_error
 
-        raise QueryRejected(400, str(explain_syntax_error(query, ""))) from None
+        # never rdflib's parser here: this runs in the server process, before any budget
+        raise QueryRejected(400, str(explain_syntax_error(query, "", precise=False))) from None
 
 
 def _result(

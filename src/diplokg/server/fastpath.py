@@ -15,6 +15,7 @@ case, `a` in lower case only:
 
     Query    := Prologue ( ASK WHERE? Group
                          | SELECT ( Var+ | * ) WHERE? Group Limits )
+                the projected variables distinct, each one of the pattern's, never its object
     Prologue := ( PREFIX Prefix: Iri | BASE Iri )*
     Group    := { Triple .? }  |  { GRAPH Iri { Triple .? } }
     Limits   := LIMIT n ( OFFSET m )?  |  OFFSET m LIMIT n      n <= 100, n + m <= 1000
@@ -39,6 +40,12 @@ n + m quads and decodes n rows. Measured with pyoxigraph 0.5.13 on the seed (CPU
 rows answered as SPARQL XML (the costliest format) 1.0 ms, OFFSET 900 LIMIT 100 1.3 ms; a
 1,000-row answer 8-10 ms, which is why n is 100 and not 1,000. A repeated variable
 (`?s ?p ?s`) filters the range instead: a scan of the whole store when nothing matches.
+A row's cost is that of its terms: the subject and predicate are IRIs the build mints, but an
+object may be a literal of any length (100 literals of 150 KB answered as XML took 485 ms), so
+a SELECT that answers the object goes to a worker, as does one that projects a variable twice
+or one the pattern lacks (a thousand columns of 100 rows took 13-20 ms). A query Oxigraph
+refuses is explained by a worker too (`run_job(explain=False)`): the explanation may ask
+rdflib's parser, tens of milliseconds on a long text.
 """
 
 from __future__ import annotations
@@ -79,6 +86,8 @@ class _Reader:
     def __init__(self, tokens: Sequence[Token]) -> None:
         self.tokens = tokens
         self.i = 0
+        self.pattern: set[str] = set()  # the triple pattern's variables
+        self.object: str | None = None  # its object's variable, if it has one
 
     def peek(self) -> Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
@@ -147,8 +156,8 @@ class _Reader:
 
 
 def _triple(r: _Reader) -> bool:
-    """Subject, predicate, object; no variable twice."""
-    seen: set[str] = set()
+    """Subject, predicate, object; no variable twice (kept in `r.pattern`, `r.object`)."""
+    seen = r.pattern
 
     def term(*, predicate: bool = False, obj: bool = False) -> bool:
         name = r.var()
@@ -156,6 +165,8 @@ def _triple(r: _Reader) -> bool:
             if name in seen:
                 return False
             seen.add(name)
+            if obj:
+                r.object = name
             return True
         if predicate and r.peek() == ("word", "a"):
             r.i += 1
@@ -224,14 +235,24 @@ def is_cheap(tokens: Sequence[Token]) -> bool:
         r.keyword("WHERE")
         ok = _group(r)
     elif r.keyword("SELECT"):
+        names: list[str] | None = None  # None: `*`
         if not r.punct("other", "*"):
-            names = 0
-            while r.var() is not None:
-                names += 1
-            if names == 0:
+            names = []
+            while (name := r.var()) is not None:
+                names.append(name)
+            if not names:
                 return False
         r.keyword("WHERE")
         ok = _group(r) and _limits(r)
+        projected = r.pattern if names is None else set(names)
+        ok = (
+            ok
+            # each projected variable once, and one of the pattern's: at most three columns
+            # (a repeated one is a syntax error, which a worker explains)
+            and (names is None or (len(projected) == len(names) and projected <= r.pattern))
+            # the object, which may be a literal of any length, is never answered here
+            and r.object not in projected
+        )
     else:
         return False
     return ok and r.i == len(tokens)
