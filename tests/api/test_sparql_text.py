@@ -99,6 +99,12 @@ def test_prefixes_are_added_only_where_missing_and_ours(query: str) -> None:
             id="misspelt-form",
         ),
         pytest.param(
+            "PREFIX a: <http://a/>\nBASE <http://b/>",
+            "syntax error at line 2, column 6: the query ends after '<http://b/>': "
+            "expected SELECT, ASK, CONSTRUCT or DESCRIBE",
+            id="declarations-only",
+        ),
+        pytest.param(
             "SELECT ?x WHERE { ?x ?p ?o } LIMT 3",
             "syntax error at line 1, column 30: near 'LIMT 3'",
             id="misspelt-keyword",

@@ -41,18 +41,24 @@ CHEAP = {
     "ask-prefixed": f"{PREFIX}ASK {{ ex:n5 ex:next ?o }}",
     "ask-base": f"BASE <{EX}> ASK {{ <n5> ?p ?o }}",
     "ask-dollar": "ASK { $s ?p 'node 1'@en }",
-    "select-limit": f"SELECT ?s ?o {{ ?s <{EX}next> ?o }} LIMIT 10",
-    "select-star-offset": "SELECT * WHERE { ?s ?p ?o } OFFSET 20 LIMIT 5",
-    "select-offset-first": "SELECT ?o { ?s ?p ?o } OFFSET 900 LIMIT 100",
+    "select-limit": f"SELECT ?s {{ ?s <{EX}next> ?o }} LIMIT 10",
+    "select-star-offset": f"SELECT * WHERE {{ ?s ?p <{EX}n5> }} OFFSET 1 LIMIT 5",
+    "select-offset-first": "SELECT ?s ?p { ?s ?p ?o } OFFSET 900 LIMIT 100",
     "select-limit-0": "SELECT ?s { ?s ?p ?o } LIMIT 0",
-    "select-graph": f"SELECT ?s ?l {{ GRAPH <{EX}labels> {{ ?s ?p ?l }} }} LIMIT 100",
-    "select-unbound-column": "SELECT ?s ?z { ?s ?p ?o } LIMIT 3",
+    "select-graph": f"SELECT ?s ?p {{ GRAPH <{EX}labels> {{ ?s ?p ?l }} }} LIMIT 100",
     "select-keyword-in-string": 'SELECT ?s { ?s ?p "FILTER OPTIONAL ORDER BY" } LIMIT 1',
 }
 
 # Sent to a worker, one query per rejection class.
 NOT_CHEAP = {
     "filter": "ASK { ?s ?p ?o FILTER(STRLEN(STR(?o)) > 1000) }",
+    # an object may be a literal of any length (the attack: 100 of 150 KB took 485 ms here)
+    "select-object": "SELECT ?o { ?s ?p ?o } LIMIT 1",
+    "select-star-object": "SELECT * { ?s ?p ?o } LIMIT 1",
+    # columns the pattern does not bind (the attack: a thousand of them took 13-20 ms here)
+    "select-unbound-column": "SELECT ?s ?z { ?s ?p ?o } LIMIT 3",
+    # a syntax error, which only a worker may explain (rdflib's parser, unbounded)
+    "select-repeated-projection": "SELECT ?s ?s { ?s ?p ?o } LIMIT 1",
     "filter-in-select": "SELECT ?s { ?s ?p ?o FILTER(?o = 1) } LIMIT 1",
     "optional": "ASK { ?s ?p ?o OPTIONAL { ?o ?q ?r } }",
     "union": "ASK { { ?s ?p ?o } UNION { ?o ?p ?s } }",
@@ -324,7 +330,7 @@ def test_near_miss_queries_are_answered_here_only_when_rdflib_reads_them_as_chea
         else:
             assert verdict, query
     # Both sides were exercised: the edits make cheap queries and near misses.
-    assert accepted >= 80 and refused >= 2000, (accepted, refused)
+    assert accepted >= 50 and refused >= 2000, (accepted, refused)
 
 
 def test_the_judge_finds_what_a_wrong_recognizer_would_accept() -> None:
@@ -446,7 +452,7 @@ def test_an_answer_from_the_server_process_is_a_workers_byte_for_byte(
 @pytest.mark.server
 def test_the_row_limit_holds_on_the_fast_path(client: httpx.Client, health: Health) -> None:
     # The server keeps 50 rows at most (max_result_rows): LIMIT 100 is cut, and says so.
-    query = "SELECT ?s ?o { ?s ?p ?o } LIMIT 100"
+    query = "SELECT ?s ?p { ?s ?p ?o } LIMIT 100"
     here, fast, _ = counted(client, health, lambda: client.get("/sparql", params={"query": query}))
     assert fast == 1
     assert here.headers[TRUNCATED_HEADER] == "rows=50"
@@ -459,11 +465,12 @@ def test_the_row_limit_holds_on_the_fast_path(client: httpx.Client, health: Heal
 def test_a_query_error_on_the_fast_path_is_the_workers(
     server: RunningServer, client: httpx.Client, health: Health
 ) -> None:
-    # An undeclared prefix: pyoxigraph's syntax error, explained as a worker explains it.
+    # An undeclared prefix: pyoxigraph's syntax error, handed to a worker, which explains it
+    # (the explanation may ask rdflib's parser: never in the server process).
     bad = "ASK { ?s nope:p ?o }"
     here, fast, _ = counted(client, health, lambda: client.get("/sparql", params={"query": bad}))
     there = client.get("/sparql", params={"query": bad + " # worker"})
-    assert fast == 1
+    assert fast == 0
     assert here.status_code == there.status_code == 400
     assert here.text == there.text
     # Nothing stays in flight for the client: its budget was settled.

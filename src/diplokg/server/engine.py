@@ -564,7 +564,8 @@ class QueryEngine:
             reply = ("crash", f"{type(exc).__name__}: {first_line(exc)}")
         finally:
             self.budgets.settle(grant, time.monotonic() - started)
-        self.stats["fast_path"] += 1
+        if reply[0] != "syntax":  # else a worker answers it
+            self.stats["fast_path"] += 1
         if reply[0] == "store":  # opened again once the store is repaired
             self._front.drop()
         return reply
