@@ -400,6 +400,30 @@ def test_a_protocol_dataset_sends_a_cheap_query_to_a_worker(
     assert response.status_code == 200 and (fast, queries) == (0, 1)
 
 
+@pytest.mark.server
+def test_a_client_over_its_budget_is_answered_by_a_worker(
+    server: RunningServer, client: httpx.Client, health: Health
+) -> None:
+    # An over-budget client shares one worker whatever it sends; the server process is no
+    # way around that (the attack: the 429 needs a query in flight, which a fast-path answer
+    # never leaves). Its bucket is emptied as its queries would have emptied it.
+    budgets = server.app.state.engine.budgets
+    query = "ASK { ?s ?p 'over budget' }"
+    _, fast, _ = counted(client, health, lambda: client.get("/sparql", params={"query": query}))
+    assert fast == 1  # within budget: answered here
+    bucket = budgets._bucket("127.0.0.1")
+    kept, bucket.tokens = bucket.tokens, -budgets.capacity
+    try:
+        assert budgets.over_budget("127.0.0.1")
+        query = "ASK { ?s ?p 'over budget, again' }"
+        response, fast, queries = counted(
+            client, health, lambda: client.get("/sparql", params={"query": query})
+        )
+    finally:
+        bucket.tokens = kept
+    assert response.status_code == 200 and (fast, queries) == (0, 1)
+
+
 def _headers(response: httpx.Response) -> dict[str, str]:
     skip = {"x-request-id", "date"}
     return {k: v for k, v in response.headers.items() if k not in skip}

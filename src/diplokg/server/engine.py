@@ -543,10 +543,16 @@ class QueryEngine:
         self._release(worker)
         return tuple(reply)
 
-    def _front_store(self, query: str, info: LexedQuery, protocol_dataset: bool) -> ox.Store | None:
+    def _front_store(
+        self, query: str, info: LexedQuery, protocol_dataset: bool, who: str
+    ) -> ox.Store | None:
         """The store to answer `query` from in this process (`diplokg.server.fastpath`), when
-        it is provably cheap and that store is open; None: a worker answers it."""
-        if self._closed or not is_cheap_query(query, info, protocol_dataset):
+        it is provably cheap, its client `who` is within its budget (an over-budget client
+        shares one worker, whatever its queries) and that store is open; None: a worker
+        answers it."""
+        if self._closed or self.budgets.over_budget(who):
+            return None
+        if not is_cheap_query(query, info, protocol_dataset):
             return None
         return self._front.get(str(self._stored.path))
 
@@ -723,7 +729,7 @@ class QueryEngine:
             max_bytes=s.max_response_bytes,
             dataset_id=self.dataset_id,
         )
-        store = self._front_store(query, info, protocol_dataset)
+        store = self._front_store(query, info, protocol_dataset, who)
         grant = self.budgets.grant(who, s.query_timeout_s)
         reply = self._run_here(store, job, grant) if store is not None else None
         if reply is None or reply[0] == "syntax":  # a worker explains a syntax error
