@@ -288,34 +288,6 @@ def test_the_lines_are_given_up_before_the_answers_are_computed(
     assert file_hashes(mini / "dist") == before  # the same outputs, answers included
 
 
-def test_the_answers_run_on_an_on_disk_store_in_the_build_folder_then_removed(
-    mini: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # An in-memory store of the served dump was the build's memory peak on issue 16's
-    # collection (332 bytes a quad): the answers are computed on an on-disk store, as the
-    # server loads it, in a temporary folder of build/ that is gone once they are written.
-    from diplokg.build import precompute
-
-    real = precompute._answer_files
-    seen: list[tuple[Path, list[str]]] = []
-
-    def watched(served: Path, settings: Settings, *args: Any) -> dict[str, bytes]:
-        found = real(served, settings, *args)
-        folder = args[-1]
-        seen.append((folder, sorted(p.name for p in folder.iterdir())))
-        return found
-
-    before = file_hashes(mini / "dist")
-    monkeypatch.setattr(precompute, "_answer_files", watched)
-    build(Settings(), force=True, progress=lambda line: None)
-    [(folder, files)] = seen
-    assert folder.parent == mini / "build"
-    assert folder.name.startswith(".answers-store-")
-    assert any(name.endswith(".sst") for name in files)  # RocksDB's tables: on disk
-    assert not folder.exists()
-    assert file_hashes(mini / "dist") == before  # the same answers, byte for byte
-
-
 def test_jsonld_lines_are_the_compacted_jsonld_and_leave_no_file(tmp_path: Path) -> None:
     # compact_jsonld_lines keeps the nodes' text in an anonymous file while it sorts them by
     # their compacted @id (an order that differs from the N-Triples lines' here).

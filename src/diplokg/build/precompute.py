@@ -2,9 +2,8 @@
 
 The dataset is read-only, so a canned query's answer for its default parameters is a file of
 dist/ like the dumps. The build runs each query once, on the dataset file the server serves
-(bulk-loaded into an on-disk Oxigraph store, as the server loads it, in a temporary folder of
-the build's folder that is deleted after: an in-memory store held 332 bytes a quad, 2.5 GB on
-issue 16's collection, at the build's peak), with `diplokg.results`, the functions the server's
+(loaded into an in-memory Oxigraph store, 332 bytes a quad: an on-disk one, bulk-loaded as
+the server loads it, ran the queries 8x slower, 127 s instead of 16 s on 60 pages), with `diplokg.results`, the functions the server's
 workers run, within the server's default limits, and writes the answer in every SPARQL results
 format with its ETag: byte for byte what a worker would send (a test compares them for every
 query and format). `diplokg serve` answers `GET /api/queries/{name}` without parameters, and
@@ -21,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -96,30 +94,13 @@ def _answers(
 def answer_files(served: Path, settings: Settings) -> dict[str, bytes]:
     """The answer files of every canned query of `settings.queries_dir` with its default
     parameters on the dataset file `served`, and their index (`ANSWERS_INDEX`), by path in
-    dist/. Raises InputError for a malformed query, as the server would at start-up.
-
-    The queries run on an on-disk store in a temporary folder of `settings.build_cache_dir`'s
-    parent (the build's folder), removed when they are done."""
-    catalogue = load_catalogue(settings.queries_dir)
-    dataset = dataset_digest(served)
-    scratch = settings.build_cache_dir.parent
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".answers-store-", dir=scratch) as folder:
-        return _answer_files(served, settings, catalogue, dataset, Path(folder))
-
-
-def _answer_files(
-    served: Path,
-    settings: Settings,
-    catalogue: Mapping[str, CannedQuery],
-    dataset: str,
-    folder: Path,
-) -> dict[str, bytes]:
+    dist/. Raises InputError for a malformed query, as the server would at start-up."""
     import pyoxigraph as ox
 
-    store = ox.Store(str(folder))
-    store.bulk_load(path=str(served), format=NQUADS.rdf)
-    store.flush()
+    catalogue = load_catalogue(settings.queries_dir)
+    dataset = dataset_digest(served)
+    store = ox.Store()
+    store.load(path=str(served), format=NQUADS.rdf)
     files: dict[str, bytes] = {}
     answers: dict[str, Any] = {}
     skipped: dict[str, str] = {}
@@ -133,7 +114,6 @@ def _answer_files(
             continue
         files.update(found[0])
         answers[name] = found[1]
-    del store  # closes its files before the folder is removed
     index = {
         "dataset": dataset,
         "served": served.name,
