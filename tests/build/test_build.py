@@ -27,6 +27,8 @@ from diplokg.config import Settings
 from diplokg.dataset import DUMP_FILES
 from diplokg.namespaces import DATASET_IRI, DKG, DUMPS, NAMED_GRAPHS, PREFIXES, RES
 
+RDFS_LABEL = ns.RDFS.label
+
 if TYPE_CHECKING:
     from tests.build.conftest import MiniDocument
 
@@ -284,6 +286,32 @@ def test_the_lines_are_given_up_before_the_answers_are_computed(
     build(Settings(), force=True, progress=lambda line: None)
     assert held == [0]
     assert file_hashes(mini / "dist") == before  # the same outputs, answers included
+
+
+def test_jsonld_lines_are_the_compacted_jsonld_and_leave_no_file(tmp_path: Path) -> None:
+    # compact_jsonld_lines keeps the nodes' text in an anonymous file while it sorts them by
+    # their compacted @id (an order that differs from the N-Triples lines' here).
+    from diplokg.formats import JSON_LD, NTRIPLES
+    from diplokg.rdfio import compact_jsonld, compact_jsonld_lines, convert
+
+    lines = sorted(
+        [
+            f"<{DKG}zeta> <{RDF.type}> <{OWL.Class}> .\n",
+            f'<{DKG}zeta> <{RDFS_LABEL}> "zêta"@fr .\n',
+            f"<{RES}alpha> <{DKG}relates> <{DKG}zeta> .\n",
+            f'<{RES}alpha> <{RDFS_LABEL}> "alpha" .\n',
+            f'<http://example.org/b> <{RDFS_LABEL}> "b\\"q" .\n',
+            f'_:n1 <{RDFS_LABEL}> "blank" .\n',
+        ]
+    )
+    source = tmp_path / "merged.nt"
+    source.write_text("".join(lines), encoding="utf-8")
+    text = "".join(compact_jsonld_lines(source))
+    expected = compact_jsonld(convert("".join(lines), NTRIPLES, JSON_LD))
+    assert text == json.dumps(expected, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    ids = [node["@id"] for node in json.loads(text)["@graph"]]
+    assert ids == sorted(ids) and len(ids) == 4
+    assert [p.name for p in tmp_path.iterdir()] == ["merged.nt"]
 
 
 def test_load_store_serves_the_union(mini: Path) -> None:

@@ -399,6 +399,7 @@ def write_dist(
         # The lines are written: from here on the build holds none of them.
         del lines, per_graph
         graphs.clear()
+        _give_back_memory()
         void = void_description(
             per_graph_counts,
             union.triples,
@@ -455,6 +456,22 @@ def write_dist(
         write_text(staging / MANIFEST, _dump_json(manifest))
         _keep_foreign(dist, staging, {name.split("/")[0] for name in [*files, MANIFEST]})
     return files
+
+
+def _give_back_memory() -> None:
+    """Return the heap's free pages to the system (glibc's `malloc_trim`), so that the lines
+    just freed do not stay counted in the build's resident memory while the answers' store
+    and the workers run; nothing where the C library has no such call."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        trim = None
+    if trim is not None:
+        trim(0)
 
 
 class _Done:
