@@ -94,7 +94,7 @@ def _reasonable_closure(graph: set[Triple]) -> set[Triple]:
     import reasonable
 
     full: set[Triple] = set(graph)
-    full |= _schema_entailments(_index(full))
+    full |= _schema_entailments(_index(full, _SCHEMA_PREDICATES))
     # Saturating the property rules first (chains included) lets one round of reasonable
     # reach the closure on graphs like ours; the loop below still guarantees it in general.
     full |= _property_entailments(full)
@@ -308,18 +308,32 @@ def is_noise(triple: Triple, ontology_bnodes: frozenset[Node] = frozenset()) -> 
     return s in ontology_bnodes or o in ontology_bnodes
 
 
+@dataclass(frozen=True)
+class Ontology:
+    """What `infer` reads of an ontology graph, read once (`Ontology.of`) so that a process
+    reasoning over many documents with one ontology does not read it again for each."""
+
+    triples: frozenset[Triple]
+    bnodes: frozenset[Node]  # its blank nodes (noise rule 6)
+
+    @staticmethod
+    def of(graph: Graph) -> Ontology:
+        triples = frozenset(graph)
+        bnodes = frozenset(term for triple in triples for term in triple if isinstance(term, BNode))
+        return Ontology(triples, bnodes)
+
+
 def infer(
-    ontology: Graph, facts: Iterable[Graph], reasoner: Reasoner = DEFAULT_REASONER
+    ontology: Graph | Ontology, facts: Iterable[Graph], reasoner: Reasoner = DEFAULT_REASONER
 ) -> Inference:
     """Reason over the ontology and the fact graphs; keep only new, meaningful triples."""
-    given: set[Triple] = set(ontology)
+    if isinstance(ontology, Graph):
+        ontology = Ontology.of(ontology)
+    given: set[Triple] = set(ontology.triples)
     for graph in facts:
         given.update(graph)
     full, errors = closure(given, reasoner)
-    ontology_bnodes = frozenset(
-        term for triple in ontology for term in triple if isinstance(term, BNode)
-    )
-    inferred = {t for t in full - given if not is_noise(t, ontology_bnodes)}
+    inferred = {t for t in full - given if not is_noise(t, ontology.bnodes)}
     return Inference(inferred=inferred, closure=full, errors=errors)
 
 
@@ -363,9 +377,11 @@ def kind_of(full: set[Triple]) -> Callable[[Triple], str]:
             objects[(s, p)].add(o)
     chained = {prop for prop, _ in property_chains(index)}
 
+    a = RDF.type
+
     def kind(triple: Triple) -> str:
         s, p, o = triple
-        if p == RDF.type:
+        if p == a:
             return "types"
         if any((s, sub, o) in full for sub in sub_properties.get(p, ())):
             return "subproperty"

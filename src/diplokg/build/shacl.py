@@ -108,17 +108,26 @@ class Result:
 
 
 class Data:
-    """The data graph, indexed for the lookups a shape makes."""
+    """The data graph, indexed for the lookups a shape makes: `triples`, and the triples of
+    `base` when given (a copy of its index, which is left as it was: the index of the
+    ontology, made once, is the base of every document's data)."""
 
-    def __init__(self, triples: Iterable[Triple]) -> None:
+    def __init__(self, triples: Iterable[Triple], base: Data | None = None) -> None:
+        self.triples: list[Triple] = list(triples)
         self.objects: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
         self.subjects_of: dict[Node, set[Node]] = defaultdict(set)
         self.objects_of: dict[Node, set[Node]] = defaultdict(set)
+        if base is not None:
+            self.objects.update((k, set(v)) for k, v in base.objects.items())
+            self.subjects_of.update((k, set(v)) for k, v in base.subjects_of.items())
+            self.objects_of.update((k, set(v)) for k, v in base.objects_of.items())
         objects, subjects_of, objects_of = self.objects, self.subjects_of, self.objects_of
-        for s, p, o in triples:
+        for s, p, o in self.triples:
             objects[(s, p)].add(o)
             subjects_of[p].add(s)
             objects_of[p].add(o)
+        if base is not None:
+            self.triples[:0] = base.triples
         self.instances: dict[Node, set[Node]] = defaultdict(set)
         for s in self.subjects_of.get(RDF.type, ()):
             for cls in self.objects[(s, RDF.type)]:
