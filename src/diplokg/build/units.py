@@ -44,7 +44,7 @@ from diplokg.build.evidence import Source, annotation_triples, sentence_spans, s
 from diplokg.build.reason import KINDS, Ontology, Reasoner, infer, kind_of
 from diplokg.build.search_index import NAMED, QuoteRecord, quote_records
 from diplokg.build.shacl import Data
-from diplokg.build.validate import Problem, consistency_problems, shape_problems
+from diplokg.build.validate import Problem, consistency_problems, shape_index, shape_problems
 from diplokg.namespaces import (
     DKG,
     GRAPH_ASSERTED,
@@ -175,16 +175,16 @@ def _shared(shared: SharedInputs) -> _Parsed:
     per process."""
     if shared.ontology not in _PARSED:
         _PARSED.clear()
-        ontology = parse_turtle(shared.ontology)
+        ontology, shapes = parse_turtle(shared.ontology), parse_turtle(shared.shapes)
         triples = canonical_quads({GRAPH_ONTOLOGY: ontology})[GRAPH_ONTOLOGY]
         _PARSED[shared.ontology] = _Parsed(
             ontology=ontology,
-            shapes=parse_turtle(shared.shapes),
+            shapes=shapes,
             rules=rules.load_rules(shared.rules),
             reasoning=Ontology.of(ontology),
             triples=triples,
             nquads=nquads_lines({GRAPH_ONTOLOGY: triples})[GRAPH_ONTOLOGY],
-            data=Data(triples),
+            data=shape_index(triples, shapes),
         )
         if _IN_WORKER:
             gc.freeze()  # kept for the process: the collector need not scan them again

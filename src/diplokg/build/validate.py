@@ -81,10 +81,12 @@ def shape_problems(
     `nquads` are the same data as N-Quads lines, for SPARQL targets."""
     from diplokg.build.shacl import Data, Unsupported
 
-    data = Data(triples, base)
     try:
-        results = _checker(shapes).check(data, _sparql(nquads))
+        checker = _checker(shapes)
+        data = Data(triples, base, checker.predicates)
+        results = checker.check(data, _sparql(nquads))
     except Unsupported:
+        data = Data(triples, base, frozenset())
         union = Graph()
         union.addN((s, p, o, union) for s, p, o in data.triples)
         return shacl_problems(union, shapes, shapes_path)
@@ -97,6 +99,17 @@ def shape_problems(
         check = _check_name(names, result.path, result.shape)
         problems.add(Problem(focus=_name(names, result.focus), check=check, message=text))
     return sorted(problems)
+
+
+def shape_index(triples: Iterable[Triple], shapes: Graph) -> Data:
+    """The index of `triples` the checker of `shapes` reads (`shacl.Data`), to be the `base`
+    of `shape_problems` (all of them, when pySHACL checks these shapes)."""
+    from diplokg.build.shacl import Data, Unsupported
+
+    try:
+        return Data(triples, predicates=_checker(shapes).predicates)
+    except Unsupported:
+        return Data(triples, predicates=frozenset())
 
 
 def _sparql(lines: Iterable[str]) -> Callable[[str], set[Node]]:
