@@ -138,12 +138,13 @@ class Data:
         if base is not None:
             self.triples[:0] = base.triples
         self.instances: dict[Node, set[Node]] = defaultdict(set)
-        for s in self.subjects_of.get(RDF.type, ()):
-            for cls in self.objects[(s, RDF.type)]:
+        a, sub_class_of = RDF.type, RDFS.subClassOf
+        for s in self.subjects_of.get(a, ()):
+            for cls in self.objects[(s, a)]:
                 self.instances[cls].add(s)
         self.subclasses: dict[Node, set[Node]] = defaultdict(set)
-        for s in self.subjects_of.get(RDFS.subClassOf, ()):
-            for cls in self.objects[(s, RDFS.subClassOf)]:
+        for s in self.subjects_of.get(sub_class_of, ()):
+            for cls in self.objects[(s, sub_class_of)]:
                 self.subclasses[cls].add(s)
 
     def values(self, node: Node, predicate: Node) -> set[Node]:

@@ -215,14 +215,16 @@ def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
     strip_quotes(facts)
     statements.strip_interpretations(facts)
     clock.lap("evidence")
-    result = infer(parsed_inputs.reasoning, [facts, enrichment], shared.reasoner)
+    # their triples read once from rdflib's store (in its order), for every step that reads all
+    facts_triples, enrichment_triples = list(facts), list(enrichment)
+    result = infer(parsed_inputs.reasoning, [facts_triples, enrichment_triples], shared.reasoner)
     clock.lap("reason")
     derived = rules.derive(rule_set, result.closure)
     derived |= intervals.interval_triples(result.closure)
     derived -= result.closure
     graphs: dict[URIRef, Iterable[Triple]] = {
-        GRAPH_ASSERTED: facts,
-        GRAPH_ENRICHMENT: enrichment,
+        GRAPH_ASSERTED: facts_triples,
+        GRAPH_ENRICHMENT: enrichment_triples,
         GRAPH_EVIDENCE: evidence,
         GRAPH_INFERRED: result.inferred,
         GRAPH_DERIVED: derived,
@@ -260,7 +262,7 @@ def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
         # (the N-Triples form last: a label written alike in two languages sorts by its tag,
         # not in the order of the process's set)
         names=sorted(
-            (t for g in (facts, enrichment) for t in g if t[1] in NAMED),
+            (t for g in (facts_triples, enrichment_triples) for t in g if t[1] in NAMED),
             key=lambda t: (str(t[0]), str(t[1]), str(t[2]), nt_term(t[2])),
         ),
         quotes=quote_records(evidence),
