@@ -198,6 +198,7 @@ def test_reasoning_on_the_ontology_read_once_is_reasoning_on_its_graph(ontology:
     """`infer` over `reason.Ontology.of(graph)` (what a unit gets) and over the graph itself."""
     settings = Settings()
     document = discover(settings)[0]
+    assert document.enrichment is not None
     facts, enrichment = parse_turtle(document.facts), parse_turtle(document.enrichment)
     whole = infer(ontology, [facts, enrichment])
     once = infer(Ontology.of(ontology), [facts, enrichment])
