@@ -205,6 +205,9 @@ def test_the_data_on_the_ontology_s_index_is_checked_as_the_whole_union(
     assert base.objects == before
     if inputs is _invalid_facts:
         assert len(whole) > 20
+    # a base indexed for no shape at all is indexed again for these
+    narrow = Data(ontology, predicates=frozenset())
+    assert shape_problems(own, shapes, SHAPES, base=narrow) == whole
 
 
 def test_shapes_the_checker_does_not_know_go_to_pyshacl(

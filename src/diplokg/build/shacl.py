@@ -121,9 +121,13 @@ class Data:
         """`predicates`: index only the triples of these (`Shapes.predicates`: what the shapes
         look up; `triples` keeps them all); None: every triple."""
         self.triples: list[Triple] = list(triples)
+        self.predicates = predicates
         self.objects: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
         self.subjects_of: dict[Node, set[Node]] = defaultdict(set)
         self.objects_of: dict[Node, set[Node]] = defaultdict(set)
+        if base is not None and not _covers(base.predicates, predicates):
+            # (a base indexed for other shapes: its triples indexed again with these)
+            base = Data(base.triples, predicates=predicates)
         if base is not None:
             self.objects.update((k, set(v)) for k, v in base.objects.items())
             self.subjects_of.update((k, set(v)) for k, v in base.subjects_of.items())
@@ -163,6 +167,12 @@ class Data:
             found |= self.instances.get(current, set())
             pending.extend(self.subclasses.get(current, ()))
         return found
+
+
+def _covers(indexed: frozenset[Node] | None, wanted: frozenset[Node] | None) -> bool:
+    """Whether an index of the triples of `indexed` predicates (None: all) holds every triple
+    of `wanted` ones."""
+    return indexed is None or (wanted is not None and wanted <= indexed)
 
 
 class Shapes:
