@@ -24,7 +24,7 @@ from diplokg.build import build, rules, shacl, units, validate
 from diplokg.build import dist as dist_module
 from diplokg.build.intervals import interval_triples
 from diplokg.build.pipeline import assemble, discover
-from diplokg.build.reason import infer
+from diplokg.build.reason import Ontology, infer
 from diplokg.config import Settings
 from diplokg.namespaces import NAMED_GRAPHS, OA, RES
 from diplokg.rdfio import parse_turtle
@@ -172,6 +172,42 @@ def test_a_unit_is_the_same_with_the_checker_s_own_target_matching(
     monkeypatch.setattr(shacl.Pattern, "of", staticmethod(lambda select: None))
     monkeypatch.setattr(validate, "_CHECKERS", {})  # the checkers read their targets once
     assert _unit_parts(units.make_unit(files, shared, "key")) == _unit_parts(made)
+
+
+def test_a_unit_made_after_others_in_a_process_is_the_unit_made_first(sample: Settings) -> None:
+    """What a process reads of the ontology once (`units._shared`: its triples, blank nodes,
+    lines and SHACL index) is left as it was by every unit: a page's unit made after the
+    seed's and another page's is the one made by a process that made nothing before."""
+    pages = [(Settings(), 0), (sample, 2), (sample, 1)]
+    made = []
+    for settings, index in pages:
+        document = discover(settings)[index]
+        files = units.DocumentFiles(
+            document.name, document.text, document.facts, document.enrichment
+        )
+        shared = units.SharedInputs(
+            settings.ontology_file, settings.shapes_file, settings.rules_dir, "reasonable"
+        )
+        made.append((files, shared, units.make_unit(files, shared, "key")))
+    files, shared, last = made[-1]
+    units._PARSED.clear()
+    assert _unit_parts(units.make_unit(files, shared, "key")) == _unit_parts(last)
+
+
+def test_reasoning_on_the_ontology_read_once_is_reasoning_on_its_graph(ontology: Graph) -> None:
+    """`infer` over `reason.Ontology.of(graph)` (what a unit gets) and over the graph itself."""
+    settings = Settings()
+    document = discover(settings)[0]
+    assert document.enrichment is not None
+    facts, enrichment = parse_turtle(document.facts), parse_turtle(document.enrichment)
+    whole = infer(ontology, [facts, enrichment])
+    once = infer(Ontology.of(ontology), [facts, enrichment])
+    assert whole.inferred and whole.closure  # a closure, not an empty one
+    assert (once.inferred, once.closure, once.errors) == (
+        whole.inferred,
+        whole.closure,
+        whole.errors,
+    )
 
 
 def test_pruning_the_units_leaves_the_lint_s_cache(tmp_path: Path) -> None:

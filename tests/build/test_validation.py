@@ -12,7 +12,7 @@ from rdflib import Graph, URIRef
 from diplokg.build import intervals, rules
 from diplokg.build.evidence import Source, annotate, strip_quotes
 from diplokg.build.reason import infer
-from diplokg.build.shacl import Shapes, Unsupported
+from diplokg.build.shacl import Data, Shapes, Unsupported
 from diplokg.build.statements import strip_interpretations, strip_states
 from diplokg.build.validate import (
     Problem,
@@ -179,6 +179,35 @@ def test_the_checker_finds_the_bad_fixture_s_problems(
     union, _ = union_of(*_invalid_facts(mini_doc))
     lines = nquads_lines({NAMED_GRAPHS["asserted"]: union})[NAMED_GRAPHS["asserted"]]
     assert len(shape_problems(union, parse_turtle(SHAPES), SHAPES, lines)) > 20
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [pytest.param(_invalid_facts, id="bad-fixture"), pytest.param(_seed, id="seed")],
+)
+def test_the_data_on_the_ontology_s_index_is_checked_as_the_whole_union(
+    inputs: Callable[[MiniDocument], tuple[Graph, Graph] | tuple[Graph, Graph, Path]],
+    union_of: UnionOf,
+    ontology: Graph,
+    mini_doc: MiniDocument,
+) -> None:
+    """A unit indexes its own triples on a copy of the ontology's index, made once
+    (`shacl.Data(triples, base)`): the same problems as the union indexed whole, and the
+    base's index is left as it was for the next unit."""
+    union, _ = union_of(*inputs(mini_doc))
+    shapes = parse_turtle(SHAPES)
+    base = Data(ontology)
+    before = {k: set(v) for k, v in base.objects.items()}
+    own = [t for t in union if t not in ontology]
+    assert own and len(own) < len(union)
+    whole = shape_problems(union, shapes, SHAPES)
+    assert shape_problems(own, shapes, SHAPES, base=base) == whole
+    assert base.objects == before
+    if inputs is _invalid_facts:
+        assert len(whole) > 20
+    # a base indexed for no shape at all is indexed again for these
+    narrow = Data(ontology, predicates=frozenset())
+    assert shape_problems(own, shapes, SHAPES, base=narrow) == whole
 
 
 def test_shapes_the_checker_does_not_know_go_to_pyshacl(

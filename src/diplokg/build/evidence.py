@@ -289,26 +289,27 @@ def _annotate(
     position = URIRef(f"{note}/position")
     start, end = quote
     s_start, s_end = sentence
+    a = RDF.type
     out.update(
         (
             (fact, _HAS_EVIDENCE, note),
-            (note, RDF.type, _ANNOTATION),
+            (note, a, _ANNOTATION),
             (note, _HAS_BODY, fact),
             (note, _MOTIVATED_BY, motivation or _DESCRIBING),
             (note, _HAS_TARGET, target),
             (note, _SENTENCE, Literal(text[s_start:s_end])),
             (note, _SENTENCE_START, _count(s_start)),
             (note, _SENTENCE_END, _count(s_end)),
-            (note, _SENTENCE_NUMBER, Literal(sentence_number, datatype=XSD.positiveInteger)),
-            (target, RDF.type, _SPECIFIC),
+            (note, _SENTENCE_NUMBER, Literal(sentence_number, datatype=_POSITIVE)),
+            (target, a, _SPECIFIC),
             (target, _HAS_SOURCE, doc),
             (target, _HAS_SELECTOR, quote_sel),
             (target, _HAS_SELECTOR, position),
-            (quote_sel, RDF.type, _QUOTE_SELECTOR),
+            (quote_sel, a, _QUOTE_SELECTOR),
             (quote_sel, _EXACT, Literal(text[start:end])),
             (quote_sel, _PREFIX, Literal(text[max(0, start - CONTEXT_CHARS) : start])),
             (quote_sel, _SUFFIX, Literal(text[end : end + CONTEXT_CHARS])),
-            (position, RDF.type, _POSITION_SELECTOR),
+            (position, a, _POSITION_SELECTOR),
             (position, _START, _count(start)),
             (position, _END, _count(end)),
         )
@@ -316,5 +317,8 @@ def _annotate(
     return note
 
 
+_NON_NEGATIVE, _POSITIVE = XSD.nonNegativeInteger, XSD.positiveInteger
+
+
 def _count(value: int) -> Literal:
-    return Literal(value, datatype=XSD.nonNegativeInteger)
+    return Literal(value, datatype=_NON_NEGATIVE)

@@ -123,12 +123,14 @@ def interval_triples(triples: Iterable[Triple]) -> set[Triple]:
     (under res:) that `triples` date."""
     values: dict[URIRef, dict[URIRef, list[Literal]]] = defaultdict(lambda: defaultdict(list))
     qualifiers: dict[URIRef, set[Node]] = defaultdict(set)
+    # (the terms named once: `DKG.x` makes a new IRI, checked, at each use)
+    res, qualifier = str(RES), DKG.dateQualifier
     for s, p, o in triples:
-        if not isinstance(s, URIRef) or not str(s).startswith(str(RES)):
+        if not isinstance(s, URIRef) or not str.startswith(s, res):
             continue
         if p in DATED and isinstance(o, Literal):
             values[s][p].append(o)  # type: ignore[index]
-        elif p == DKG.dateQualifier:
+        elif p == qualifier:
             qualifiers[s].add(o)
     out: set[Triple] = set()
     for resource, props in values.items():

@@ -51,6 +51,8 @@ _MEMBERSHIP = str(RDF) + "_"
 _XSD_STRING = XSD.string
 _TOP = frozenset({OWL.Thing, RDFS.Resource})
 _TOP_PREDICATES = frozenset({RDF.type, RDFS.subClassOf, RDFS.domain, RDFS.range})
+# (named once: `OWL.x` makes a new IRI, checked, at each use)
+_SYMMETRIC, _TRANSITIVE = OWL.SymmetricProperty, OWL.TransitiveProperty
 KINDS = ("types", "subproperty", "inverses", "symmetric", "transitive", "chains", "other")
 
 
@@ -94,7 +96,7 @@ def _reasonable_closure(graph: set[Triple]) -> set[Triple]:
     import reasonable
 
     full: set[Triple] = set(graph)
-    full |= _schema_entailments(_index(full))
+    full |= _schema_entailments(_index(full, _SCHEMA_PREDICATES))
     # Saturating the property rules first (chains included) lets one round of reasonable
     # reach the closure on graphs like ours; the loop below still guarantees it in general.
     full |= _property_entailments(full)
@@ -202,8 +204,8 @@ def _property_entailments(full: set[Triple]) -> set[Triple]:
         inverse[a].add(b)
         inverse[b].add(a)
     types = index.get(RDF.type, ())
-    symmetric = {s for s, o in types if o == OWL.SymmetricProperty}
-    transitive = {s for s, o in types if o == OWL.TransitiveProperty}
+    symmetric = {s for s, o in types if o == _SYMMETRIC}
+    transitive = {s for s, o in types if o == _TRANSITIVE}
     chains = [(c, steps[0], steps[1]) for c, steps in property_chains(index) if len(steps) == 2]
     joined = transitive | {p for _, p1, p2 in chains for p in (p1, p2)}
     watched = joined | set(supers) | set(inverse) | symmetric
@@ -273,8 +275,9 @@ def _schema_entailments(index: Pairs) -> set[Triple]:
     """OWL 2 RL rules scm-sco, scm-spo, scm-dom1/2 and scm-rng1/2, applied to a fixpoint."""
     sub_class = _transitive(index.get(RDFS.subClassOf, ()))
     sub_prop = _transitive(index.get(RDFS.subPropertyOf, ()))
-    found: set[Triple] = {(a, RDFS.subClassOf, b) for a, b in sub_class}
-    found |= {(a, RDFS.subPropertyOf, b) for a, b in sub_prop}
+    sub_class_of, sub_property_of = RDFS.subClassOf, RDFS.subPropertyOf
+    found: set[Triple] = {(a, sub_class_of, b) for a, b in sub_class}
+    found |= {(a, sub_property_of, b) for a, b in sub_prop}
     supers: dict[Node, set[Node]] = defaultdict(set)
     for a, b in sub_class:
         supers[a].add(b)
@@ -308,18 +311,35 @@ def is_noise(triple: Triple, ontology_bnodes: frozenset[Node] = frozenset()) -> 
     return s in ontology_bnodes or o in ontology_bnodes
 
 
+@dataclass(frozen=True)
+class Ontology:
+    """What `infer` reads of an ontology graph, read once (`Ontology.of`) so that a process
+    reasoning over many documents with one ontology does not read it again for each."""
+
+    triples: frozenset[Triple]
+    bnodes: frozenset[Node]  # its blank nodes (noise rule 6)
+
+    @staticmethod
+    def of(graph: Graph) -> Ontology:
+        triples = frozenset(graph)
+        bnodes = frozenset(term for triple in triples for term in triple if isinstance(term, BNode))
+        return Ontology(triples, bnodes)
+
+
 def infer(
-    ontology: Graph, facts: Iterable[Graph], reasoner: Reasoner = DEFAULT_REASONER
+    ontology: Graph | Ontology,
+    facts: Iterable[Iterable[Triple]],
+    reasoner: Reasoner = DEFAULT_REASONER,
 ) -> Inference:
-    """Reason over the ontology and the fact graphs; keep only new, meaningful triples."""
-    given: set[Triple] = set(ontology)
+    """Reason over the ontology and the fact graphs (graphs or their triples); keep only new,
+    meaningful triples."""
+    if isinstance(ontology, Graph):
+        ontology = Ontology.of(ontology)
+    given: set[Triple] = set(ontology.triples)
     for graph in facts:
         given.update(graph)
     full, errors = closure(given, reasoner)
-    ontology_bnodes = frozenset(
-        term for triple in ontology for term in triple if isinstance(term, BNode)
-    )
-    inferred = {t for t in full - given if not is_noise(t, ontology_bnodes)}
+    inferred = {t for t in full - given if not is_noise(t, ontology.bnodes)}
     return Inference(inferred=inferred, closure=full, errors=errors)
 
 
@@ -355,17 +375,19 @@ def kind_of(full: set[Triple]) -> Callable[[Triple], str]:
         if sub != sup:
             sub_properties[sup].add(sub)
     types = index.get(RDF.type, ())
-    symmetric = {s for s, o in types if o == OWL.SymmetricProperty}
-    transitive = {s for s, o in types if o == OWL.TransitiveProperty}
+    symmetric = {s for s, o in types if o == _SYMMETRIC}
+    transitive = {s for s, o in types if o == _TRANSITIVE}
     objects: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
     for s, p, o in full:
         if p in transitive:
             objects[(s, p)].add(o)
     chained = {prop for prop, _ in property_chains(index)}
 
+    a = RDF.type
+
     def kind(triple: Triple) -> str:
         s, p, o = triple
-        if p == RDF.type:
+        if p == a:
             return "types"
         if any((s, sub, o) in full for sub in sub_properties.get(p, ())):
             return "subproperty"

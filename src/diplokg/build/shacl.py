@@ -108,24 +108,47 @@ class Result:
 
 
 class Data:
-    """The data graph, indexed for the lookups a shape makes."""
+    """The data graph, indexed for the lookups a shape makes: `triples`, and the triples of
+    `base` when given (a copy of its index, which is left as it was: the index of the
+    ontology, made once, is the base of every document's data)."""
 
-    def __init__(self, triples: Iterable[Triple]) -> None:
+    def __init__(
+        self,
+        triples: Iterable[Triple],
+        base: Data | None = None,
+        predicates: frozenset[Node] | None = None,
+    ) -> None:
+        """`predicates`: index only the triples of these (`Shapes.predicates`: what the shapes
+        look up; `triples` keeps them all); None: every triple."""
+        self.triples: list[Triple] = list(triples)
+        self.predicates = predicates
         self.objects: dict[tuple[Node, Node], set[Node]] = defaultdict(set)
         self.subjects_of: dict[Node, set[Node]] = defaultdict(set)
         self.objects_of: dict[Node, set[Node]] = defaultdict(set)
+        if base is not None and not _covers(base.predicates, predicates):
+            # (a base indexed for other shapes: its triples indexed again with these)
+            base = Data(base.triples, predicates=predicates)
+        if base is not None:
+            self.objects.update((k, set(v)) for k, v in base.objects.items())
+            self.subjects_of.update((k, set(v)) for k, v in base.subjects_of.items())
+            self.objects_of.update((k, set(v)) for k, v in base.objects_of.items())
         objects, subjects_of, objects_of = self.objects, self.subjects_of, self.objects_of
-        for s, p, o in triples:
+        for s, p, o in self.triples:
+            if predicates is not None and p not in predicates:
+                continue
             objects[(s, p)].add(o)
             subjects_of[p].add(s)
             objects_of[p].add(o)
+        if base is not None:
+            self.triples[:0] = base.triples
         self.instances: dict[Node, set[Node]] = defaultdict(set)
-        for s in self.subjects_of.get(RDF.type, ()):
-            for cls in self.objects[(s, RDF.type)]:
+        a, sub_class_of = RDF.type, RDFS.subClassOf
+        for s in self.subjects_of.get(a, ()):
+            for cls in self.objects[(s, a)]:
                 self.instances[cls].add(s)
         self.subclasses: dict[Node, set[Node]] = defaultdict(set)
-        for s in self.subjects_of.get(RDFS.subClassOf, ()):
-            for cls in self.objects[(s, RDFS.subClassOf)]:
+        for s in self.subjects_of.get(sub_class_of, ()):
+            for cls in self.objects[(s, sub_class_of)]:
                 self.subclasses[cls].add(s)
 
     def values(self, node: Node, predicate: Node) -> set[Node]:
@@ -146,6 +169,12 @@ class Data:
         return found
 
 
+def _covers(indexed: frozenset[Node] | None, wanted: frozenset[Node] | None) -> bool:
+    """Whether an index of the triples of `indexed` predicates (None: all) holds every triple
+    of `wanted` ones."""
+    return indexed is None or (wanted is not None and wanted <= indexed)
+
+
 class Shapes:
     """The shapes of a shapes graph, checked against `Data`."""
 
@@ -153,10 +182,29 @@ class Shapes:
         self.graph = graph
         self._compiled_shapes: dict[Node, _Shape] = {}
         self._target_specs: dict[Node, _Targets] = {}
+        self._predicates: frozenset[Node] | None = None
         shapes: list[Node] = list(graph.subjects(RDF.type, SH.NodeShape))
         self.node_shapes = sorted(shapes, key=str)
         for shape in self._all_shapes():
             self._check_supported(shape)
+
+    @property
+    def predicates(self) -> frozenset[Node]:
+        """Every predicate the check looks up in the data: the shapes' paths, their targets'
+        properties and patterns, rdf:type and rdfs:subClassOf (instances of a class);
+        `Data` need index no other triple."""
+        if self._predicates is None:
+            found: set[Node] = {RDF.type, RDFS.subClassOf}
+            for shape in self._all_shapes():
+                found.update(self._compiled(shape).predicates)
+                targets = self._targets(shape)
+                found.update(targets.subjects_of)
+                found.update(targets.objects_of)
+                for _, pattern in targets.selects:
+                    if pattern is not None:
+                        found.update(p for _, p, _ in pattern.triples)
+            self._predicates = frozenset(found)
+        return self._predicates
 
     # -- reading the shapes graph -------------------------------------------------------------
 

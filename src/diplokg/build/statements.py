@@ -331,19 +331,23 @@ def statement_triples(
     """`statement_graph`'s triples as a set (what the build uses)."""
     out: set[Triple] = set()
     iris = _reading_iris(support.readings)
+    # (the terms named once: `RDF.x` makes a new IRI, checked, at each use)
+    a, statement_class = RDF.type, RDF.Statement
+    rdf_subject, rdf_predicate, rdf_object = RDF.subject, RDF.predicate, RDF.object
+    stated_by, has_body, interpreted_by = DKG.statedBy, OA.hasBody, DKG.interpretedBy
     for statement in sorted(support.statements):
         subject, predicate, obj = statement
         reifier = statement_iri(*statement)
-        out.add((reifier, RDF.type, RDF.Statement))
-        out.add((reifier, RDF.subject, subject))
-        out.add((reifier, RDF.predicate, predicate))
-        out.add((reifier, RDF.object, obj))
+        out.add((reifier, a, statement_class))
+        out.add((reifier, rdf_subject, subject))
+        out.add((reifier, rdf_predicate, predicate))
+        out.add((reifier, rdf_object, obj))
         for key in support.stated.get(statement, ()):
             note = notes[key]
-            out.add((reifier, DKG.statedBy, note))
-            out.add((note, OA.hasBody, reifier))
+            out.add((reifier, stated_by, note))
+            out.add((note, has_body, reifier))
         for reading in support.interpreted.get(statement, ()):
-            out.add((reifier, DKG.interpretedBy, iris[reading]))
+            out.add((reifier, interpreted_by, iris[reading]))
     for reading, iri in iris.items():
         out.add((reading.subject, DKG.interpretation, iri))
         out.add((iri, RDF.type, DKG.Interpretation))

@@ -41,9 +41,10 @@ from rdflib.namespace import RDF
 
 from diplokg.build import intervals, rules, statements
 from diplokg.build.evidence import Source, annotation_triples, sentence_spans, strip_quotes
-from diplokg.build.reason import KINDS, Reasoner, infer, kind_of
+from diplokg.build.reason import KINDS, Ontology, Reasoner, infer, kind_of
 from diplokg.build.search_index import NAMED, QuoteRecord, quote_records
-from diplokg.build.validate import Problem, consistency_problems, shape_problems
+from diplokg.build.shacl import Data
+from diplokg.build.validate import Problem, consistency_problems, shape_index, shape_problems
 from diplokg.namespaces import (
     DKG,
     GRAPH_ASSERTED,
@@ -153,41 +154,48 @@ def unit_key(document: DocumentFiles, common: str) -> str:
     return _digest([common.encode(), *own])
 
 
-_ONTOLOGY: dict[Path, tuple[Graph, Graph, list[rules.Rule]]] = {}
+@dataclass
+class _Parsed:
+    """The shared inputs as every unit reads them, made once per process (`_shared`)."""
+
+    ontology: Graph
+    shapes: Graph
+    rules: list[rules.Rule]
+    reasoning: Ontology  # the ontology's triples and blank nodes, as `infer` reads them
+    triples: list[Triple]  # the ontology's triples, blank nodes labelled by content
+    nquads: list[str]  # their sorted N-Quads lines
+    data: Data  # their index for the SHACL checker, the base of every unit's
 
 
-def _shared(shared: SharedInputs) -> tuple[Graph, Graph, list[rules.Rule]]:
-    """The parsed ontology, shapes and rules, once per process."""
-    if shared.ontology not in _ONTOLOGY:
-        _ONTOLOGY.clear()
-        _ONTOLOGY[shared.ontology] = (
-            parse_turtle(shared.ontology),
-            parse_turtle(shared.shapes),
-            rules.load_rules(shared.rules),
+_PARSED: dict[Path, _Parsed] = {}
+
+
+def _shared(shared: SharedInputs) -> _Parsed:
+    """The parsed ontology, shapes and rules, and what is read of the ontology alone, once
+    per process."""
+    if shared.ontology not in _PARSED:
+        _PARSED.clear()
+        ontology, shapes = parse_turtle(shared.ontology), parse_turtle(shared.shapes)
+        triples = canonical_quads({GRAPH_ONTOLOGY: ontology})[GRAPH_ONTOLOGY]
+        _PARSED[shared.ontology] = _Parsed(
+            ontology=ontology,
+            shapes=shapes,
+            rules=rules.load_rules(shared.rules),
+            reasoning=Ontology.of(ontology),
+            triples=triples,
+            nquads=nquads_lines({GRAPH_ONTOLOGY: triples})[GRAPH_ONTOLOGY],
+            data=shape_index(triples, shapes),
         )
         if _IN_WORKER:
             gc.freeze()  # kept for the process: the collector need not scan them again
-    return _ONTOLOGY[shared.ontology]
-
-
-_CANONICAL: dict[int, tuple[Graph, list[Triple], list[str]]] = {}
-
-
-def _canonical_ontology(ontology: Graph) -> tuple[list[Triple], list[str]]:
-    """The ontology's triples and N-Quads lines, blank nodes labelled by content, once."""
-    kept = _CANONICAL.get(id(ontology))
-    if kept is None or kept[0] is not ontology:
-        triples = canonical_quads({GRAPH_ONTOLOGY: ontology})[GRAPH_ONTOLOGY]
-        kept = (ontology, triples, nquads_lines({GRAPH_ONTOLOGY: triples})[GRAPH_ONTOLOGY])
-        _CANONICAL.clear()
-        _CANONICAL[id(ontology)] = kept
-    return kept[1], kept[2]
+    return _PARSED[shared.ontology]
 
 
 def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
     """Parse, trace, reason, derive and validate one document on its own."""
-    ontology, shapes, rule_set = _shared(shared)
-    ontology_triples, ontology_nquads = _canonical_ontology(ontology)
+    parsed_inputs = _shared(shared)
+    ontology, shapes, rule_set = parsed_inputs.ontology, parsed_inputs.shapes, parsed_inputs.rules
+    ontology_nquads = parsed_inputs.nquads
     clock = _Clock()
     facts = parse_turtle(document.facts)
     enrichment = parse_turtle(document.enrichment) if document.enrichment else Graph()
@@ -207,28 +215,34 @@ def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
     strip_quotes(facts)
     statements.strip_interpretations(facts)
     clock.lap("evidence")
-    result = infer(ontology, [facts, enrichment], shared.reasoner)
+    # their triples read once from rdflib's store (in its order), for every step that reads all
+    facts_triples, enrichment_triples = list(facts), list(enrichment)
+    result = infer(parsed_inputs.reasoning, [facts_triples, enrichment_triples], shared.reasoner)
     clock.lap("reason")
     derived = rules.derive(rule_set, result.closure)
     derived |= intervals.interval_triples(result.closure)
     derived -= result.closure
     graphs: dict[URIRef, Iterable[Triple]] = {
-        GRAPH_ASSERTED: facts,
-        GRAPH_ENRICHMENT: enrichment,
+        GRAPH_ASSERTED: facts_triples,
+        GRAPH_ENRICHMENT: enrichment_triples,
         GRAPH_EVIDENCE: evidence,
         GRAPH_INFERRED: result.inferred,
         GRAPH_DERIVED: derived,
     }
     clock.lap("derive")
     canon = canonical_quads(graphs)
-    lines = nquads_lines(canon)
+    lines = nquads_lines({g: canon[g] for g in UNIT_GRAPHS if g != GRAPH_INFERRED})
+    # the inferred lines written once, in the order of their triples (`_kinds_by_line`)
+    inferred_lines = _lines_in_order(canon[GRAPH_INFERRED], GRAPH_INFERRED)
+    lines[GRAPH_INFERRED] = sorted(inferred_lines)
     clock.lap("lines")
     problems = consistency_problems(result.closure, result.errors)
     problems += shape_problems(
-        chain(ontology_triples, *canon.values()),
+        chain(*canon.values()),
         shapes,
         shared.shapes,
         nquads=chain(ontology_nquads, *lines.values()),
+        base=parsed_inputs.data,
     )
     clock.lap("validate")
     unit = Unit(
@@ -240,7 +254,7 @@ def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
         # the inferred lines are the keys of inferred_kinds
         quads={str(g): lines[g] for g in UNIT_GRAPHS if g != GRAPH_INFERRED},
         reifies=statements.reifies_lines(lines[GRAPH_EVIDENCE]),
-        inferred_kinds=_kinds_by_line(canon[GRAPH_INFERRED], result.closure),
+        inferred_kinds=_kinds_by_line(canon[GRAPH_INFERRED], inferred_lines, result.closure),
         annotations=_annotation_counts(notes),
         readings=_reading_keys(support.readings),
         sources=sorted(sources),
@@ -248,7 +262,7 @@ def make_unit(document: DocumentFiles, shared: SharedInputs, key: str) -> Unit:
         # (the N-Triples form last: a label written alike in two languages sorts by its tag,
         # not in the order of the process's set)
         names=sorted(
-            (t for g in (facts, enrichment) for t in g if t[1] in NAMED),
+            (t for g in (facts_triples, enrichment_triples) for t in g if t[1] in NAMED),
             key=lambda t: (str(t[0]), str(t[1]), str(t[2]), nt_term(t[2])),
         ),
         quotes=quote_records(evidence),
@@ -273,14 +287,19 @@ class _Clock:
         self._last = now
 
 
-def _kinds_by_line(inferred: Iterable[Triple], closure: set[Triple]) -> dict[str, int]:
-    """Each inferred triple's N-Quads line and the index of its kind (`reason.kinds`)."""
+def _lines_in_order(triples: Sequence[Triple], graph: URIRef) -> list[str]:
+    """The N-Quads line of each triple in `graph`, as `nquads_lines` writes it, unsorted."""
+    name = nt_term(graph)
+    return [f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {name} .\n" for s, p, o in triples]
+
+
+def _kinds_by_line(
+    inferred: Sequence[Triple], lines: Sequence[str], closure: set[Triple]
+) -> dict[str, int]:
+    """Each inferred triple's N-Quads line (`lines`, in the order of `inferred`) and the index
+    of its kind (`reason.kinds`)."""
     kind = kind_of(closure)
-    graph = nt_term(GRAPH_INFERRED)
-    return {
-        f"{nt_term(s)} {nt_term(p)} {nt_term(o)} {graph} .\n": KINDS.index(kind((s, p, o)))
-        for s, p, o in inferred
-    }
+    return {line: KINDS.index(kind(t)) for t, line in zip(inferred, lines, strict=True)}
 
 
 def _annotation_counts(notes: dict[tuple[URIRef, tuple[int, int, int]], URIRef]) -> dict[str, int]:

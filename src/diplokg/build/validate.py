@@ -24,12 +24,17 @@ from diplokg.rdfio import Triple, bind_prefixes
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-    from diplokg.build.shacl import Shapes
+    from diplokg.build.shacl import Data, Shapes
 
 # The only statements the consistency checks read from the closure.
 _CONSISTENCY_PREDICATES = frozenset(
     {RDF.type, RDF.first, RDF.rest, OWL.disjointWith, OWL.members, OWL.sameAs}
 )
+
+# How `consistency_problems` reads each of them: types, owl:sameAs pairs, objects by subject.
+_TYPES, _SAME, _OBJECTS = 0, 1, 2
+_READ: dict[Node, int] = {p: _OBJECTS for p in _CONSISTENCY_PREDICATES}
+_READ |= {RDF.type: _TYPES, OWL.sameAs: _SAME}
 
 
 @dataclass(frozen=True, order=True)
@@ -64,19 +69,26 @@ def _check_name(names: Graph, path: Node | None, shape: Node | None) -> str:
 
 
 def shape_problems(
-    triples: Iterable[Triple], shapes: Graph, shapes_path: Path | str, nquads: Iterable[str] = ()
+    triples: Iterable[Triple],
+    shapes: Graph,
+    shapes_path: Path | str,
+    nquads: Iterable[str] = (),
+    base: Data | None = None,
 ) -> list[Problem]:
-    """Every SHACL violation of the data `triples`, as `shacl_problems` reports them, checked
-    by `diplokg.build.shacl` (pySHACL when the shapes use what it does not implement).
+    """Every SHACL violation of the data `triples` (with the triples of `base`, indexed
+    before: `shacl.Data`), as `shacl_problems` reports them, checked by
+    `diplokg.build.shacl` (pySHACL when the shapes use what it does not implement).
     `nquads` are the same data as N-Quads lines, for SPARQL targets."""
     from diplokg.build.shacl import Data, Unsupported
 
-    data = list(triples)
     try:
-        results = _checker(shapes).check(Data(data), _sparql(nquads))
+        checker = _checker(shapes)
+        data = Data(triples, base, checker.predicates)
+        results = checker.check(data, _sparql(nquads))
     except Unsupported:
+        data = Data(triples, base, frozenset())
         union = Graph()
-        union.addN((s, p, o, union) for s, p, o in data)
+        union.addN((s, p, o, union) for s, p, o in data.triples)
         return shacl_problems(union, shapes, shapes_path)
     names = _names()
     problems = set()
@@ -87,6 +99,17 @@ def shape_problems(
         check = _check_name(names, result.path, result.shape)
         problems.add(Problem(focus=_name(names, result.focus), check=check, message=text))
     return sorted(problems)
+
+
+def shape_index(triples: Iterable[Triple], shapes: Graph) -> Data:
+    """The index of `triples` the checker of `shapes` reads (`shacl.Data`), to be the `base`
+    of `shape_problems` (all of them, when pySHACL checks these shapes)."""
+    from diplokg.build.shacl import Data, Unsupported
+
+    try:
+        return Data(triples, predicates=_checker(shapes).predicates)
+    except Unsupported:
+        return Data(triples, predicates=frozenset())
 
 
 def _sparql(lines: Iterable[str]) -> Callable[[str], set[Node]]:
@@ -196,12 +219,17 @@ def consistency_problems(
     types: dict[Node, set[Node]] = defaultdict(set)  # class -> its instances
     objects: dict[tuple[Node, Node], list[Node]] = defaultdict(list)
     same: list[tuple[Node, Node]] = []
+    # one dictionary lookup a triple (a comparison with rdflib's terms is a Python call)
+    read = _READ.get
     for s, p, o in full:
-        if p == RDF.type:
+        kind = read(p)
+        if kind is None:
+            continue
+        if kind == _TYPES:
             types[o].add(s)
-        elif p == OWL.sameAs:
+        elif kind == _SAME:
             same.append((s, o))
-        elif p in _CONSISTENCY_PREDICATES:
+        else:
             objects[(s, p)].append(o)
     names = bind_prefixes(Graph())
     problems = []
