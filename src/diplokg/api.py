@@ -304,24 +304,33 @@ class Precomputed:
 
 ANSWERS_DIR = "answers"  # beside the stores: the typed answers of `StoredAnswers`
 ANSWER_MAGIC = b"diplokg typed answer 1\n"
-# The modules whose code makes a typed DataFrame of an answer: a change to any of them (or to
-# diplokg's version, pandas' or Python's, which pickles depend on) makes every stored answer
-# stale.
-FRAME_MODULES = ("diplokg.api", "diplokg.frames", "diplokg.terms", "diplokg.results")
+# The modules whose code makes a typed DataFrame of an answer (the text sent, its typing and
+# labels): a change to any of them, or to diplokg's, pyoxigraph's (the engine: ties of ORDER
+# BY), pandas' or Python's version (pickles), makes every stored answer stale.
+FRAME_MODULES = (
+    "diplokg.api",
+    "diplokg.frames",
+    "diplokg.terms",
+    "diplokg.results",
+    "diplokg.sparql_text",
+    "diplokg.namespaces",
+)
 
 
 def frames_code() -> str:
     """The SHA-256 of what makes the typed DataFrames: diplokg's version, the sources of
-    `FRAME_MODULES`, pandas' and Python's versions and the pickle protocol."""
+    `FRAME_MODULES`, pyoxigraph's, pandas' and Python's versions and the pickle protocol."""
     import hashlib
     import importlib.util
     import pickle
     import sys
 
+    import pyoxigraph as ox
+
     from diplokg import __version__
 
     digest = hashlib.sha256()
-    versions = [__version__, pd.__version__, sys.version, pickle.HIGHEST_PROTOCOL]
+    versions = [__version__, ox.__version__, pd.__version__, sys.version, pickle.HIGHEST_PROTOCOL]
     digest.update(repr(versions).encode("utf-8"))
     for module in FRAME_MODULES:
         spec = importlib.util.find_spec(module)
@@ -511,8 +520,9 @@ class KnowledgeGraph:
         over 64 MB, opened read-only from its on-disk store (loaded the first time, then kept,
         as the server's stores are: `Settings.store_dir`). For such a file, the typed answers
         of the canned queries for their defaults are computed the first time too and kept
-        beside the store (`StoredAnswers`, `keep_answers`): on the 60-page collection, about
-        20 s more for the first session, then each default query is a file read.
+        beside the store (`StoredAnswers`, `keep_answers`): on the 60-page collection about
+        20 s more for the first session, on the 600 pages 15 minutes (`why` 10), then each
+        default query is a file read.
 
         Raises InputError for a file that is missing or cannot be parsed, and DamagedDist for
         an output of a build that is not what its build.json records.
