@@ -302,6 +302,154 @@ class Precomputed:
         return Answer(list(data["head"]["vars"]), data["results"]["bindings"])
 
 
+ANSWERS_DIR = "answers"  # beside the stores: the typed answers of `StoredAnswers`
+ANSWER_MAGIC = b"diplokg typed answer 1\n"
+# The modules whose code makes a typed DataFrame of an answer (the text sent, its typing and
+# labels): a change to any of them, or to diplokg's, pyoxigraph's (the engine: ties of ORDER
+# BY), pandas' or Python's version (pickles), makes every stored answer stale.
+FRAME_MODULES = (
+    "diplokg.api",
+    "diplokg.frames",
+    "diplokg.terms",
+    "diplokg.results",
+    "diplokg.sparql_text",
+    "diplokg.namespaces",
+)
+
+
+def frames_code() -> str:
+    """The SHA-256 of what makes the typed DataFrames: diplokg's version, the sources of
+    `FRAME_MODULES`, pyoxigraph's, pandas' and Python's versions and the pickle protocol."""
+    import hashlib
+    import importlib.util
+    import pickle
+    import sys
+
+    import pyoxigraph as ox
+
+    from diplokg import __version__
+
+    digest = hashlib.sha256()
+    versions = [__version__, ox.__version__, pd.__version__, sys.version, pickle.HIGHEST_PROTOCOL]
+    digest.update(repr(versions).encode("utf-8"))
+    for module in FRAME_MODULES:
+        spec = importlib.util.find_spec(module)
+        origin = spec.origin if spec is not None else None
+        digest.update(module.encode("utf-8") + b"\0")
+        digest.update(Path(origin).read_bytes() if origin else b"?")
+    return digest.hexdigest()
+
+
+class StoredAnswers:
+    """The typed DataFrames of the canned queries for their default parameters, computed once
+    on a build's large file opened from its on-disk store (`KnowledgeGraph.load`) and kept in
+    the store folder (`Settings.store_dir`), under `answers/`.
+
+    Each answer is one file whose name is the SHA-256 of everything its rows depend on: the
+    SHA-256 of the file loaded, the SHA-256 of the query's rendered text, the graph's language
+    (labels) and `frames_code()`. Anything else (a changed file, query, language or typing
+    code) names another file, which is not there: the query runs, and its DataFrame is kept
+    for the next time. A file holds a header, the SHA-256 of its body and the body, the
+    DataFrame pickled (pyarrow, which Parquet needs, is not a dependency, and a pickle keeps
+    every dtype and the object columns exactly); it is read only from the store folder, which
+    `private_dir` keeps ours and closed (mode 0700), and only once its body has the recorded
+    hash. A file that fails (damaged, cut, unreadable) is reported with a RuntimeWarning and
+    the query runs instead. Files are written beside their place and renamed into it, so a
+    reader never sees half a file and two processes writing the same answer do not clash.
+    """
+
+    def __init__(self, folder: Path, dataset_sha256: str) -> None:
+        self.folder = folder
+        self.dataset_sha256 = dataset_sha256
+        self.code = frames_code()
+
+    def path(self, text: str, lang: str) -> Path:
+        """Where the answer of the rendered query `text` in language `lang` is kept."""
+        import hashlib
+        import json
+
+        key = json.dumps([self.dataset_sha256, _sha256(text), lang, self.code])
+        return self.folder / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()}.answer"
+
+    def frame(self, text: str, lang: str) -> pd.DataFrame | None:
+        """The kept DataFrame of `text` in `lang`, or None when there is none or it fails its
+        check (then with a RuntimeWarning naming the file)."""
+        import pickle
+        import warnings
+
+        path = self.path(text, lang)
+        problem: str | None
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            problem = f"cannot be read: {exc.strerror or type(exc).__name__}"
+        else:
+            problem = _check_answer(raw)
+            if problem is None:
+                try:
+                    found = pickle.loads(raw[len(ANSWER_MAGIC) + 65 :])  # the class says why
+                except Exception as exc:  # a body with its hash but not a pickle of ours
+                    problem = f"cannot be read back ({type(exc).__name__})"
+                else:
+                    if isinstance(found, pd.DataFrame):
+                        return found
+                    problem = "does not hold a DataFrame"
+        warnings.warn(
+            f"{path}: a stored answer that {problem}; running the query instead",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
+
+    def keep(self, text: str, lang: str, frame: pd.DataFrame) -> None:
+        """Keep `frame` as the answer of `text` in `lang` (written beside, then renamed); a
+        folder that cannot be written to is not an error: the query runs next time too."""
+        import contextlib
+        import hashlib
+        import os
+        import pickle
+        import tempfile
+
+        body = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
+        head = ANSWER_MAGIC + hashlib.sha256(body).hexdigest().encode("ascii") + b"\n"
+        final = self.path(text, lang)
+        staged: str | None = None
+        try:
+            handle, staged = tempfile.mkstemp(prefix=f".{final.stem[:16]}-", dir=self.folder)
+            with os.fdopen(handle, "wb") as out:
+                out.write(head)
+                out.write(body)
+            os.replace(staged, final)
+            staged = None
+        except OSError:
+            pass
+        finally:
+            if staged is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(staged)
+
+
+def _sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_answer(raw: bytes) -> str | None:
+    """What is wrong with the bytes of a stored answer (header, then the body's SHA-256), or
+    None."""
+    import hashlib
+
+    start = len(ANSWER_MAGIC)
+    if not raw.startswith(ANSWER_MAGIC) or raw[start + 64 : start + 65] != b"\n":
+        return "has no header of ours"
+    if hashlib.sha256(raw[start + 65 :]).hexdigest().encode("ascii") != raw[start : start + 64]:
+        return "is damaged (its body does not have the hash recorded)"
+    return None
+
+
 def find_canned(name: str, directory: Path) -> CannedQuery:
     """The canned query `name` of `directory`, or UnknownQueryError listing the available ones."""
     catalogue = load_catalogue(directory)
@@ -336,6 +484,7 @@ class KnowledgeGraph:
         self._labels: dict[str, str | None] = {}
         self._resolver: Resolver | None = None
         self.precomputed: Precomputed | None = None  # set by `load` for a build's file
+        self.stored_answers: StoredAnswers | None = None  # set by `load` for a large file
 
     def __repr__(self) -> str:
         return f"<KnowledgeGraph: {self.backend!r}>"
@@ -369,7 +518,11 @@ class KnowledgeGraph:
         """The built dataset (rebuilt first if an input changed or a file of dist/ is damaged),
         or the RDF file `data`, in an embedded Oxigraph store: read into memory, or, for a file
         over 64 MB, opened read-only from its on-disk store (loaded the first time, then kept,
-        as the server's stores are: `Settings.store_dir`).
+        as the server's stores are: `Settings.store_dir`). For such a file, the typed answers
+        of the canned queries for their defaults are computed the first time too and kept
+        beside the store (`StoredAnswers`, `keep_answers`): on the 60-page collection about
+        20 s more for the first session, on the 600 pages 15 minutes (`why` 10), then each
+        default query is a file read.
 
         Raises InputError for a file that is missing or cannot be parsed, and DamagedDist for
         an output of a build that is not what its build.json records.
@@ -390,11 +543,14 @@ class KnowledgeGraph:
         fmt = rdf_format_of(path)
         if fmt is None:
             raise InputError(path, "unknown RDF file extension")
+        answers: StoredAnswers | None = None
         if path.stat().st_size > ON_DISK_BYTES:
-            from diplokg.server.stores import open_store
+            from diplokg.server.stores import open_store, private_dir, source_digest, store_root
 
             stored = open_store(path, settings)
             backend = EmbeddedBackend(ox.Store.read_only(str(stored.path)), stored.quads)
+            root = store_root(settings)
+            answers = StoredAnswers(private_dir(root / ANSWERS_DIR), source_digest(path, root)[1])
         else:
             store = ox.Store()
             try:
@@ -405,6 +561,9 @@ class KnowledgeGraph:
         dist = dist_of(path)
         index = dist / SEARCH_FILE if dist is not None else None
         graph = cls(backend, settings.queries_dir, lang, search_index=index)
+        if answers is not None:
+            graph.stored_answers = answers
+            graph.keep_answers()
         if dist is not None:
             graph.precomputed = Precomputed.of(dist, path)
         if graph.precomputed is not None:  # the catalogue as the build checked it: not parsed
@@ -465,9 +624,11 @@ class KnowledgeGraph:
         res:kazakhstan), as the server and the build's precomputed answers take it, even where
         the word would name other resources by their label.
 
-        Without parameters, on a graph `load`ed from a build's file, the answer the build
-        wrote into dist/answers/ is read instead of running the query when it is exactly the
-        query's answer (`Precomputed`): never a truncated one. The DataFrame is the same."""
+        Without parameters, the query does not run when its exact answer is at hand, and the
+        DataFrame is the same: on a graph `load`ed from a large file (its on-disk store), the
+        DataFrame kept for that file, query text, language and typing code (`StoredAnswers`;
+        one the query computes is kept); else, for a build's file, the answer the build wrote
+        into dist/answers/ when it is exactly the query's (`Precomputed`): never a cut one."""
         params_text = {k: _param_text(v) for k, v in params.items()}
         canned = self.canned(name)
         # The names of the graph's resources are read (a scan of every triple) only when a
@@ -475,11 +636,40 @@ class KnowledgeGraph:
         needs_names = any(p.type in RESOURCE_TYPES and p.name in params_text for p in canned.params)
         resolver = self.resolver if needs_names else None
         text = canned.render(params_text, resolver, resolve_defaults=False)
-        if not params and self.precomputed is not None:
+        if params:
+            return self.sparql(text)
+        if self.stored_answers is not None:
+            kept = self.stored_answers.frame(text, self.lang)
+            if kept is not None:
+                return kept
+        if self.precomputed is not None:
             answer = self.precomputed.answer(name, text)
             if answer is not None:
                 return to_frame(answer, self.labels)
-        return self.sparql(text)
+        frame = self.sparql(text)
+        if self.stored_answers is not None:
+            self.stored_answers.keep(text, self.lang, frame)
+        return frame
+
+    def keep_answers(self) -> list[str]:
+        """Compute and keep (`StoredAnswers`) the typed answer of every canned query for its
+        default parameters that is not kept yet; the names of those computed. `load` calls it
+        for a large file, so that a session's default queries read their DataFrames. A query
+        that fails is left to fail when it is asked for."""
+        if self.stored_answers is None:
+            return []
+        computed = []
+        for name, canned in sorted(self.catalogue.items()):
+            text = canned.render({}, None, resolve_defaults=False)
+            if self.stored_answers.path(text, self.lang).is_file():
+                continue
+            try:
+                frame = self.sparql(text)
+            except QueryError:
+                continue
+            self.stored_answers.keep(text, self.lang, frame)
+            computed.append(name)
+        return computed
 
     @property
     def resolver(self) -> Resolver:

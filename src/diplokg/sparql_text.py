@@ -268,8 +268,8 @@ def explain_syntax_error(
             "expected SELECT, ASK, CONSTRUCT or DESCRIBE",
         )
     if precise and len(query.encode("utf-8")) <= PRECISE_BYTES:
-        precise = _rdflib_offset(query)
-        if precise is not None and (found := _token_at(tokens, precise)) is not None:
+        position = _rdflib_offset(query)
+        if position is not None and (found := _token_at(tokens, position)) is not None:
             return at(found.start, _near(query, found))
     if solid:
         last = solid[-1]
