@@ -180,11 +180,29 @@ def page_plan(pages: int, countries: int, seed: int) -> list[tuple[str, int, int
     ]
 
 
+def refresh_shared(folder: Path) -> None:
+    """Make the project's ontology/ and queries/ the checkout's, file for file (a file the
+    checkout no longer has is removed): a collection written earlier keeps its pages, but is
+    built and queried with the code's own ontology and canned queries (once, a collection kept
+    since before a canned query's default changed was benchmarked with the old query)."""
+    for part in ("ontology", "queries"):
+        source, target = REPO / part, folder / part
+        wanted = {f.relative_to(source) for f in source.rglob("*") if f.is_file()}
+        if target.exists():
+            for kept in [f for f in target.rglob("*") if f.is_file()]:
+                if kept.relative_to(target) not in wanted:
+                    kept.unlink()
+        for name in sorted(wanted):  # only what differs is written: a build sees no change else
+            dest = target / name
+            if not dest.is_file() or dest.read_bytes() != (source / name).read_bytes():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source / name, dest)
+
+
 def write_collection(folder: Path, pages: int = 600, countries: int = 200, seed: int = 16) -> Path:
     """Write the synthetic project into `folder` (replacing its graph/); return `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    for part in ("ontology", "queries"):
-        shutil.copytree(REPO / part, folder / part, dirs_exist_ok=True)
+    refresh_shared(folder)
     graph = folder / "graph"
     if graph.exists():
         shutil.rmtree(graph)

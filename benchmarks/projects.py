@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from collection import write_collection
+from collection import refresh_shared, write_collection
 
 from diplokg.build import ensure_built
 from diplokg.config import Settings
@@ -58,6 +58,8 @@ def collection(pages: int) -> Project:
     if not (root / "graph").is_dir():
         print(f"# writing the collection of {pages} pages into {root}", file=sys.stderr)
         write_collection(root, pages)
+    else:  # the pages are kept; the ontology and the canned queries are the checkout's
+        refresh_shared(root)
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "diplokg.cli", "build"],
