@@ -514,15 +514,16 @@ class KnowledgeGraph:
         *,
         settings: Settings | None = None,
         lang: str = "en",
+        keep_answers: bool = False,
     ) -> KnowledgeGraph:
         """The built dataset (rebuilt first if an input changed or a file of dist/ is damaged),
         or the RDF file `data`, in an embedded Oxigraph store: read into memory, or, for a file
         over 64 MB, opened read-only from its on-disk store (loaded the first time, then kept,
-        as the server's stores are: `Settings.store_dir`). For such a file, the typed answers
-        of the canned queries for their defaults are computed the first time too and kept
-        beside the store (`StoredAnswers`, `keep_answers`): on the 60-page collection about
-        20 s more for the first session, on the 600 pages 15 minutes (`why` 10), then each
-        default query is a file read.
+        as the server's stores are: `Settings.store_dir`). For such a file, the typed answer
+        of a canned query for its defaults is kept beside the store the first time `query`
+        computes it (`StoredAnswers`), and read from there afterwards; `keep_answers=True`
+        computes every one not kept yet before returning (`keep_answers`): on the 60-page
+        collection about 20 s, on the 600 pages 15 minutes (`why` 10), once per build.
 
         Raises InputError for a file that is missing or cannot be parsed, and DamagedDist for
         an output of a build that is not what its build.json records.
@@ -563,7 +564,8 @@ class KnowledgeGraph:
         graph = cls(backend, settings.queries_dir, lang, search_index=index)
         if answers is not None:
             graph.stored_answers = answers
-            graph.keep_answers()
+            if keep_answers:
+                graph.keep_answers()
         if dist is not None:
             graph.precomputed = Precomputed.of(dist, path)
         if graph.precomputed is not None:  # the catalogue as the build checked it: not parsed
@@ -653,9 +655,10 @@ class KnowledgeGraph:
 
     def keep_answers(self) -> list[str]:
         """Compute and keep (`StoredAnswers`) the typed answer of every canned query for its
-        default parameters that is not kept yet; the names of those computed. `load` calls it
-        for a large file, so that a session's default queries read their DataFrames. A query
-        that fails is left to fail when it is asked for."""
+        default parameters that is not kept yet; the names of those computed (none on a graph
+        without `stored_answers`: a small file, a remote endpoint). `load(keep_answers=True)`
+        calls it, so that later sessions' default queries read their DataFrames. A query that
+        fails is left to fail when it is asked for."""
         if self.stored_answers is None:
             return []
         computed = []

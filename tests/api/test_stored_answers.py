@@ -59,8 +59,11 @@ def large(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(api, "ON_DISK_BYTES", 0)  # every file is "large"
 
 
-def _load(project: Settings, stores: Path, lang: str = "en") -> KnowledgeGraph:
-    return KnowledgeGraph.load(settings=Settings(root=project.root, store_dir=stores), lang=lang)
+def _load(
+    project: Settings, stores: Path, lang: str = "en", keep_answers: bool = True
+) -> KnowledgeGraph:
+    settings = Settings(root=project.root, store_dir=stores)
+    return KnowledgeGraph.load(settings=settings, lang=lang, keep_answers=keep_answers)
 
 
 class Counted:
@@ -111,6 +114,26 @@ def test_every_default_answer_is_kept_and_is_the_live_query_s(
     # a parameter given runs the query
     kept.query("entity-card", resource="res:france")
     assert "<https://w3id.org/diplokg/resource/france>" in counted.texts[-1]
+
+
+def test_without_keep_answers_an_answer_is_kept_when_a_query_computes_it(
+    project: Settings, tmp_path: Path, large: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `diplokg query` and a first session load without computing every default answer (15
+    # minutes on the 600-page collection); each default query asked keeps its own.
+    stores = tmp_path / "stores"
+    with _load(project, stores, keep_answers=False) as first:
+        assert first.stored_answers is not None
+        assert not (stores / ANSWERS_DIR).exists() or _files(stores) == []
+        expected = first.query("timeline")
+        assert len(_files(stores)) == 1
+    with _load(project, stores, keep_answers=False) as second:
+        counted = Counted(second, monkeypatch)
+        pd.testing.assert_frame_equal(second.query("timeline"), expected, check_exact=True)
+        assert counted.texts == []  # read from the file the first session kept
+        second.query("agreements")
+        assert len(counted.texts) == 1  # not kept yet: it runs, and is kept
+    assert len(_files(stores)) == 2
 
 
 def test_a_second_session_reads_the_answers_the_first_kept(
