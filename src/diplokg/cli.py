@@ -270,6 +270,8 @@ def _params(pairs: list[str]) -> dict[str, str]:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise QueryError(f"--param expects NAME=VALUE, got {pair!r}")
+        if name.strip() in params:  # as the REST API refuses it: never the last one silently
+            raise QueryError(f"parameter '{name.strip()}' is given more than once")
         params[name.strip()] = value
     return params
 

@@ -171,11 +171,20 @@ def _expected(message: str) -> str:
         item.strip()
         for item in head.removeprefix("expected one of ").removeprefix("expected ").split(",")
     ]
-    items = [i for i in items if i and not i.startswith("[") and "\n" not in i]
+    items = [i for i in items if i and not i.startswith("[") and "\n" not in i and " " not in i]
     if not items:
         return ""
     shown = ", ".join(items[:8]) + (", …" if len(items) > 8 else "")
     return f"expected {shown}"
+
+
+def _reason(message: str) -> str | None:
+    """Oxigraph's own reason, when its list of what it expected holds one: a sentence among
+    the tokens ("Duplicated variable name in SELECT", "The query limit should be a non
+    negative integer"), which Oxigraph places one column past the end of the text."""
+    head = message.split(", [")[0].removeprefix("expected one of ").removeprefix("expected ")
+    reasons = [i.strip() for i in head.split(",") if " " in i.strip() and "\n" not in i]
+    return reasons[0] if reasons else None
 
 
 def _after_prologue(solid: list[_Token]) -> _Token | None:
@@ -255,6 +264,10 @@ def explain_syntax_error(
     match = _POSITION.match(message)
     expected = _expected(match.group(3)) if match else ""
     offset = _offset(query, int(match.group(1)), int(match.group(2))) if match else None
+    reason = _reason(match.group(3)) if match else None
+    if reason is not None:  # Oxigraph says why: where, when its position is in the text
+        found = _token_at(tokens, offset) if offset is not None else None
+        return at(found.start, reason) if found is not None else SyntaxProblem(reason)
     if offset is not None and (found := _token_at(tokens, offset)) is not None:
         near = _near(query, found)
         return at(found.start, f"{near}; {expected}" if expected else near)

@@ -207,9 +207,20 @@ def test_query_of_a_file_with_and_without_a_header(
         (["query", "events", "--param", "year=20x4"], "parameter 'year'"),
         (["query", "events", "--param", "colour=red"], "unknown parameter 'colour'"),
         (["query", "events", "--param", "year"], "--param expects NAME=VALUE"),
+        (
+            ["query", "events", "--param", "year=2014", "--param", "year=2015"],
+            "parameter 'year' is given more than once",
+        ),
         (["query", "missing.rq"], "missing.rq: file not found"),
     ],
-    ids=["unknown-name", "bad-parameter", "unknown-parameter", "malformed-param", "missing-file"],
+    ids=[
+        "unknown-name",
+        "bad-parameter",
+        "unknown-parameter",
+        "malformed-param",
+        "repeated-param",
+        "missing-file",
+    ],
 )
 def test_query_errors_exit_2_with_a_message(
     project: Settings, capsys: pytest.CaptureFixture[str], argv: list[str], message: str

@@ -98,6 +98,16 @@ def test_prefixes_are_added_only_where_missing_and_ours(query: str) -> None:
             "expected SELECT, ASK, CONSTRUCT or DESCRIBE",
             id="misspelt-form",
         ),
+        pytest.param(  # Oxigraph's reason, not "the query ends too early after '5'"
+            "SELECT ?s ?s { ?s ?p ?o } LIMIT 5",
+            "syntax error: Duplicated variable name in SELECT",
+            id="duplicated-projection",
+        ),
+        pytest.param(
+            "SELECT ?s { ?s ?p ?o } LIMIT 99999999999999999999999999",
+            "syntax error: The query limit should be a non negative integer",
+            id="limit-too-large",
+        ),
         pytest.param(
             "PREFIX a: <http://a/>\nBASE <http://b/>",
             "syntax error at line 2, column 6: the query ends after '<http://b/>': "
