@@ -10,13 +10,16 @@ the conftest that defines them (`from tests.conftest import RunningServer, Serve
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import shutil
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import uvicorn
@@ -145,3 +148,16 @@ class TourProject:
 def tour_project() -> TourProject:
     """The tour project: `tour_project.make(root)` builds one under `root`; see TourProject."""
     return TourProject()
+
+
+def collection_module() -> ModuleType:
+    """`benchmarks/collection.py` (the synthetic collection's writer), imported from its file:
+    the benchmarks folder is not a package."""
+    spec = importlib.util.spec_from_file_location(
+        "collection", REPO / "benchmarks" / "collection.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["collection"] = module
+    spec.loader.exec_module(module)
+    return module

@@ -10,13 +10,10 @@ queries the engine runs, and a kept answer runs none.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import shutil
-import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pandas as pd
@@ -28,27 +25,17 @@ from diplokg.api import ANSWERS_DIR, KnowledgeGraph, StoredAnswers
 from diplokg.build import build
 from diplokg.config import Settings
 from diplokg.namespaces import DKG, RES
+from tests.conftest import collection_module
 
 REPO = Path(__file__).resolve().parents[2]
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-
-
-def _collection_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "collection", REPO / "benchmarks" / "collection.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["collection"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Three pages of the synthetic collection, built."""
     root = tmp_path_factory.mktemp("collection")
-    _collection_module().write_collection(root, pages=3, countries=2)
+    collection_module().write_collection(root, pages=3, countries=2)
     settings = Settings(root=root)
     build(settings, workers=2)
     return settings

@@ -8,14 +8,11 @@ editions of each of two partner countries, all naming France, Paris and the Fren
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import re
 import shutil
-import sys
 from dataclasses import fields
 from itertools import pairwise
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from rdflib import Dataset, Graph, URIRef
@@ -28,20 +25,10 @@ from diplokg.build.reason import Ontology, infer
 from diplokg.config import Settings
 from diplokg.namespaces import NAMED_GRAPHS, OA, RES
 from diplokg.rdfio import parse_turtle
+from tests.conftest import collection_module
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = 4
-
-
-def _collection_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "collection", REPO / "benchmarks" / "collection.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["collection"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def file_hashes(folder: Path) -> dict[str, str]:
@@ -56,7 +43,7 @@ def file_hashes(folder: Path) -> dict[str, str]:
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Four pages of the synthetic collection, built."""
     root = tmp_path_factory.mktemp("collection")
-    _collection_module().write_collection(root, pages=PAGES, countries=2)
+    collection_module().write_collection(root, pages=PAGES, countries=2)
     settings = Settings(root=root)
     build(settings, workers=2)
     return settings

@@ -181,3 +181,22 @@ def in_thread() -> InThread:
 def health() -> Health:
     """`health(client)`: the server's /health answer as a dict."""
     return _health
+
+
+def _fast_path_ready(client: httpx.Client) -> None:
+    """Wait until the server answers a cheap query in its own process: the read-only store
+    of the fast path (`diplokg.server.fastpath`) opens in a thread after start."""
+    n = iter(range(10_000))
+
+    def answered_here() -> bool:
+        before = _health(client)["stats"]["fast_path"]
+        client.get("/sparql", params={"query": f'ASK {{ ?s ?p "warm {next(n)}" }}'})
+        return bool(_health(client)["stats"]["fast_path"] > before)
+
+    _wait_for(answered_here, "a cheap query answered in the server process")
+
+
+@pytest.fixture(scope="session")
+def fast_path_ready() -> Callable[[httpx.Client], None]:
+    """`fast_path_ready(client)`: waits until the server's fast path answers (see above)."""
+    return _fast_path_ready

@@ -9,7 +9,7 @@ query is (its algebra), for the generated near-miss queries.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +26,7 @@ from diplokg.server.fastpath import MAX_ROWS, MAX_SCANNED, is_cheap, is_cheap_qu
 
 if TYPE_CHECKING:
     from tests.conftest import RunningServer, Serve
-    from tests.server.conftest import Health, WaitFor
+    from tests.server.conftest import Health
 
 EX = "http://example.org/"
 PREFIX = f"PREFIX ex: <{EX}>\n"
@@ -352,16 +352,11 @@ def server(serve: Serve, chain: Path) -> Iterator[RunningServer]:
 
 
 @pytest.fixture(scope="module")
-def client(server: RunningServer, wait_for: WaitFor, health: Health) -> Iterator[httpx.Client]:
+def client(
+    server: RunningServer, fast_path_ready: Callable[[httpx.Client], None]
+) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as c:
-        n = iter(range(10_000))
-
-        def answered_here() -> bool:  # the front's store opens in a thread after start
-            before = health(c)["stats"]["fast_path"]
-            c.get("/sparql", params={"query": f'ASK {{ ?s ?p "warm {next(n)}" }}'})
-            return bool(health(c)["stats"]["fast_path"] > before)
-
-        wait_for(answered_here, "a cheap query answered in the server process")
+        fast_path_ready(c)
         yield c
 
 
